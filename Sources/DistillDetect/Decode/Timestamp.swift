@@ -1,0 +1,145 @@
+// Hand-written timestamp parsing: ~50 ns a value against ~37 µs for ISO8601DateFormatter
+// (design.md), and no Foundation object on the decode path.
+
+public enum Timestamp {
+    /// Epoch numbers above this are milliseconds, at or below it seconds (log-format.md).
+    public static let millisecondsThreshold: Double = 1e11
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil).
+    @inline(__always)
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The civil date of a day count since 1970-01-01 (Hinnant's civil_from_days).
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Parses RFC 3339 / ISO 8601 text to epoch milliseconds: `YYYY-MM-DD`, then optionally
+    /// `T` (or a space) `hh:mm[:ss[.fraction]]` and `Z` or `±hh[:mm]`; no offset means UTC.
+    /// A string of digits alone is an epoch number. Returns nil for anything else.
+    public static func parseMilliseconds(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        let n = bytes.count
+        guard n >= 10 else { return parseEpochDigits(bytes) }
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let c = bytes[i]
+            return (c >= 0x30 && c <= 0x39) ? Int(c &- 0x30) : nil
+        }
+        @inline(__always) func number(_ i: Int, _ count: Int) -> Int? {
+            var v = 0
+            for k in i..<(i + count) {
+                guard let d = digit(k) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard bytes[4] == 0x2D, bytes[7] == 0x2D else { return parseEpochDigits(bytes) }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            month >= 1, month <= 12, day >= 1, day <= daysInMonth(year, month)
+        else { return nil }
+        var seconds = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
+        var millis: Int64 = 0
+        var i = 10
+        if i < n {
+            let sep = bytes[i]
+            guard sep == 0x54 || sep == 0x74 || sep == 0x20, n >= i + 6 else { return nil }
+            guard let hour = number(i + 1, 2), bytes[i + 3] == 0x3A, let minute = number(i + 4, 2),
+                hour <= 23, minute <= 59
+            else { return nil }
+            i += 6
+            var second = 0
+            if i < n && bytes[i] == 0x3A {
+                guard n >= i + 3, let s = number(i + 1, 2), s <= 60 else { return nil }
+                second = min(s, 59)  // a leap second lands on :59
+                i += 3
+                if i < n && (bytes[i] == 0x2E || bytes[i] == 0x2C) {
+                    i += 1
+                    var scale: Int64 = 100
+                    let fractionStart = i
+                    while i < n, let d = digit(i) {
+                        millis += Int64(d) * scale
+                        scale /= 10
+                        i += 1
+                    }
+                    guard i > fractionStart else { return nil }
+                }
+            }
+            seconds += Int64(hour * 3600 + minute * 60 + second)
+            if i < n {
+                let zone = bytes[i]
+                if zone == 0x5A || zone == 0x7A {
+                    i += 1
+                } else if zone == 0x2B || zone == 0x2D {
+                    guard n >= i + 3, let oh = number(i + 1, 2), oh <= 23 else { return nil }
+                    i += 3
+                    var om = 0
+                    if i < n && bytes[i] == 0x3A { i += 1 }
+                    if i < n {
+                        guard n >= i + 2, let m = number(i, 2), m <= 59 else { return nil }
+                        om = m
+                        i += 2
+                    }
+                    let offset = Int64(oh * 3600 + om * 60)
+                    seconds += zone == 0x2B ? -offset : offset
+                } else {
+                    return nil
+                }
+            }
+            guard i == n else { return nil }
+        }
+        return seconds * 1000 + millis
+    }
+
+    /// A string of decimal digits read as an epoch number.
+    static func parseEpochDigits(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
+        var v: Int64 = 0
+        for c in bytes {
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            v = v * 10 + Int64(c - 0x30)
+        }
+        return Double(v) > millisecondsThreshold ? v : v * 1000
+    }
+
+    public static func parseMilliseconds(_ text: String) -> Int64? {
+        var copy = text
+        return copy.withUTF8 { parseMilliseconds(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// RFC 3339 UTC text with milliseconds, e.g. `2026-04-22T13:45:01.123Z`.
+    public static func format(milliseconds ms: Int64) -> String {
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let millis = Int(ms - seconds * 1000)
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+}

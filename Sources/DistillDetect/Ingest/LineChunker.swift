@@ -1,0 +1,210 @@
+// Cuts one input's decompressed stream into chunks of whole lines for the decode workers.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A buffer of complete lines from one input, handed from the reader thread to a decode
+/// worker and back to its pool when decoded. `count` bytes of whole lines, then optionally one
+/// more line that the reader already knows is bad (`trailingRejection`).
+final class LineChunk: @unchecked Sendable {
+    let storage: UnsafeMutableRawBufferPointer
+    unowned let pool: ChunkPool
+    var count = 0
+    var fileIndex = 0
+    var sequence = 0
+    var trailingRejection: RejectReason?
+
+    init(capacity: Int, pool: ChunkPool) {
+        storage = .allocate(byteCount: capacity, alignment: 64)
+        self.pool = pool
+    }
+
+    deinit { storage.deallocate() }
+}
+
+/// A fixed set of chunk buffers owned by one reader thread. A reader that gets ahead of the
+/// decoders blocks in `take()`: this is the pipeline's backpressure and its memory bound.
+final class ChunkPool: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var free: [LineChunk] = []
+    /// Owns the buffers (chunks hold their pool unowned).
+    private var all: [LineChunk] = []
+
+    init(buffers: Int, capacity: Int) {
+        for _ in 0..<buffers {
+            let chunk = LineChunk(capacity: capacity, pool: self)
+            all.append(chunk)
+            free.append(chunk)
+        }
+    }
+
+    func take() -> LineChunk {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty { condition.wait() }
+        return free.removeLast()
+    }
+
+    /// Blocks until every chunk is back, so the pool may be released.
+    func waitUntilAllReturned() {
+        condition.lock()
+        while free.count < all.count { condition.wait() }
+        condition.unlock()
+    }
+
+    func give(_ chunk: LineChunk) {
+        condition.lock()
+        chunk.count = 0
+        chunk.trailingRejection = nil
+        free.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// What the reader learned about one input.
+struct InputReadResult: Sendable {
+    var compressedBytes = 0
+    var decompressedBytes = 0
+    var isGzip = false
+    var gzipMembers = 0
+    var cut: InputCut?
+    var trailingBytesIgnored = 0
+    var openError: String?
+    var chunks = 0
+}
+
+/// Splits an input into line chunks. Lines longer than `lineLimit` are never buffered whole:
+/// the reader emits the lines before them, marks one rejected line, and skips to the next
+/// newline, so memory stays bounded by the chunk capacity.
+struct LineChunker {
+    let lineLimit: Int
+    /// Chunk capacity: room for `chunkSize` bytes after a carried partial line of up to the limit.
+    let capacity: Int
+
+    init(chunkSize: Int, lineLimit: Int) {
+        self.lineLimit = lineLimit
+        self.capacity = chunkSize + lineLimit + 2
+    }
+
+    func makePool(buffers: Int = 4) -> ChunkPool { ChunkPool(buffers: buffers, capacity: capacity) }
+
+    /// Reads `source` to its end, calling `emit` with each filled chunk in order.
+    func run(
+        source: InputSource, fileIndex: Int, pool: ChunkPool, emit: (LineChunk) -> Void
+    ) -> InputReadResult {
+        var result = InputReadResult()
+        let reader: LogByteReader
+        do {
+            reader = try LogByteReader(source: source)
+        } catch {
+            result.openError = "\(error)"
+            return result
+        }
+        var sequence = 0
+        var chunk = pool.take()
+        var filled = 0
+
+        func send(_ c: LineChunk, count: Int, trailing: RejectReason?) {
+            if count == 0 && trailing == nil {
+                return
+            }
+            c.count = count
+            c.trailingRejection = trailing
+            c.fileIndex = fileIndex
+            c.sequence = sequence
+            sequence += 1
+            emit(c)
+        }
+
+        reading: while true {
+            var endOfInput = false
+            while filled < capacity {
+                let n = reader.read(into: UnsafeMutableRawBufferPointer(rebasing: chunk.storage[filled..<capacity]))
+                if n == 0 {
+                    endOfInput = true
+                    break
+                }
+                filled += n
+                result.decompressedBytes += n
+            }
+            let base = chunk.storage.baseAddress!
+            if endOfInput {
+                if reader.cut != nil && filled > 0 && base.load(fromByteOffset: filled - 1, as: UInt8.self) != 0x0A {
+                    // The input was cut inside a line: keep every complete line, reject the rest.
+                    let complete = lastNewline(base, filled).map { $0 + 1 } ?? 0
+                    send(chunk, count: complete, trailing: .truncated)
+                } else if filled > 0 {
+                    send(chunk, count: filled, trailing: nil)
+                } else {
+                    pool.give(chunk)
+                }
+                break reading
+            }
+            let complete = lastNewline(base, filled).map { $0 + 1 } ?? 0
+            let tail = filled - complete
+            let next = pool.take()
+            if tail > lineLimit + 1 {
+                // The partial line is already over the limit (one byte spare for a CR).
+                send(chunk, count: complete, trailing: .lineTooLong)
+                filled = 0
+                chunk = next
+                if !skipPastNewline(reader, chunk: chunk, filled: &filled, result: &result) {
+                    pool.give(chunk)
+                    break reading
+                }
+                continue
+            }
+            if tail > 0 {
+                next.storage.baseAddress!.copyMemory(from: base + complete, byteCount: tail)
+            }
+            send(chunk, count: complete, trailing: nil)
+            chunk = next
+            filled = tail
+        }
+        result.compressedBytes = reader.bytesRead
+        result.isGzip = reader.isGzip
+        result.gzipMembers = reader.gzipMembers
+        result.cut = reader.cut
+        result.trailingBytesIgnored = reader.trailingBytesIgnored
+        result.chunks = sequence
+        return result
+    }
+
+    /// Discards input up to and including the next newline; what follows it is left at the
+    /// start of `chunk`. Returns false when the input ended first.
+    private func skipPastNewline(
+        _ reader: LogByteReader, chunk: LineChunk, filled: inout Int, result: inout InputReadResult
+    ) -> Bool {
+        while true {
+            let n = reader.read(into: chunk.storage)
+            if n == 0 { return false }
+            result.decompressedBytes += n
+            let base = chunk.storage.baseAddress!
+            if let newline = memchr(base, 0x0A, n) {
+                let after = base.distance(to: UnsafeMutableRawPointer(newline)) + 1
+                let rest = n - after
+                if rest > 0 { memmove(base, base + after, rest) }
+                filled = rest
+                return true
+            }
+        }
+    }
+}
+
+/// Index of the last `\n` in the first `count` bytes.
+@inline(__always)
+func lastNewline(_ base: UnsafeMutableRawPointer, _ count: Int) -> Int? {
+    // memrchr is a GNU extension Swift does not import; the search is short (one partial line).
+    var i = count - 1
+    while i >= 0 {
+        if base.load(fromByteOffset: i, as: UInt8.self) == 0x0A { return i }
+        i -= 1
+    }
+    return nil
+}

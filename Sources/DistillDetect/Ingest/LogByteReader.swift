@@ -1,0 +1,256 @@
+// Streams the decompressed bytes of one input: plain, or gzip (any number of members) through
+// the system zlib. Written against zlib directly because no Swift package streams gzip members
+// into caller-owned buffers without copies.
+import CZlib
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why an input ended before its data did.
+public struct InputCut: Sendable, Equatable, Codable {
+    /// Byte offset in the file (compressed bytes) where readable data ends.
+    public var offset: Int
+    /// What went wrong: `truncated` (gzip member cut short), `corrupt` (inflate error), `read_error`.
+    public var kind: String
+    public var detail: String
+}
+
+public enum IngestError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): return "\(path): cannot open: \(reason)"
+        }
+    }
+}
+
+func systemErrorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+/// `read(2)`, named apart from the reader's own `read(into:)`.
+@inline(__always)
+func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
+/// Reads one input's decompressed bytes into caller-owned buffers. Memory is two fixed
+/// buffers whatever the file size. Not thread-safe: one reader belongs to one ingest thread.
+final class LogByteReader {
+    static let compressedBlockSize = 1 << 20
+
+    let source: InputSource
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private let input: UnsafeMutableRawBufferPointer
+    private var inputStart = 0  // plain mode: unconsumed bytes input[inputStart..<inputEnd]
+    private var inputEnd = 0
+    private var stream: UnsafeMutablePointer<z_stream>?
+    private var inMember = false
+    private var finished = false
+    private var sawEndOfFile = false
+
+    /// Compressed (on-disk) bytes read so far.
+    private(set) var bytesRead = 0
+    private(set) var isGzip = false
+    private(set) var gzipMembers = 0
+    /// Set when the input ended early; every complete line before `offset` was still delivered.
+    private(set) var cut: InputCut?
+    /// Bytes after the last gzip member that are not another member (gzip ignores them too).
+    private(set) var trailingBytesIgnored = 0
+
+    init(source: InputSource) throws {
+        self.source = source
+        switch source.kind {
+        case .standardInput:
+            fd = 0
+            ownsDescriptor = false
+        case .file(let path):
+            let opened = open(path, O_RDONLY)
+            guard opened >= 0 else {
+                throw IngestError.cannotOpen(path: path, reason: systemErrorText(errno))
+            }
+            fd = opened
+            ownsDescriptor = true
+        }
+        input = .allocate(byteCount: Self.compressedBlockSize, alignment: 64)
+        // Detect compression from the magic bytes, not the name.
+        while inputEnd < 2 && !sawEndOfFile { refill() }
+        if inputEnd >= 2 && input[0] == 0x1f && input[1] == 0x8b {
+            isGzip = true
+            let z = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+            z.initialize(to: z_stream())
+            // 15 + 16: gzip wrapper only; members are chained by hand below.
+            guard dd_inflateInit2(z, 15 + 16) == Z_OK else {
+                z.deallocate()
+                input.deallocate()
+                if ownsDescriptor { close(fd) }
+                throw IngestError.cannotOpen(path: source.displayName, reason: "zlib initialisation failed")
+            }
+            stream = z
+            z.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            z.pointee.avail_in = UInt32(inputEnd)
+            inMember = true
+        }
+    }
+
+    deinit {
+        if let z = stream {
+            inflateEnd(z)
+            z.deallocate()
+        }
+        input.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Appends raw bytes from the descriptor after the unconsumed input.
+    private func refill() {
+        if inputStart > 0 && inputStart == inputEnd {
+            inputStart = 0
+            inputEnd = 0
+        }
+        let space = input.count - inputEnd
+        guard space > 0, !sawEndOfFile else { return }
+        while true {
+            let n = readDescriptor(fd, input.baseAddress! + inputEnd, space)
+            if n > 0 {
+                inputEnd += n
+                bytesRead += n
+                return
+            }
+            if n == 0 {
+                sawEndOfFile = true
+                return
+            }
+            if errno == EINTR { continue }
+            cut = InputCut(offset: bytesRead, kind: "read_error", detail: systemErrorText(errno))
+            sawEndOfFile = true
+            return
+        }
+    }
+
+    /// Fills `destination` with decompressed bytes; returns how many. 0 means the input is done.
+    func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        guard !finished, destination.count > 0 else { return 0 }
+        return isGzip ? inflateInto(destination) : copyInto(destination)
+    }
+
+    private func copyInto(_ destination: UnsafeMutableRawBufferPointer) -> Int {
+        var produced = 0
+        while produced < destination.count {
+            if inputStart == inputEnd {
+                inputStart = 0
+                inputEnd = 0
+                // Large reads go straight into the destination.
+                if destination.count - produced >= input.count && !sawEndOfFile {
+                    let n = readDescriptor(fd, destination.baseAddress! + produced, destination.count - produced)
+                    if n > 0 {
+                        produced += n
+                        bytesRead += n
+                        continue
+                    }
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 {
+                        cut = InputCut(offset: bytesRead, kind: "read_error", detail: systemErrorText(errno))
+                    }
+                    sawEndOfFile = true
+                }
+                refill()
+                if inputStart == inputEnd {
+                    finished = true
+                    break
+                }
+            }
+            let n = min(inputEnd - inputStart, destination.count - produced)
+            (destination.baseAddress! + produced).copyMemory(from: input.baseAddress! + inputStart, byteCount: n)
+            inputStart += n
+            produced += n
+        }
+        return produced
+    }
+
+    /// Compressed offset of the next unconsumed input byte.
+    private var compressedOffset: Int { bytesRead - Int(stream!.pointee.avail_in) }
+
+    private func inflateInto(_ destination: UnsafeMutableRawBufferPointer) -> Int {
+        let z = stream!
+        z.pointee.next_out = destination.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        z.pointee.avail_out = UInt32(destination.count)
+        while z.pointee.avail_out > 0 && !finished {
+            if z.pointee.avail_in == 0 {
+                inputStart = 0
+                inputEnd = 0
+                refill()
+                z.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                z.pointee.avail_in = UInt32(inputEnd)
+                if inputEnd == 0 {
+                    if inMember && cut == nil {
+                        cut = InputCut(
+                            offset: bytesRead, kind: "truncated",
+                            detail: "gzip member \(gzipMembers + 1) ends before its trailer")
+                    }
+                    finished = true
+                    break
+                }
+            }
+            let status = inflate(z, Z_NO_FLUSH)
+            switch status {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                gzipMembers += 1
+                inMember = false
+                startNextMemberIfAny()
+            case Z_BUF_ERROR:
+                // No progress: more input is needed (handled above) or the output is full.
+                continue
+            default:
+                let message = z.pointee.msg.map { String(cString: $0) } ?? "inflate error \(status)"
+                cut = InputCut(offset: compressedOffset, kind: "corrupt", detail: message)
+                finished = true
+            }
+        }
+        return destination.count - Int(z.pointee.avail_out)
+    }
+
+    /// After a member ends: another member follows (`cat a.gz b.gz`), or the file ends, or
+    /// bytes that are not gzip follow and are ignored, as `gzip -d` does.
+    private func startNextMemberIfAny() {
+        let z = stream!
+        // Make at least two bytes visible to check the magic of a following member.
+        if Int(z.pointee.avail_in) < 2 && !sawEndOfFile {
+            let pending = Int(z.pointee.avail_in)
+            let from = UnsafeMutableRawPointer(z.pointee.next_in!)
+            if pending > 0 { input.baseAddress!.copyMemory(from: from, byteCount: pending) }
+            inputStart = 0
+            inputEnd = pending
+            while inputEnd < 2 && !sawEndOfFile { refill() }
+            z.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            z.pointee.avail_in = UInt32(inputEnd)
+        }
+        let available = Int(z.pointee.avail_in)
+        if available == 0 {
+            finished = true
+            return
+        }
+        let next = z.pointee.next_in!
+        if available >= 2 && next[0] == 0x1f && next[1] == 0x8b {
+            inflateReset(z)
+            inMember = true
+            return
+        }
+        trailingBytesIgnored = bytesRead - compressedOffset
+        while !sawEndOfFile {
+            inputStart = 0
+            inputEnd = 0
+            refill()
+            trailingBytesIgnored += inputEnd
+        }
+        z.pointee.avail_in = 0
+        finished = true
+    }
+}

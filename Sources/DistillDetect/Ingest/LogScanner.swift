@@ -1,0 +1,347 @@
+// Runs ingest and decode together: reader threads inflate inputs into line chunks (several
+// inputs at once), decode workers turn lines into records and hand them to per-worker
+// consumers. Every count is merged in input order, so results never depend on thread timing.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Receives the accepted records of one decode worker. Each worker owns its consumer, so a
+/// consumer needs no locking; the caller merges them after the scan.
+public protocol ExchangeConsumer: AnyObject, SendableMetatype {
+    func consume(_ record: borrowing DecodedExchange)
+}
+
+/// Settings of a scan.
+public struct ScanOptions: Sendable {
+    /// Lines longer than this (bytes, without the line end) are rejected.
+    public var lineLimit = 1 << 20
+    /// Decode workers; reader threads are min(threads, inputs).
+    public var threads = 2
+    /// Bytes of whole lines per chunk handed to a worker.
+    public var chunkSize = 4 << 20
+    /// Samples kept per reject reason.
+    public var samplesPerReason = 5
+    public var fieldMappings: [FieldMapping] = []
+
+    public init() {}
+}
+
+/// A rejected line kept as an example for the report.
+public struct RejectedSample: Sendable, Codable, Equatable {
+    public var file: String
+    public var line: Int
+    public var reason: RejectReason
+    /// Where in the line it failed, when known (byte offset from the line start).
+    public var byteOffset: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case file, line, reason
+        case byteOffset = "byte_offset"
+    }
+}
+
+/// What was read from one input.
+public struct InputReport: Sendable, Codable, Equatable {
+    public var file: String
+    public var bytes: Int
+    public var decompressedBytes: Int
+    public var gzip: Bool
+    public var gzipMembers: Int
+    public var lines: Int
+    public var accepted: Int
+    public var rejected: Int
+    public var blankLines: Int
+    public var error: String?
+    public var cut: InputCut?
+    public var trailingBytesIgnored: Int
+
+    enum CodingKeys: String, CodingKey {
+        case file, bytes, gzip, lines, accepted, rejected, error, cut
+        case decompressedBytes = "decompressed_bytes"
+        case gzipMembers = "gzip_members"
+        case blankLines = "blank_lines"
+        case trailingBytesIgnored = "trailing_bytes_ignored"
+    }
+}
+
+/// Everything a scan learned about its inputs, independent of what the consumers did.
+public struct ScanReport: Sendable {
+    public var inputs: [InputReport] = []
+    public var accepted = 0
+    public var rejectedByReason: [RejectReason: Int] = [:]
+    public var samples: [RejectedSample] = []
+    /// fieldCounts[field][source] = accepted records that had the field under that name.
+    public var fieldCounts: [[Int]] = []
+    public var recordsWithPrompt = 0
+    public var firstTimestamp: Int64?
+    public var lastTimestamp: Int64?
+    public var seconds = 0.0
+
+    public var rejected: Int { rejectedByReason.values.reduce(0, +) }
+    public var lines: Int { accepted + rejected }
+    public var rejectedShare: Double { lines == 0 ? 0 : Double(rejected) / Double(lines) }
+    public var decompressedBytes: Int { inputs.reduce(0) { $0 + $1.decompressedBytes } }
+    public var compressedBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
+    public var readableInputs: Int { inputs.filter { $0.error == nil }.count }
+}
+
+/// Per-worker decode statistics; merged after the scan.
+final class DecodeTally {
+    struct PendingSample {
+        var fileIndex: Int
+        var chunk: Int
+        var lineInChunk: Int
+        var reason: RejectReason
+        var byteOffset: Int?
+    }
+
+    struct ChunkLines {
+        var fileIndex: Int
+        var chunk: Int
+        var lines: Int
+    }
+
+    var accepted = 0
+    var rejected = [Int](repeating: 0, count: RejectReason.allCases.count)
+    var fileAccepted: [Int]
+    var fileRejected: [Int]
+    var fileBlank: [Int]
+    var samples: [[PendingSample]] = Array(repeating: [], count: RejectReason.allCases.count)
+    var chunkLines: [ChunkLines] = []
+    var fieldCounts: [Int]
+    var withPrompt = 0
+    var minTs = Int64.max
+    var maxTs = Int64.min
+    let samplesPerReason: Int
+    let stride: Int
+
+    init(files: Int, samplesPerReason: Int, sourcesPerField: Int) {
+        fileAccepted = Array(repeating: 0, count: files)
+        fileRejected = Array(repeating: 0, count: files)
+        fileBlank = Array(repeating: 0, count: files)
+        self.samplesPerReason = samplesPerReason
+        stride = sourcesPerField
+        fieldCounts = Array(repeating: 0, count: LogField.allCases.count * sourcesPerField)
+    }
+
+    @inline(__always)
+    func reject(_ reason: RejectReason, file: Int, chunk: Int, line: Int, byteOffset: Int?) {
+        let r = RejectReason.allCases.firstIndex(of: reason)!
+        rejected[r] += 1
+        fileRejected[file] += 1
+        // Within a worker, chunks of one file arrive in order, so the first samples kept
+        // per (worker, reason) include the earliest lines; the merge sorts and trims.
+        if samples[r].count < samplesPerReason * 4 {
+            samples[r].append(PendingSample(fileIndex: file, chunk: chunk, lineInChunk: line, reason: reason, byteOffset: byteOffset))
+        }
+    }
+
+    @inline(__always)
+    func count(_ record: borrowing DecodedExchange, file: Int) {
+        accepted += 1
+        fileAccepted[file] += 1
+        let ts = record.timestampMilliseconds
+        if ts < minTs { minTs = ts }
+        if ts > maxTs { maxTs = ts }
+        if record.hasPrompt { withPrompt += 1 }
+        record.slots.withUnsafeBufferPointer { slots in
+            fieldCounts.withUnsafeMutableBufferPointer { counts in
+                for f in 0..<slots.count where slots[f].priority != 255 {
+                    counts[f * stride + Int(slots[f].priority)] += 1
+                }
+            }
+        }
+    }
+}
+
+public enum LogScanner {
+    /// Reads every input and feeds accepted records to the consumers (one per worker, made by
+    /// `makeConsumer(workerIndex)`). Returns the scan report and the consumers.
+    public static func scan<Consumer: ExchangeConsumer>(
+        _ inputs: [InputSource], options: ScanOptions, makeConsumer: (Int) -> Consumer
+    ) -> (ScanReport, [Consumer]) {
+        let started = monotonicSeconds()
+        let schema = DecodeSchema(mappings: options.fieldMappings)
+        let workers = max(1, options.threads)
+        let readers = max(1, min(workers, inputs.count))
+        let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: options.lineLimit)
+        let queue = BlockingQueue<LineChunk>()
+        let claim = WorkCounter(limit: inputs.count)
+        let readersLeft = Countdown(readers)
+        let resultsBox = ResultBox([InputReadResult](repeating: InputReadResult(), count: inputs.count))
+        let consumers = (0..<workers).map(makeConsumer)
+        let tallies = (0..<workers).map { _ in
+            DecodeTally(files: inputs.count, samplesPerReason: options.samplesPerReason,
+                        sourcesPerField: schema.fieldSources.maxSourcesPerField)
+        }
+        let shared = UncheckedSendable((consumers, tallies))
+        let lineLimit = options.lineLimit
+
+        runOnThreads(readers + workers) { thread in
+            if thread < readers {
+                let pool = chunker.makePool(buffers: 2 + max(2, workers))
+                while let index = claim.claim() {
+                    let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool) { queue.push($0) }
+                    resultsBox.set(index, result)
+                }
+                // The last reader to finish closes the queue; each keeps its pool alive until
+                // the workers have handed back every chunk of it.
+                if readersLeft.decrement() == 0 { queue.close() }
+                pool.waitUntilAllReturned()
+            } else {
+                let worker = thread - readers
+                var decoder = ExchangeDecoder(schema: schema)
+                decodeChunks(
+                    queue: queue, decoder: &decoder, consumer: shared.value.0[worker],
+                    tally: shared.value.1[worker], lineLimit: lineLimit)
+            }
+        }
+
+        var report = merge(tallies: tallies, reads: resultsBox.results, inputs: inputs, schema: schema, options: options)
+        report.seconds = monotonicSeconds() - started
+        return (report, consumers)
+    }
+
+    static func decodeChunks<Consumer: ExchangeConsumer>(
+        queue: BlockingQueue<LineChunk>, decoder: inout ExchangeDecoder, consumer: Consumer,
+        tally: DecodeTally, lineLimit: Int
+    ) {
+        while let chunk = queue.pop() {
+            let base = chunk.storage.baseAddress!
+            let count = chunk.count
+            let file = chunk.fileIndex
+            var position = 0
+            var lineNumber = 0
+            while position < count {
+                let newline = memchr(base + position, 0x0A, count - position)
+                let lineEnd = newline.map { base.distance(to: UnsafeMutableRawPointer($0)) } ?? count
+                lineNumber += 1
+                var contentEnd = lineEnd
+                if contentEnd > position && base.load(fromByteOffset: contentEnd - 1, as: UInt8.self) == 0x0D {
+                    contentEnd -= 1
+                }
+                let length = contentEnd - position
+                if length > lineLimit {
+                    tally.reject(.lineTooLong, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil)
+                } else if isBlank(base + position, length) {
+                    tally.fileBlank[file] += 1
+                } else if let reason = decoder.decode(UnsafeRawBufferPointer(start: base + position, count: length)) {
+                    let offset = (reason == .invalidJSON || reason == .invalidUTF8) ? decoder.failureOffset : nil
+                    tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: offset)
+                } else {
+                    tally.count(decoder.record, file: file)
+                    consumer.consume(decoder.record)
+                }
+                position = lineEnd + 1
+            }
+            if let reason = chunk.trailingRejection {
+                lineNumber += 1
+                tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil)
+            }
+            tally.chunkLines.append(.init(fileIndex: file, chunk: chunk.sequence, lines: lineNumber))
+            chunk.pool.give(chunk)
+        }
+    }
+
+    @inline(__always)
+    static func isBlank(_ p: UnsafeMutableRawPointer, _ count: Int) -> Bool {
+        for i in 0..<count {
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
+            if c != 0x20 && c != 0x09 && c != 0x0D { return false }
+        }
+        return true
+    }
+
+    static func merge(
+        tallies: [DecodeTally], reads: [InputReadResult], inputs: [InputSource], schema: DecodeSchema,
+        options: ScanOptions
+    ) -> ScanReport {
+        var report = ScanReport()
+        // Line numbers: chunk line counts per file, in chunk order, give each chunk's first line.
+        var chunkStart: [[Int]] = reads.map { Array(repeating: 0, count: $0.chunks) }
+        var linesPerFile = Array(repeating: 0, count: inputs.count)
+        for tally in tallies {
+            for c in tally.chunkLines { chunkStart[c.fileIndex][c.chunk] = c.lines }
+        }
+        for f in chunkStart.indices {
+            var running = 0
+            for c in chunkStart[f].indices {
+                let lines = chunkStart[f][c]
+                chunkStart[f][c] = running
+                running += lines
+            }
+            linesPerFile[f] = running
+        }
+        for (index, input) in inputs.enumerated() {
+            let read = reads[index]
+            report.inputs.append(InputReport(
+                file: input.displayName, bytes: read.compressedBytes, decompressedBytes: read.decompressedBytes,
+                gzip: read.isGzip, gzipMembers: read.gzipMembers, lines: linesPerFile[index],
+                accepted: tallies.reduce(0) { $0 + $1.fileAccepted[index] },
+                rejected: tallies.reduce(0) { $0 + $1.fileRejected[index] },
+                blankLines: tallies.reduce(0) { $0 + $1.fileBlank[index] },
+                error: read.openError, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored))
+        }
+        let stride = schema.fieldSources.maxSourcesPerField
+        report.fieldCounts = LogField.allCases.map { field in
+            (0..<schema.fieldSources.sources[field.rawValue].count).map { source in
+                tallies.reduce(0) { $0 + $1.fieldCounts[field.rawValue * stride + source] }
+            }
+        }
+        var fileOrder: [String: Int] = [:]
+        for (index, input) in inputs.enumerated() where fileOrder[input.displayName] == nil {
+            fileOrder[input.displayName] = index
+        }
+        for (r, reason) in RejectReason.allCases.enumerated() {
+            let total = tallies.reduce(0) { $0 + $1.rejected[r] }
+            if total > 0 { report.rejectedByReason[reason] = total }
+            let pending = tallies.flatMap { $0.samples[r] }.map { sample in
+                RejectedSample(
+                    file: inputs[sample.fileIndex].displayName,
+                    line: chunkStart[sample.fileIndex][sample.chunk] + sample.lineInChunk,
+                    reason: reason, byteOffset: sample.byteOffset)
+            }
+            let ordered = pending.sorted {
+                (fileOrder[$0.file] ?? 0, $0.line) < (fileOrder[$1.file] ?? 0, $1.line)
+            }
+            report.samples += ordered.prefix(options.samplesPerReason)
+        }
+        report.accepted = tallies.reduce(0) { $0 + $1.accepted }
+        report.recordsWithPrompt = tallies.reduce(0) { $0 + $1.withPrompt }
+        let first = tallies.map(\.minTs).min() ?? .max
+        let last = tallies.map(\.maxTs).max() ?? .min
+        if report.accepted > 0 {
+            report.firstTimestamp = first
+            report.lastTimestamp = last
+        }
+        return report
+    }
+}
+
+/// Per-input read results written by reader threads, each index by exactly one thread.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [InputReadResult]
+
+    init(_ results: [InputReadResult]) { self.results = results }
+
+    func set(_ index: Int, _ value: InputReadResult) {
+        lock.lock()
+        results[index] = value
+        lock.unlock()
+    }
+}
+
+/// Seconds on a monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+import Foundation

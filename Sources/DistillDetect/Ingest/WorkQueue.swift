@@ -1,0 +1,101 @@
+// Blocking queues and thread helpers for the ingest pipeline. Chunks are megabytes, so one
+// lock round trip per chunk costs nothing measurable; plain threads keep stages balanced on
+// few cores (see design.md, "Pipelining on 2 cores").
+import Foundation
+
+/// A FIFO that blocks consumers until an element arrives or the queue is closed.
+final class BlockingQueue<Element>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private var head = 0
+    private var closed = false
+
+    func push(_ element: Element) {
+        condition.lock()
+        items.append(element)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next element, or nil once the queue is closed and drained.
+    func pop() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !closed { condition.wait() }
+        guard head < items.count else { return nil }
+        let element = items[head]
+        head += 1
+        if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return element
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A counter shared by threads that claim work items one at a time.
+final class WorkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func claim() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
+/// Counts down from a start value; the caller that reaches zero learns it.
+final class Countdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+
+    init(_ value: Int) { self.value = value }
+
+    func decrement() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value -= 1
+        return value
+    }
+}
+
+/// Runs `body(i)` for i in 0..<count, each on its own thread, and waits for all of them.
+/// The last one runs on the calling thread.
+func runOnThreads(_ count: Int, stackSize: Int = 8 << 20, _ body: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+        if count == 1 { body(0) }
+        return
+    }
+    let group = DispatchGroup()
+    for index in 0..<(count - 1) {
+        group.enter()
+        let thread = Thread {
+            body(index)
+            group.leave()
+        }
+        thread.stackSize = stackSize
+        thread.start()
+    }
+    body(count - 1)
+    group.wait()
+}
+
+/// Lets a value that is handed from thread to thread under the pipeline's own
+/// synchronisation cross a `@Sendable` boundary.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,105 @@
+// `check`: read the logs as `analyze` would and say what the tool understood of them.
+import Foundation
+
+/// Counts distinct accounts by a stable hash of their id.
+public final class AccountCounter: ExchangeConsumer {
+    public private(set) var accounts = Set<UInt64>()
+
+    public init() {}
+
+    public func consume(_ record: borrowing DecodedExchange) {
+        if let raw = record.rawBytes(.accountID) {
+            accounts.insert(StableHash.hash(raw))
+        } else if let text = record.string(.accountID) {
+            accounts.insert(StableHash.hash(text))
+        }
+    }
+}
+
+public enum LogCheck {
+    public static func run(paths: [String], options: ScanOptions, maxRejectRate: Double) throws -> RunSummary {
+        let inputs = try InputDiscovery.expand(paths)
+        let (report, counters) = LogScanner.scan(inputs, options: options) { _ in AccountCounter() }
+        var accounts = Set<UInt64>()
+        for counter in counters { accounts.formUnion(counter.accounts) }
+        return RunSummary(
+            command: "check", report: report, options: options, maxRejectRate: maxRejectRate,
+            accountsSeen: accounts.count)
+    }
+
+    /// The human-readable report printed by `check`.
+    public static func render(_ s: RunSummary) -> String {
+        var out: [String] = []
+        func n(_ v: Int) -> String { v.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US"))) }
+        func pct(_ part: Int, _ whole: Int) -> String {
+            whole == 0 ? "0%" : String(format: "%.2f%%", 100 * Double(part) / Double(whole))
+        }
+        let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
+        out.append(
+            "\(s.inputs.count) input(s), \(mb(s.bytesRead)) read, \(mb(s.decompressedBytes)) decompressed, "
+                + String(format: "%.2f s (%.0f MB/s)", s.seconds, s.megabytesPerSecond))
+        out.append(
+            "records: \(n(s.recordsAccepted)) accepted, \(n(s.recordsRejected)) rejected "
+                + "(\(pct(s.recordsRejected, s.linesRead)) of \(n(s.linesRead)) lines), \(n(s.blankLines)) blank lines skipped")
+        if !s.rejectedByReason.isEmpty {
+            out.append("rejected by reason:")
+            for (reason, count) in s.rejectedByReason.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+                let explanation = RejectReason(rawValue: reason)?.explanation ?? ""
+                out.append("  \(reason.padding(toLength: 20, withPad: " ", startingAt: 0)) \(n(count).leftPadded(10))  \(explanation)")
+                for sample in s.rejectedSamples where sample.reason.rawValue == reason {
+                    let at = sample.byteOffset.map { ", byte \($0)" } ?? ""
+                    out.append("      e.g. \(sample.file):\(sample.line)\(at)")
+                }
+            }
+        }
+        for cut in s.truncatedInputs {
+            out.append("input cut short: \(cut.file) at byte \(n(cut.offset)) (\(cut.kind): \(cut.detail)); every complete line before it was read")
+        }
+        for file in s.unreadableInputs {
+            let error = s.inputs.first { $0.file == file }?.error ?? "unreadable"
+            out.append("unreadable input: \(error)")
+        }
+        for input in s.inputs where input.trailingBytesIgnored > 0 {
+            out.append("note: \(input.file): \(n(input.trailingBytesIgnored)) bytes after the last gzip member ignored")
+        }
+        if let first = s.firstSeen, let last = s.lastSeen {
+            out.append("time range: \(first) … \(last)")
+        }
+        out.append("accounts seen: \(n(s.accountsSeen))")
+        out.append("fields found (share of accepted records, and under which names):")
+        for field in LogField.allCases {
+            guard let usage = s.fields[field.canonicalName] else { continue }
+            let names = usage.sources.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                .map { "\($0.key) \(n($0.value))" }.joined(separator: ", ")
+            let share = pct(usage.records, s.recordsAccepted)
+            out.append("  \(field.canonicalName.padding(toLength: 20, withPad: " ", startingAt: 0)) \(share.leftPadded(8))  \(names)")
+        }
+        out.append(
+            "prompt text: \(pct(s.recordsWithPrompt, s.recordsAccepted)) of records"
+                + (s.contentFeatures ? "" : " (no prompt text: content features will be left out)"))
+        if s.inputs.count > 1 {
+            out.append("inputs:")
+            for input in s.inputs {
+                let kind = input.gzip ? "gzip, \(input.gzipMembers) member(s)" : "plain"
+                out.append("  \(input.file): \(mb(input.bytes)), \(n(input.lines)) lines, \(n(input.rejected)) rejected, \(kind)")
+            }
+        }
+        switch s.exitCode {
+        case RunExitCode.rejectRateExceeded.rawValue:
+            out.append(
+                "FAIL: rejected share \(pct(s.recordsRejected, s.linesRead)) is above --max-reject-rate "
+                    + "\(s.options.maxRejectRate) (exit 2): has the log format changed?")
+        case RunExitCode.failure.rawValue:
+            out.append("FAIL: no input could be read (exit 1)")
+        default:
+            break
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,155 @@
+// The machine-readable facts of a run: the keys shared by `check --json` and summary.json.
+import Foundation
+
+public enum DistillDetectVersion {
+    public static let current = "0.1.0"
+}
+
+/// A cut input as listed in `truncated_inputs`.
+public struct TruncatedInput: Codable, Equatable, Sendable {
+    public var file: String
+    public var offset: Int
+    public var kind: String
+    public var detail: String
+}
+
+/// Exit codes of outputs.md.
+public enum RunExitCode: Int32, Sendable {
+    case success = 0
+    case failure = 1
+    case rejectRateExceeded = 2
+    case usage = 64
+}
+
+public struct RunSummary: Codable, Sendable {
+    public struct Options: Codable, Sendable {
+        public var threads: Int
+        public var lineLimit: Int
+        public var maxRejectRate: Double
+        public var fieldMap: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case threads
+            case lineLimit = "line_limit"
+            case maxRejectRate = "max_reject_rate"
+            case fieldMap = "field_map"
+        }
+    }
+
+    public struct FieldUsage: Codable, Sendable, Equatable {
+        /// Accepted records that had the field.
+        public var records: Int
+        /// Name (alias or mapped path) → records where the field was found under it.
+        public var sources: [String: Int]
+    }
+
+    public var tool = "distill-detect"
+    public var version = DistillDetectVersion.current
+    public var command: String
+    public var options: Options
+    public var inputs: [InputReport]
+    public var bytesRead: Int
+    public var decompressedBytes: Int
+    public var linesRead: Int
+    public var blankLines: Int
+    public var recordsAccepted: Int
+    public var recordsRejected: Int
+    public var rejectedShare: Double
+    public var rejectedByReason: [String: Int]
+    public var rejectedSamples: [RejectedSample]
+    public var truncatedInputs: [TruncatedInput]
+    public var unreadableInputs: [String]
+    public var fields: [String: FieldUsage]
+    public var recordsWithPrompt: Int
+    /// False when no record carried prompt text: content features are then left out.
+    public var contentFeatures: Bool
+    public var firstSeen: String?
+    public var lastSeen: String?
+    public var accountsSeen: Int
+    public var seconds: Double
+    public var megabytesPerSecond: Double
+    /// Seconds spent in each stage, for commands with several.
+    public var stageSeconds: [String: Double]
+    public var exitCode: Int32
+
+    enum CodingKeys: String, CodingKey {
+        case tool, version, command, options, inputs, fields, seconds
+        case bytesRead = "bytes_read"
+        case decompressedBytes = "decompressed_bytes"
+        case linesRead = "lines_read"
+        case blankLines = "blank_lines"
+        case recordsAccepted = "records_accepted"
+        case recordsRejected = "records_rejected"
+        case rejectedShare = "rejected_share"
+        case rejectedByReason = "rejected_by_reason"
+        case rejectedSamples = "rejected_samples"
+        case truncatedInputs = "truncated_inputs"
+        case unreadableInputs = "unreadable_inputs"
+        case recordsWithPrompt = "records_with_prompt"
+        case contentFeatures = "content_features"
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case accountsSeen = "accounts_seen"
+        case megabytesPerSecond = "decompressed_mb_per_second"
+        case stageSeconds = "stage_seconds"
+        case exitCode = "exit_code"
+    }
+
+    public init(
+        command: String, report: ScanReport, options: ScanOptions, maxRejectRate: Double, accountsSeen: Int,
+        stageSeconds: [String: Double] = [:]
+    ) {
+        self.command = command
+        self.options = Options(
+            threads: options.threads, lineLimit: options.lineLimit, maxRejectRate: maxRejectRate,
+            fieldMap: options.fieldMappings.map(\.description))
+        inputs = report.inputs
+        bytesRead = report.compressedBytes
+        decompressedBytes = report.decompressedBytes
+        linesRead = report.lines
+        blankLines = report.inputs.reduce(0) { $0 + $1.blankLines }
+        recordsAccepted = report.accepted
+        recordsRejected = report.rejected
+        rejectedShare = report.rejectedShare
+        rejectedByReason = Dictionary(uniqueKeysWithValues: report.rejectedByReason.map { ($0.key.rawValue, $0.value) })
+        rejectedSamples = report.samples
+        truncatedInputs = report.inputs.compactMap { input in
+            input.cut.map { TruncatedInput(file: input.file, offset: $0.offset, kind: $0.kind, detail: $0.detail) }
+        }
+        unreadableInputs = report.inputs.compactMap { input in input.error.map { _ in input.file } }
+        let sources = FieldSources(mappings: options.fieldMappings)
+        var fields: [String: FieldUsage] = [:]
+        for field in LogField.allCases {
+            let counts = report.fieldCounts.isEmpty ? [] : report.fieldCounts[field.rawValue]
+            var bySource: [String: Int] = [:]
+            for (priority, count) in counts.enumerated() where count > 0 {
+                bySource[sources.sourceName(field, priority: priority)] = count
+            }
+            fields[field.canonicalName] = FieldUsage(records: counts.reduce(0, +), sources: bySource)
+        }
+        self.fields = fields
+        recordsWithPrompt = report.recordsWithPrompt
+        contentFeatures = report.recordsWithPrompt > 0
+        firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
+        lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }
+        self.accountsSeen = accountsSeen
+        seconds = report.seconds
+        megabytesPerSecond = report.seconds > 0 ? Double(report.decompressedBytes) / 1e6 / report.seconds : 0
+        self.stageSeconds = stageSeconds
+        exitCode = RunSummary.exitCode(report: report, maxRejectRate: maxRejectRate).rawValue
+    }
+
+    /// 1 when no input could be read, 2 when the rejected share is above the limit.
+    public static func exitCode(report: ScanReport, maxRejectRate: Double) -> RunExitCode {
+        if report.readableInputs == 0 { return .failure }
+        if report.rejectedShare > maxRejectRate { return .rejectRateExceeded }
+        return .success
+    }
+
+    /// Deterministic, pretty JSON (sorted keys).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import DistillDetect
+
+@main
+struct DistillDetectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill-detect",
+        abstract: "Find coordinated distillation campaigns in LLM API access logs.",
+        discussion: """
+            Reads JSON Lines access logs (plain or gzip, several gzip members allowed), one line \
+            per exchange. See README.md for the input contract.
+
+            Exit codes: 0 success; 1 failure (no input could be read, output not writable); \
+            2 outputs written but the rejected-line share was above --max-reject-rate; 64 usage error.
+            """,
+        version: DistillDetectVersion.current,
+        subcommands: [CheckCommand.self, GenerateCommand.self]
+    )
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import DistillDetect
+import Foundation
+
+/// Options shared by every command that reads logs.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Log files, directories (read recursively: *.jsonl, *.json, *.ndjson, *.log, optionally .gz), or - for standard input.")
+    var paths: [String]
+
+    @Option(name: .customLong("field-map"), help: ArgumentHelp(
+        "Read FIELD from a dotted JSON path, tried before the field's usual names (repeatable).",
+        valueName: "FIELD=PATH"))
+    var fieldMap: [String] = []
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("max-reject-rate"), help: "Rejected-line share above which the exit code is 2.")
+    var maxRejectRate: Double = 0.01
+
+    @Option(name: .customLong("line-limit"), help: "Longest accepted line, in bytes.")
+    var lineLimit: Int = 1 << 20
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate must be between 0 and 1") }
+        guard lineLimit >= 64 else { throw ValidationError("--line-limit must be at least 64 bytes") }
+        for mapping in fieldMap {
+            do { _ = try FieldMapping(parsing: mapping) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    func scanOptions() throws -> ScanOptions {
+        var options = ScanOptions()
+        options.threads = threads
+        options.lineLimit = lineLimit
+        options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
+        return options
+    }
+}
+
+/// Prints an error the way ArgumentParser does and exits with `code`.
+func fail(_ message: String, code: RunExitCode = .failure) -> ExitCode {
+    FileHandle.standardError.write(Data("distill-detect: \(message)\n".utf8))
+    return ExitCode(code.rawValue)
+}
