@@ -2,16 +2,93 @@ import ArgumentParser
 import DistillDetect
 import Foundation
 
+extension CampaignVariant: ExpressibleByArgument {}
+extension LogStyle: ExpressibleByArgument {}
+
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write synthetic access logs with labelled campaigns and benign traffic."
+        abstract: "Write synthetic access logs with labelled campaigns and benign traffic.",
+        discussion: """
+            Writes one api-YYYY-MM-DD.jsonl.gz per day, labels.csv (account_id,campaign_id,kind: \
+            campaign_id empty for benign accounts; kind names the look-alikes that must never be \
+            flagged: integration, classroom, benchmark, popular_question) and, with --bad-lines, \
+            bad-lines.csv (file,line,reason). The same options and seed give byte-identical files \
+            whatever --threads is.
+            """
     )
 
     @Option(help: "Output directory.")
     var out: String
 
+    @Option(help: "Exchanges to write (bad lines come on top).")
+    var exchanges = 200_000
+
+    @Option(help: "Days of traffic, one file each.")
+    var days = 7
+
+    @Option(help: "First day (UTC), YYYY-MM-DD.")
+    var start = "2026-04-20"
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Field names: canonical, gateway (aliases, epoch ms, content blocks) or mixed (alternating days).")
+    var style: LogStyle = .canonical
+
+    @Option(name: .customLong("campaign"), help: "Campaign variant to include: basic, careful, agentic (repeatable; default: all three).")
+    var campaigns: [CampaignVariant] = []
+
+    @Flag(name: .customLong("no-campaigns"), help: "Benign traffic and look-alikes only.")
+    var noCampaigns = false
+
+    @Flag(name: .customLong("no-lookalikes"), help: "Leave out the legitimate look-alike workloads.")
+    var noLookalikes = false
+
+    @Option(name: .customLong("bad-lines"), help: "Broken lines to inject, one per reject reason in turn.")
+    var badLines = 0
+
+    @Option(name: .customLong("multi-member"), help: "Write the first N files as two gzip members each.")
+    var multiMember = 0
+
+    @Option(name: .customLong("gzip-level"), help: "gzip compression level, 1-9.")
+    var gzipLevel = 1
+
+    @Option(help: "Threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard exchanges >= 100 else { throw ValidationError("--exchanges must be at least 100") }
+        guard (1...366).contains(days) else { throw ValidationError("--days must be 1...366") }
+        guard Timestamp.parseMilliseconds(start) != nil, start.count == 10 else { throw ValidationError("--start must be YYYY-MM-DD") }
+        guard (1...9).contains(gzipLevel) else { throw ValidationError("--gzip-level must be 1...9") }
+        guard threads >= 1, badLines >= 0, multiMember >= 0 else { throw ValidationError("counts must not be negative") }
+    }
+
     func run() throws {
-        throw fail("not yet implemented")
+        var config = GeneratorConfig()
+        config.exchanges = exchanges
+        config.days = days
+        config.startDay = start
+        config.seed = seed
+        config.style = style
+        config.campaigns = noCampaigns ? [] : (campaigns.isEmpty ? CampaignVariant.allCases : campaigns)
+        config.lookalikes = !noLookalikes
+        config.badLines = badLines
+        config.multiMemberFiles = multiMember
+        config.gzipLevel = gzipLevel
+        config.threads = threads
+        let started = monotonicSeconds()
+        let result: GeneratorResult
+        do {
+            result = try SyntheticLogGenerator.run(config: config, outputDirectory: out)
+        } catch {
+            throw fail("\(error)")
+        }
+        print("wrote \(result.files.count) files, \(result.exchanges) exchanges, \(result.badLines) bad lines, \(result.accounts) accounts to \(out) in \(String(format: "%.1f", monotonicSeconds() - started)) s")
+        for (kind, count) in result.accountsByKind.sorted(by: { $0.key < $1.key }) { print("  \(kind): \(count) accounts") }
+        for campaign in result.campaigns {
+            print("  campaign \(campaign.id): \(campaign.accounts) accounts, \(campaign.exchanges) exchanges")
+        }
     }
 }
