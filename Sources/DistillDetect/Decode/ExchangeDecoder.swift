@@ -119,11 +119,13 @@ public struct ExchangeDecoder {
         base = start
         pos = start
         end = start + line.count
+        // A UTF-8 byte order mark (first line of some files) is ignored, as JSONSerialization does.
+        if line.count >= 3 && start[0] == 0xEF && start[1] == 0xBB && start[2] == 0xBF { pos += 3 }
         do throws(ScanStop) {
             skipWhitespace()
             guard pos < end else { throw ScanStop.syntax(offset) }
             if pos.pointee != UInt8(ascii: "{") {
-                try skipValue(depth: 1)
+                try skipValue(depth: 0)
                 skipWhitespace()
                 guard pos == end else { throw ScanStop.syntax(offset) }
                 return .notObject
@@ -332,7 +334,12 @@ public struct ExchangeDecoder {
             }
             number.exponent += negativeExponent ? -e : e
         }
-        if number.mantissa == 0 { number.exponent = 0 }
+        if number.mantissa == 0 {
+            number.exponent = 0
+        } else if number.exponent > 0 && !number.doubleValue.isFinite {
+            // Beyond Double's range: JSONSerialization rejects such numbers, so does the scanner.
+            throw .syntax(offset)
+        }
         return number
     }
 
@@ -382,6 +389,11 @@ public struct ExchangeDecoder {
             if pos.pointee == 0x2C {
                 pos += 1
                 skipWhitespace()
+                // JSONSerialization accepts one trailing comma; so does the scanner.
+                if pos < end && pos.pointee == close {
+                    pos += 1
+                    return
+                }
                 continue
             }
             if pos.pointee == close {
@@ -417,6 +429,10 @@ public struct ExchangeDecoder {
             if pos.pointee == 0x2C {
                 pos += 1
                 skipWhitespace()
+                if pos < end && pos.pointee == 0x7D {
+                    pos += 1
+                    return
+                }
                 continue
             }
             if pos.pointee == 0x7D {
@@ -446,6 +462,10 @@ public struct ExchangeDecoder {
             if pos.pointee == 0x2C {
                 pos += 1
                 skipWhitespace()
+                if pos < end && pos.pointee == 0x5D {
+                    pos += 1
+                    return
+                }
                 continue
             }
             if pos.pointee == 0x5D {
@@ -585,7 +605,7 @@ public struct ExchangeDecoder {
             record.slots[field.rawValue].integer = ms
             record.slots[field.rawValue].unreadable = false
         case .identifier:
-            guard number.isPlainInteger, !number.negative else { return }
+            guard number.isPlainInteger, !number.negative, !number.inexact else { return }
             record.slots[field.rawValue].priority = priority
             record.slots[field.rawValue].start = literal.start
             record.slots[field.rawValue].end = literal.end
@@ -615,8 +635,14 @@ public struct ExchangeDecoder {
                 try decoder.forEachMember(depth: depth + 1) { (d: inout ExchangeDecoder, key: TextSpan) throws(ScanStop) in
                     if d.spanEquals(key, "text"), d.pos < d.end, d.pos.pointee == 0x22 {
                         text = try d.scanString()
-                    } else if d.spanEquals(key, "type"), d.pos < d.end, d.pos.pointee == 0x22 {
-                        isText = d.spanEquals(try d.scanString(), "text")
+                    } else if d.spanEquals(key, "type") {
+                        // Only `"type": "text"` (or no type at all) marks a text block.
+                        if d.pos < d.end, d.pos.pointee == 0x22 {
+                            isText = d.spanEquals(try d.scanString(), "text")
+                        } else {
+                            isText = false
+                            try d.skipValue(depth: depth + 1)
+                        }
                     } else {
                         try d.skipValue(depth: depth + 1)
                     }
