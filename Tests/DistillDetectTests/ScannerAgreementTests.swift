@@ -7,7 +7,7 @@ import Testing
 private func isKnownDivergence(_ line: [UInt8]) -> Bool {
     let text = String(decoding: line, as: UTF8.self).lowercased()
     if text.range(of: #"\\u d[89a-f]"#.replacingOccurrences(of: " ", with: ""), options: .regularExpression) != nil { return true }
-    guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) as? [String: Any] else {
+    guard (try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) is [String: Any] else {
         return false
     }
     // Duplicate top-level keys: JSONSerialization keeps the last.

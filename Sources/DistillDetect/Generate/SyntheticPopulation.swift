@@ -223,21 +223,24 @@ struct SyntheticPopulation {
             let perClass = apportion(homeworkBudget, weights: Array(repeating: 1, count: classes))
             for c in 0..<classes {
                 let campusIP = Self.residentialIP(&rng)
-                let students = min(35, max(10, perClass[c] / 3))
+                let students = min(35, max(10, perClass[c] / 6))
                 let classDaysChosen = Array(Set([rng.int(0..<days), rng.int(0..<days)])).sorted()
                 classDays[100 + c] = classDaysChosen
                 let perStudent = apportion(perClass[c], weights: Array(repeating: 1, count: students))
                 for s in 0..<students {
+                    // Half the student's exchanges are the class's homework, half their own.
+                    let homework = max(1, perStudent[s] / 2)
                     var special = Array(repeating: 0, count: days)
-                    let split = apportion(perStudent[s], weights: classDaysChosen.map { _ in 1 })
+                    let split = apportion(homework, weights: classDaysChosen.map { _ in 1 })
                     for (j, d) in classDaysChosen.enumerated() { special[d] = split[j] }
+                    let ordinary = apportion(perStudent[s] - homework, weights: (0..<days).map { _ in rng.unit() + 0.01 })
                     let home = Self.residentialIP(&rng)
                     accounts.append(SyntheticAccount(
                         id: newID("acct_"), kind: .classroom, keys: [newID("key_")], addressing: .fixed([campusIP, home]),
                         userAgents: [rng.pick(Self.browserAgents)], payment: rng.chance(0.7) ? newID("pm_") : nil,
                         createdMs: startMs - Int64(rng.int(20...500)) * 86_400_000, country: "US", utcOffsetHours: -5,
                         topicWeights: personalTopics(), cotHabit: 0.05, usesMessages: false,
-                        dayCounts: Array(repeating: 0, count: days), specialCounts: special, group: 100 + c))
+                        dayCounts: ordinary, specialCounts: special, group: 100 + c))
                 }
             }
         }
