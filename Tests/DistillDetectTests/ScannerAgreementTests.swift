@@ -68,15 +68,7 @@ struct ScannerAgreementTests {
         var lines: [[UInt8]] = []
         for file in result.files {
             let path = dir.file(file)
-            // Read the raw lines back through the project's own reader, not a second inflater.
-            let reader = try LogByteReader(source: .file(path))
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { reader.read(into: $0) }
-                if n == 0 { break }
-                bytes += buffer[0..<n]
-            }
+            let bytes = try InputSource.file(path).readAllBytes()
             lines += bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init).filter { !$0.isEmpty && $0.count < 1 << 20 }
         }
         return lines

@@ -254,3 +254,18 @@ final class LogByteReader {
         finished = true
     }
 }
+
+extension InputSource {
+    /// The whole decompressed content of the input, for tests and benchmarks (never the
+    /// analysis path, which streams).
+    public func readAllBytes() throws -> [UInt8] {
+        let reader = try LogByteReader(source: self)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { reader.read(into: $0) }
+            if n == 0 { return bytes }
+            bytes += buffer[0..<n]
+        }
+    }
+}
