@@ -34,8 +34,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DistillDetectTests",
-            dependencies: ["DistillDetect"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["DistillDetect"]
         ),
     ],
     swiftLanguageModes: [.v6]
