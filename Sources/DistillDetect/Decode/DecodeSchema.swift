@@ -47,12 +47,28 @@ struct KeyEntry: Sendable {
     var child: Int
 }
 
-/// The compiled form of `FieldSources`. Immutable and shared by all decode workers.
-public final class DecodeSchema: Sendable {
+/// Where a key's value goes: a field and the priority of the name it was found under.
+struct FieldTarget {
+    var field: LogField
+    var priority: UInt8
+}
+
+/// The compiled form of `FieldSources`. Immutable and shared by all decode workers; the hot
+/// path reads flat buffers allocated once, so matching a key retains nothing.
+public final class DecodeSchema: @unchecked Sendable {
     public let fieldSources: FieldSources
-    let entries: [KeyEntry]
-    /// Per node: open-addressing table of (hash, entry index + 1).
-    let tables: [[(hash: UInt64, entry: Int)]]
+    /// Per entry: key bytes (offset, length into `keyBytes`), next-level node or -1, targets.
+    private let keyBytes: UnsafeMutableBufferPointer<UInt8>
+    private let keyOffset: UnsafeMutableBufferPointer<Int32>
+    private let keyLength: UnsafeMutableBufferPointer<Int32>
+    private let childNode: UnsafeMutableBufferPointer<Int32>
+    private let targetStart: UnsafeMutableBufferPointer<Int32>
+    private let targetCount: UnsafeMutableBufferPointer<Int32>
+    private let targetList: UnsafeMutableBufferPointer<FieldTarget>
+    /// All nodes' open-addressing tables, back to back: (hash, entry index + 1).
+    private let slots: UnsafeMutableBufferPointer<(hash: UInt64, entry: Int32)>
+    private let tableOffset: UnsafeMutableBufferPointer<Int32>
+    private let tableMask: UnsafeMutableBufferPointer<Int32>
 
     public init(mappings: [FieldMapping] = []) {
         fieldSources = FieldSources(mappings: mappings)
@@ -83,41 +99,110 @@ public final class DecodeSchema: Sendable {
                 }
             }
         }
-        self.entries = entries
-        tables = nodeKeys.map { keys in
+        func buffer<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, values.count))
+            _ = b.initialize(from: values)
+            return b
+        }
+        var offsets: [Int32] = []
+        var allBytes: [UInt8] = []
+        var starts: [Int32] = []
+        var targets: [FieldTarget] = []
+        for e in entries {
+            offsets.append(Int32(allBytes.count))
+            allBytes += e.key
+            starts.append(Int32(targets.count))
+            targets += e.targets.map { FieldTarget(field: $0.field, priority: $0.priority) }
+        }
+        keyBytes = buffer(allBytes)
+        keyOffset = buffer(offsets)
+        keyLength = buffer(entries.map { Int32($0.key.count) })
+        childNode = buffer(entries.map { Int32($0.child) })
+        targetStart = buffer(starts)
+        targetCount = buffer(entries.map { Int32($0.targets.count) })
+        targetList = buffer(targets)
+        var allSlots: [(hash: UInt64, entry: Int32)] = []
+        var tableOffsets: [Int32] = []
+        var masks: [Int32] = []
+        for keys in nodeKeys {
             var size = 16
             while size < keys.count * 4 { size *= 2 }
-            var table = [(hash: UInt64, entry: Int)](repeating: (0, 0), count: size)
+            var table = [(hash: UInt64, entry: Int32)](repeating: (0, 0), count: size)
             for index in keys {
                 let h = entries[index].key.withUnsafeBufferPointer { fnv1a($0.baseAddress!, $0.count) }
                 var slot = Int(truncatingIfNeeded: h) & (size - 1)
                 while table[slot].hash != 0 { slot = (slot + 1) & (size - 1) }
-                table[slot] = (h, index + 1)
+                table[slot] = (h, Int32(index + 1))
             }
-            return table
+            tableOffsets.append(Int32(allSlots.count))
+            masks.append(Int32(size - 1))
+            allSlots += table
         }
+        slots = buffer(allSlots)
+        tableOffset = buffer(tableOffsets)
+        tableMask = buffer(masks)
+    }
+
+    deinit {
+        keyBytes.deallocate()
+        keyOffset.deallocate()
+        keyLength.deallocate()
+        childNode.deallocate()
+        targetStart.deallocate()
+        targetCount.deallocate()
+        targetList.deallocate()
+        slots.deallocate()
+        tableOffset.deallocate()
+        tableMask.deallocate()
+    }
+
+    /// Short keys compared inline: a memcmp call per key cost more than the comparison.
+    @inline(__always)
+    static func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        while i + 8 <= n {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            i += 8
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The entry for a key at a node, or nil when the key feeds nothing.
     @inline(__always)
     func lookup(node: Int, key: UnsafePointer<UInt8>, count: Int) -> Int? {
         let h = fnv1a(key, count)
-        return tables[node].withUnsafeBufferPointer { table in
-            let mask = table.count - 1
-            var slot = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let candidate = table[slot]
-                if candidate.hash == 0 { return nil }
-                if candidate.hash == h {
-                    let entryIndex = candidate.entry - 1
-                    let matches = entries[entryIndex].key.withUnsafeBufferPointer { k in
-                        k.count == count && (count == 0 || memcmp(k.baseAddress!, key, count) == 0)
-                    }
-                    if matches { return entryIndex }
+        let base = Int(tableOffset[node])
+        let mask = Int(tableMask[node])
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let candidate = slots[base + slot]
+            if candidate.hash == 0 { return nil }
+            if candidate.hash == h {
+                let entry = Int(candidate.entry) - 1
+                if Int(keyLength[entry]) == count
+                    && Self.bytesEqual(keyBytes.baseAddress! + Int(keyOffset[entry]), key, count)
+                {
+                    return entry
                 }
-                slot = (slot + 1) & mask
             }
+            slot = (slot + 1) & mask
         }
+    }
+
+    /// The next-level node of an entry, or -1.
+    @inline(__always)
+    func child(_ entry: Int) -> Int { Int(childNode[entry]) }
+
+    /// The fields an entry's value feeds.
+    @inline(__always)
+    func targets(_ entry: Int) -> UnsafeMutableBufferPointer<FieldTarget> {
+        UnsafeMutableBufferPointer(rebasing: targetList[Int(targetStart[entry])..<Int(targetStart[entry] + targetCount[entry])])
     }
 }
 

@@ -508,15 +508,17 @@ public struct ExchangeDecoder {
     }
 
     private mutating func parseFieldValue(_ entryIndex: Int, depth: Int) throws(ScanStop) {
-        let entry = schema.entries[entryIndex]
         guard pos < end else { throw .syntax(offset) }
         let c = pos.pointee
-        if c == 0x7B && entry.child >= 0 {
-            try parseObject(node: entry.child, depth: depth + 1)
+        let child = schema.child(entryIndex)
+        if c == 0x7B && child >= 0 {
+            try parseObject(node: child, depth: depth + 1)
             return
         }
+        let targets = schema.targets(entryIndex)
         // Skip values that lose to a field value already found under a higher-priority name.
-        let wanted = entry.targets.contains { record.slots[$0.field.rawValue].priority > $0.priority }
+        var wanted = false
+        for t in targets where record.slots[t.field.rawValue].priority > t.priority { wanted = true }
         guard wanted else {
             try skipValue(depth: depth)
             return
@@ -524,20 +526,20 @@ public struct ExchangeDecoder {
         switch c {
         case 0x22:
             let span = try scanString()
-            for target in entry.targets { assignString(span, to: target.field, priority: target.priority) }
+            for target in targets { assignString(span, to: target.field, priority: target.priority) }
         case 0x2D, 0x30...0x39:
             let numberStart = Int32(offset)
             let number = try scanNumber()
             let literal = TextSpan(start: numberStart, end: Int32(offset), escaped: false)
-            for target in entry.targets {
+            for target in targets {
                 assignNumber(number, literal: literal, to: target.field, priority: target.priority)
             }
         case 0x5B:
-            if let target = entry.targets.first(where: { $0.field.kind == .text }) {
+            if let target = targets.first(where: { $0.field.kind == .text }) {
                 let first = record.textSpans.count
                 try parseTextBlocks(depth: depth + 1)
                 setText(first..<record.textSpans.count, field: target.field, priority: target.priority)
-            } else if let target = entry.targets.first(where: { $0.field.kind == .messages }) {
+            } else if let target = targets.first(where: { $0.field.kind == .messages }) {
                 record.messagesHaveUser = false
                 record.messagesHaveSystem = false
                 record.messageCount = 0

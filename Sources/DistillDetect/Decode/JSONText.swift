@@ -49,8 +49,11 @@ public enum JSONText {
         while i < n {
             let c = body[i]
             if c != 0x5C {
-                out.append(c)
-                i += 1
+                // Copy the run up to the next backslash in one go.
+                var j = i + 1
+                while j < n && body[j] != 0x5C { j += 1 }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: body[i..<j]))
+                i = j
                 continue
             }
             guard i + 1 < n else { break }

@@ -247,22 +247,3 @@ public enum SyntheticLogGenerator {
     }
 }
 
-/// Results written by worker threads, one slot each.
-final class ResultSlots<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Value?]
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: Value) {
-        lock.lock()
-        values[index] = value
-        lock.unlock()
-    }
-
-    func get(_ index: Int) -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return values[index]!
-    }
-}

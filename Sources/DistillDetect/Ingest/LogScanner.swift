@@ -173,7 +173,7 @@ public enum LogScanner {
         let queue = BlockingQueue<LineChunk>()
         let claim = WorkCounter(limit: inputs.count)
         let readersLeft = Countdown(readers)
-        let resultsBox = ResultBox([InputReadResult](repeating: InputReadResult(), count: inputs.count))
+        let resultsBox = ResultSlots<InputReadResult>(count: inputs.count)
         let consumers = (0..<workers).map(makeConsumer)
         let tallies = (0..<workers).map { _ in
             DecodeTally(files: inputs.count, samplesPerReason: options.samplesPerReason,
@@ -202,7 +202,7 @@ public enum LogScanner {
             }
         }
 
-        var report = merge(tallies: tallies, reads: resultsBox.results, inputs: inputs, schema: schema, options: options)
+        var report = merge(tallies: tallies, reads: (0..<inputs.count).map { resultsBox.get($0) }, inputs: inputs, schema: schema, options: options)
         report.seconds = monotonicSeconds() - started
         return (report, consumers)
     }
@@ -320,20 +320,6 @@ public enum LogScanner {
             report.lastTimestamp = last
         }
         return report
-    }
-}
-
-/// Per-input read results written by reader threads, each index by exactly one thread.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var results: [InputReadResult]
-
-    init(_ results: [InputReadResult]) { self.results = results }
-
-    func set(_ index: Int, _ value: InputReadResult) {
-        lock.lock()
-        results[index] = value
-        lock.unlock()
     }
 }
 

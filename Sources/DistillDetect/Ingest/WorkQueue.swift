@@ -99,3 +99,32 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// Results written by worker threads, one slot each.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Value?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Value) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+
+    func get(_ index: Int) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[index]!
+    }
+
+    /// The value, leaving the slot empty (so the caller holds the only reference).
+    func take(_ index: Int) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        let value = values[index]!
+        values[index] = nil
+        return value
+    }
+}

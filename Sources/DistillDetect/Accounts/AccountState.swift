@@ -1,0 +1,201 @@
+// Everything kept about one account: a monoid (empty state, exact merge) of bounded
+// summaries, so memory per account stays bounded whatever its volume.
+
+public struct AccountState: Equatable, Sendable {
+    public static let vocabularyBins = 128
+    public static let templateBins = 64
+    public static let synchronyBins = 64
+    public static let exemplarCount = 3
+    public static let exemplarLength = 280
+    /// Width of the time buckets behind the synchrony sketch.
+    public static let synchronyBucketMs: Int64 = 10 * 60_000
+
+    public let accountID: String
+    public internal(set) var exchanges = 0
+    public internal(set) var inputTokens = 0
+    public internal(set) var outputTokens = 0
+    public internal(set) var errors = 0
+    /// Exchanges whose request held at most one user message.
+    public internal(set) var singleTurn = 0
+    public internal(set) var withPrompt = 0
+    public internal(set) var chainOfThought = 0
+    public internal(set) var codeBlocks = 0
+    public internal(set) var firstSeen = Int64.max
+    public internal(set) var lastSeen = Int64.min
+    /// Earliest `account_created` seen, if any.
+    public internal(set) var createdAt: Int64?
+    /// Days since 1970 with activity (bounded by the days in the input or window).
+    public internal(set) var activeDays = SparseCounts()
+    /// Hours with activity, per day.
+    public internal(set) var activeHours = DayHours()
+    /// Hour of week (Monday 00 UTC = 0 … 167) → exchanges.
+    public internal(set) var hourOfWeek = SparseCounts()
+    public internal(set) var times = TimestampSample(capacity: 64)
+    public internal(set) var ips = LabelledSet(capacity: 32, labelled: 3)
+    public internal(set) var networks = LabelledSet(capacity: 32, labelled: 3)
+    public internal(set) var userAgents = LabelledSet(capacity: 16, labelled: 2)
+    public internal(set) var apiKeys = BottomKSet(capacity: 32)
+    public internal(set) var orgs = LabelledSet(capacity: 8, labelled: 2)
+    public internal(set) var payments = LabelledSet(capacity: 8, labelled: 3)
+    public internal(set) var models = LabelledSet(capacity: 8, labelled: 3)
+    public internal(set) var countries = LabelledSet(capacity: 8, labelled: 2)
+    public internal(set) var systemPrompts = BottomKSet(capacity: 16)
+    /// Template keys used (the smallest 64 by hash).
+    public internal(set) var templates = BottomKSet(capacity: 64)
+    /// Topic index → exchanges with a prompt classified to it.
+    public internal(set) var topics = SparseCounts()
+    /// MinHash of every word bigram the account sent: its content vocabulary.
+    public internal(set) var vocabulary = MinHashSketch(binCount: AccountState.vocabularyBins)
+    /// MinHash of its template keys.
+    public internal(set) var templateSketch = MinHashSketch(binCount: AccountState.templateBins)
+    /// MinHash of (10-minute bucket, near-duplicate prompt key) actions, for synchrony.
+    public internal(set) var synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
+    /// Up to three prompts of distinct templates (the smallest template-key hashes), for reviewers.
+    /// Per template, the variant with the smallest text hash, so merges pick the same text.
+    public internal(set) var exemplars: [(key: UInt64, textHash: UInt64, text: String)] = []
+
+    public init(accountID: String) { self.accountID = accountID }
+
+    /// Adds one exchange. `prompt` is nil when the line carried no prompt text; `shingles`
+    /// are the prompt's word-bigram hashes; `promptText` is called only to keep an exemplar.
+    mutating func add(
+        _ record: borrowing DecodedExchange, prompt: PromptFeatures?, shingles: [UInt64], promptText: () -> String
+    ) {
+        exchanges += 1
+        let ts = record.timestampMilliseconds
+        if ts < firstSeen { firstSeen = ts }
+        if ts > lastSeen { lastSeen = ts }
+        let day = ts >= 0 ? ts / 86_400_000 : (ts - 86_399_999) / 86_400_000
+        activeDays.add(UInt16(truncatingIfNeeded: day))
+        let hour = ts >= 0 ? ts / 3_600_000 : (ts - 3_599_999) / 3_600_000
+        activeHours.add(day: UInt16(truncatingIfNeeded: day), hour: Int(hour - day * 24))
+        // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7.
+        let weekday = ((day + 3) % 7 + 7) % 7
+        hourOfWeek.add(UInt16(weekday * 24 + (hour - day * 24)))
+        times.insert(ts)
+        if let v = record.integer(.inputTokens), v > 0 { inputTokens += Int(v) }
+        if let v = record.integer(.outputTokens), v > 0 { outputTokens += Int(v) }
+        if let status = record.integer(.status), status >= 400 { errors += 1 }
+        if record.userMessageCount <= 1 { singleTurn += 1 }
+        if let created = record.integer(.accountCreated), created < (createdAt ?? .max) { createdAt = created }
+        addIdentifier(record, .apiKeyID) { h, _ in apiKeys.insert(h) }
+        addIdentifier(record, .orgID) { h, text in orgs.insert(h, label: text) }
+        addIdentifier(record, .paymentFingerprint) { h, text in payments.insert(h, label: text) }
+        addIdentifier(record, .userAgent) { h, text in userAgents.insert(h, label: text) }
+        addIdentifier(record, .model) { h, text in models.insert(h, label: text) }
+        addIdentifier(record, .country) { h, text in countries.insert(h, label: text) }
+        if let raw = record.rawBytes(.ip), let address = IPAddress.parse(raw) {
+            ips.insert(address.addressKey) { String(decoding: raw, as: UTF8.self) }
+            networks.insert(address.networkKey) { address.networkLabel }
+        } else if let text = record.string(.ip), let address = IPAddress.parse(text) {
+            ips.insert(address.addressKey) { text }
+            networks.insert(address.networkKey) { address.networkLabel }
+        }
+        if let spans = record.systemSpans {
+            var h: UInt64 = 0x5359
+            for i in spans {
+                let s = record.textSpans[i]
+                h = StableHash.combine(h, StableHash.hash(UnsafeRawBufferPointer(rebasing: record.line[Int(s.start)..<Int(s.end)])))
+            }
+            systemPrompts.insert(h)
+        }
+        guard let prompt else { return }
+        withPrompt += 1
+        if prompt.chainOfThought { chainOfThought += 1 }
+        if prompt.hasCodeBlock { codeBlocks += 1 }
+        topics.add(UInt16(prompt.topic))
+        templates.insert(prompt.templateKey)
+        templateSketch.insert(StableHash.combine(prompt.templateKey, 0x7470))
+        vocabulary.insert(contentsOf: shingles)
+        let bucket = ts / Self.synchronyBucketMs
+        synchronySketch.insert(StableHash.combine(UInt64(bitPattern: bucket), prompt.nearDuplicateKey))
+        addExemplar(key: prompt.templateKey, textHash: prompt.textHash, text: promptText)
+    }
+
+    @inline(__always)
+    private func addIdentifier(_ record: borrowing DecodedExchange, _ field: LogField, _ body: (UInt64, () -> String) -> Void) {
+        if let raw = record.rawBytes(field) {
+            body(StableHash.hash(raw)) { String(decoding: raw, as: UTF8.self) }
+        } else if let text = record.string(field) {
+            body(StableHash.hash(text)) { text }
+        }
+    }
+
+    private mutating func addExemplar(key: UInt64, textHash: UInt64, text: () -> String) {
+        let rank = StableHash.combine(key, 0x6578)
+        // Decide on the integers alone: most exchanges change nothing, and touching the
+        // tuples' strings would cost a retain and release each.
+        let keep = exemplars.withUnsafeBufferPointer { b -> Bool in
+            if b.count == Self.exemplarCount && b[b.count - 1].key < rank { return false }
+            for i in 0..<b.count where b[i].key == rank { return textHash < b[i].textHash }
+            return true
+        }
+        guard keep else { return }
+        var body = text()
+        if body.utf8.count > Self.exemplarLength * 4 || body.count > Self.exemplarLength {
+            body = String(body.prefix(Self.exemplarLength)) + "…"
+        }
+        restoreExemplar(rank: rank, textHash: textHash, text: body)
+    }
+
+    /// Combines the state of the same account from another part of the logs.
+    public mutating func merge(_ other: AccountState) {
+        precondition(other.accountID == accountID)
+        exchanges += other.exchanges
+        inputTokens += other.inputTokens
+        outputTokens += other.outputTokens
+        errors += other.errors
+        singleTurn += other.singleTurn
+        withPrompt += other.withPrompt
+        chainOfThought += other.chainOfThought
+        codeBlocks += other.codeBlocks
+        firstSeen = min(firstSeen, other.firstSeen)
+        lastSeen = max(lastSeen, other.lastSeen)
+        if let c = other.createdAt, c < (createdAt ?? .max) { createdAt = c }
+        activeDays.merge(other.activeDays)
+        activeHours.merge(other.activeHours)
+        hourOfWeek.merge(other.hourOfWeek)
+        times.merge(other.times)
+        ips.merge(other.ips)
+        networks.merge(other.networks)
+        userAgents.merge(other.userAgents)
+        apiKeys.merge(other.apiKeys)
+        orgs.merge(other.orgs)
+        payments.merge(other.payments)
+        models.merge(other.models)
+        countries.merge(other.countries)
+        systemPrompts.merge(other.systemPrompts)
+        templates.merge(other.templates)
+        topics.merge(other.topics)
+        vocabulary.merge(other.vocabulary)
+        templateSketch.merge(other.templateSketch)
+        synchronySketch.merge(other.synchronySketch)
+        for e in other.exemplars { restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
+    }
+
+    /// Keeps the exemplar if it ranks among the first three templates; for a template already
+    /// kept, the text with the smaller hash wins. Order-independent, as merges need.
+    mutating func restoreExemplar(rank: UInt64, textHash: UInt64, text: String) {
+        if let i = exemplars.firstIndex(where: { $0.key == rank }) {
+            if textHash < exemplars[i].textHash { exemplars[i] = (rank, textHash, text) }
+            return
+        }
+        exemplars.append((rank, textHash, text))
+        exemplars.sort { $0.key < $1.key }
+        if exemplars.count > Self.exemplarCount { exemplars.removeLast() }
+    }
+
+    public static func == (a: AccountState, b: AccountState) -> Bool {
+        a.accountID == b.accountID && a.exchanges == b.exchanges && a.inputTokens == b.inputTokens
+            && a.outputTokens == b.outputTokens && a.errors == b.errors && a.singleTurn == b.singleTurn
+            && a.withPrompt == b.withPrompt && a.chainOfThought == b.chainOfThought && a.codeBlocks == b.codeBlocks
+            && a.firstSeen == b.firstSeen && a.lastSeen == b.lastSeen && a.createdAt == b.createdAt
+            && a.activeDays == b.activeDays && a.activeHours == b.activeHours && a.hourOfWeek == b.hourOfWeek
+            && a.times == b.times && a.ips == b.ips && a.networks == b.networks && a.userAgents == b.userAgents
+            && a.apiKeys == b.apiKeys && a.orgs == b.orgs && a.payments == b.payments && a.models == b.models
+            && a.countries == b.countries && a.systemPrompts == b.systemPrompts && a.templates == b.templates
+            && a.topics == b.topics && a.vocabulary == b.vocabulary && a.templateSketch == b.templateSketch
+            && a.synchronySketch == b.synchronySketch
+            && a.exemplars.elementsEqual(b.exemplars) { $0.key == $1.key && $0.textHash == $1.textHash && $0.text == $1.text }
+    }
+}

@@ -1,0 +1,42 @@
+// `features`: ingest → decode → per-exchange features → merged account states.
+
+public struct FeatureRunResult: Sendable {
+    public var report: ScanReport
+    public var accounts: [AccountState]
+    public var topicNames: [String]
+    public var stageSeconds: [String: Double]
+}
+
+public enum FeatureRun {
+    /// Reads `inputs` (which may be empty) and merges in `priorStates`, all of one taxonomy.
+    public static func run(
+        inputs: [InputSource], options: ScanOptions, taxonomy: CompiledTaxonomy, priorStates: [[AccountState]] = []
+    ) -> FeatureRunResult {
+        let started = monotonicSeconds()
+        let (report, accumulators) = LogScanner.scan(inputs, options: options) { _ in AccountAccumulator(taxonomy: taxonomy) }
+        let scanned = monotonicSeconds()
+        var accounts = AccountAccumulator.merge(accumulators, threads: options.threads)
+        if !priorStates.isEmpty {
+            accounts = mergeSorted([accounts] + priorStates)
+        }
+        let merged = monotonicSeconds()
+        return FeatureRunResult(
+            report: report, accounts: accounts, topicNames: taxonomy.topicNames,
+            stageSeconds: ["ingest_decode_features": scanned - started, "merge": merged - scanned])
+    }
+
+    /// Merges lists of account states (each sorted by id) into one sorted list.
+    public static func mergeSorted(_ lists: [[AccountState]]) -> [AccountState] {
+        var byID: [String: AccountState] = [:]
+        for list in lists {
+            for state in list {
+                if byID[state.accountID] != nil {
+                    byID[state.accountID]!.merge(state)
+                } else {
+                    byID[state.accountID] = state
+                }
+            }
+        }
+        return byID.values.sorted { $0.accountID < $1.accountID }
+    }
+}

@@ -1,0 +1,262 @@
+// Bounded summaries that merge exactly: summary(A ∪ B) == merge(summary(A), summary(B)),
+// whatever the order. Per-account state is built from these, so workers, nights and machines
+// can each summarise a part of the logs and the parts combine without loss.
+
+/// The k smallest distinct 64-bit hashes seen (a KMV sketch): exact distinct count up to k,
+/// an unbiased estimate beyond; the kept hashes identify shared values (IPs, cards, templates).
+public struct BottomKSet: Equatable, Sendable {
+    public let capacity: Int
+    /// Ascending.
+    public private(set) var hashes: [UInt64] = []
+    /// More than `capacity` distinct values were seen.
+    public private(set) var saturated = false
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    /// Insertion point of `h`, and whether it is present.
+    @inline(__always)
+    func position(_ h: UInt64) -> (Int, Bool) {
+        hashes.withUnsafeBufferPointer { b in
+            var lo = 0
+            var hi = b.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if b[mid] < h { lo = mid + 1 } else { hi = mid }
+            }
+            return (lo, lo < b.count && b[lo] == h)
+        }
+    }
+
+    /// Adds a value; returns its rank among the kept hashes and whether it is new, or nil
+    /// when it is not kept.
+    @discardableResult
+    public mutating func insert(_ h: UInt64) -> (rank: Int, new: Bool)? {
+        // Most values of a busy account are already kept or beyond the k smallest.
+        if hashes.count == capacity, let last = hashes.last, h > last {
+            saturated = true
+            return nil
+        }
+        let (at, present) = position(h)
+        if present { return (at, false) }
+        if hashes.count < capacity {
+            hashes.insert(h, at: at)
+            return (at, true)
+        }
+        saturated = true
+        hashes.removeLast()
+        hashes.insert(h, at: at)
+        return (at, true)
+    }
+
+    public func contains(_ h: UInt64) -> Bool { position(h).1 }
+
+    public mutating func merge(_ other: BottomKSet) {
+        var merged: [UInt64] = []
+        merged.reserveCapacity(min(capacity, hashes.count + other.hashes.count))
+        var i = 0
+        var j = 0
+        var union = 0
+        while i < hashes.count || j < other.hashes.count {
+            let next: UInt64
+            if j == other.hashes.count || (i < hashes.count && hashes[i] < other.hashes[j]) {
+                next = hashes[i]
+                i += 1
+            } else if i == hashes.count || other.hashes[j] < hashes[i] {
+                next = other.hashes[j]
+                j += 1
+            } else {
+                next = hashes[i]
+                i += 1
+                j += 1
+            }
+            union += 1
+            if merged.count < capacity { merged.append(next) }
+        }
+        saturated = saturated || other.saturated || union > capacity
+        hashes = merged
+    }
+
+    /// Distinct values seen: exact when not saturated.
+    public var distinctCount: Double {
+        guard saturated, let last = hashes.last, last > 0 else { return Double(hashes.count) }
+        return Double(capacity - 1) / (Double(last) / 18_446_744_073_709_551_616.0)
+    }
+
+    init(capacity: Int, hashes: [UInt64], saturated: Bool) {
+        self.capacity = capacity
+        self.hashes = hashes
+        self.saturated = saturated
+    }
+}
+
+/// A BottomKSet that also keeps the text of its first `labelled` values (deterministic: the
+/// smallest hashes), so a report can name an IP or a card, not only count them.
+public struct LabelledSet: Equatable, Sendable {
+    public private(set) var values: BottomKSet
+    public let labelled: Int
+    /// Labels of `values.hashes[0..<labels.count]`, where labels.count = min(labelled, count).
+    public private(set) var labels: [String] = []
+
+    public init(capacity: Int, labelled: Int) {
+        precondition(labelled < capacity)
+        values = BottomKSet(capacity: capacity)
+        self.labelled = labelled
+    }
+
+    /// Adds a value; `label` is called only when the value's text must be kept.
+    @inline(__always)
+    public mutating func insert(_ h: UInt64, label: () -> String) {
+        guard let (rank, new) = values.insert(h), new, rank < labelled else { return }
+        labels.insert(label(), at: rank)
+        if labels.count > labelled { labels.removeLast() }
+    }
+
+    public mutating func merge(_ other: LabelledSet) {
+        let before = values.hashes.prefix(labels.count)
+        let beforeLabels = labels
+        values.merge(other.values)
+        let wanted = min(labelled, values.hashes.count)
+        // Both sides label their own smallest values, so each kept label is on one of them.
+        labels = values.hashes.prefix(wanted).map { h in
+            if let i = before.firstIndex(of: h) { return beforeLabels[i - before.startIndex] }
+            if let i = other.values.hashes.prefix(other.labels.count).firstIndex(of: h) { return other.labels[i] }
+            return ""
+        }
+    }
+
+    public var distinctCount: Double { values.distinctCount }
+
+    init(values: BottomKSet, labelled: Int, labels: [String]) {
+        self.values = values
+        self.labelled = labelled
+        self.labels = labels
+    }
+}
+
+/// Counts per small integer key (hour of week, topic, day), sorted by key, packed as
+/// key << 32 | count in one array.
+public struct SparseCounts: Equatable, Sendable {
+    private var packed: [UInt64] = []
+
+    public init() {}
+
+    public var keys: [UInt16] { packed.map { UInt16($0 >> 32) } }
+    public var counts: [UInt32] { packed.map { UInt32(truncatingIfNeeded: $0) } }
+    public var isEmpty: Bool { packed.isEmpty }
+    public var entries: [(key: UInt16, count: UInt32)] { packed.map { (UInt16($0 >> 32), UInt32(truncatingIfNeeded: $0)) } }
+
+    @inline(__always)
+    public mutating func add(_ key: UInt16, _ n: UInt32 = 1) {
+        let probe = UInt64(key) << 32
+        var lo = 0
+        var hi = packed.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if packed[mid] < probe { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < packed.count && packed[lo] >> 32 == UInt64(key) {
+            packed[lo] = probe | UInt64(UInt32(truncatingIfNeeded: packed[lo]) &+ n)
+        } else {
+            packed.insert(probe | UInt64(n), at: lo)
+        }
+    }
+
+    public mutating func merge(_ other: SparseCounts) {
+        for e in other.packed { add(UInt16(e >> 32), UInt32(truncatingIfNeeded: e)) }
+    }
+
+    public func count(_ key: UInt16) -> UInt32 {
+        for e in packed where e >> 32 == UInt64(key) { return UInt32(truncatingIfNeeded: e) }
+        return 0
+    }
+
+    public var total: UInt64 { packed.reduce(0) { $0 + ($1 & 0xFFFF_FFFF) } }
+
+    init(keys: [UInt16], counts: [UInt32]) {
+        packed = zip(keys, counts).map { UInt64($0) << 32 | UInt64($1) }
+    }
+}
+
+/// Hours of activity per day: day → 24-bit mask, packed as day << 32 | mask. Merges by OR,
+/// so it is exact; size is bounded by the days covered.
+public struct DayHours: Equatable, Sendable {
+    private(set) var packed: [UInt64] = []
+
+    public init() {}
+
+    @inline(__always)
+    public mutating func add(day: UInt16, hour: Int) {
+        let bit = UInt64(1) << UInt64(hour)
+        let probe = UInt64(day) << 32
+        // Requests arrive roughly in time order: check the last day first.
+        if let last = packed.last, last >> 32 == UInt64(day) {
+            packed[packed.count - 1] = last | bit
+            return
+        }
+        var lo = 0
+        var hi = packed.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if packed[mid] < probe { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < packed.count && packed[lo] >> 32 == UInt64(day) {
+            packed[lo] |= bit
+        } else {
+            packed.insert(probe | bit, at: lo)
+        }
+    }
+
+    public mutating func merge(_ other: DayHours) {
+        for e in other.packed {
+            let mask = e & 0xFF_FFFF
+            for hour in 0..<24 where mask >> UInt64(hour) & 1 == 1 { add(day: UInt16(e >> 32), hour: hour) }
+        }
+    }
+
+    public var days: Int { packed.count }
+    public var hours: Int { packed.reduce(0) { $0 + ($1 & 0xFF_FFFF).nonzeroBitCount } }
+
+    init(packed: [UInt64]) { self.packed = packed }
+}
+
+/// A sample of an account's request times: the `capacity` timestamps with the smallest hash
+/// (all of them for smaller accounts). Mergeable, unlike a running gap statistic, and still
+/// shows regular spacing and bursts.
+public struct TimestampSample: Equatable, Sendable {
+    public let capacity: Int
+    /// (hash, time) ascending by hash.
+    public private(set) var entries: [(hash: UInt64, ms: Int64)] = []
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    @inline(__always)
+    public mutating func insert(_ ms: Int64) {
+        let h = StableHash.combine(UInt64(bitPattern: ms), 0x7453)
+        if entries.count == capacity, let last = entries.last, h >= last.hash { return }
+        var lo = 0
+        var hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if entries[mid].hash < h { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < entries.count && entries[lo].hash == h { return }
+        entries.insert((h, ms), at: lo)
+        if entries.count > capacity { entries.removeLast() }
+    }
+
+    public mutating func merge(_ other: TimestampSample) {
+        for e in other.entries { insert(e.ms) }
+    }
+
+    /// Sampled times, ascending.
+    public var times: [Int64] { entries.map(\.ms).sorted() }
+
+    public static func == (a: TimestampSample, b: TimestampSample) -> Bool {
+        a.capacity == b.capacity && a.entries.elementsEqual(b.entries) { $0.hash == $1.hash && $0.ms == $1.ms }
+    }
+
+    init(capacity: Int, entries: [(hash: UInt64, ms: Int64)]) {
+        self.capacity = capacity
+        self.entries = entries
+    }
+}

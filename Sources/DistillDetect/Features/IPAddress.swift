@@ -1,0 +1,130 @@
+// IP addresses from log text to numbers, and their /24 (IPv4) or /48 (IPv6) network.
+
+public struct IPAddress: Equatable, Sendable {
+    public var isIPv6: Bool
+    /// IPv4 in the low 32 bits of `low`; IPv6 as two 64-bit halves.
+    public var high: UInt64
+    public var low: UInt64
+
+    /// Hash of the address, equal for every spelling of it.
+    public var addressKey: UInt64 { StableHash.combine(StableHash.combine(isIPv6 ? 6 : 4, high), low) }
+
+    /// Hash of the /24 (IPv4) or /48 (IPv6) network.
+    public var networkKey: UInt64 {
+        isIPv6 ? StableHash.combine(0x4836, high >> 16) : StableHash.combine(0x2434, low >> 8)
+    }
+
+    public var networkLabel: String {
+        if !isIPv6 {
+            let v = low
+            return "\(v >> 24 & 255).\(v >> 16 & 255).\(v >> 8 & 255).0/24"
+        }
+        let groups = [high >> 48, high >> 32 & 0xFFFF, high >> 16 & 0xFFFF].map { String($0, radix: 16) }
+        return groups.joined(separator: ":") + "::/48"
+    }
+
+    /// Parses an IPv4 or IPv6 address (`::ffff:a.b.c.d` counts as IPv4). A list such as an
+    /// X-Forwarded-For value yields its first address; a port or zone suffix is ignored.
+    public static func parse(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+        var n = text.count
+        for i in 0..<text.count where text[i] == 0x2C || text[i] == 0x20 || text[i] == 0x25 {
+            if i > 0 { n = i; break }
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: text[0..<n])
+        if let v4 = parseIPv4(bytes) { return IPAddress(isIPv6: false, high: 0, low: UInt64(v4)) }
+        // "[v6]:port" and "v4:port"
+        if n > 2, bytes[0] == 0x5B, let close = bytes.firstIndex(of: 0x5D) {
+            return parse(UnsafeRawBufferPointer(rebasing: bytes[1..<close]))
+        }
+        if let colon = bytes.firstIndex(of: 0x3A), bytes[(colon + 1)...].firstIndex(of: 0x3A) == nil,
+            let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: bytes[0..<colon]))
+        {
+            return IPAddress(isIPv6: false, high: 0, low: UInt64(v4))
+        }
+        return parseIPv6(bytes)
+    }
+
+    public static func parse(_ text: String) -> IPAddress? {
+        var copy = text
+        return copy.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func parseIPv4(_ b: UnsafeRawBufferPointer) -> UInt32? {
+        var value: UInt32 = 0
+        var octet: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        for c in b {
+            if c >= 0x30 && c <= 0x39 {
+                octet = octet * 10 + UInt32(c - 0x30)
+                digits += 1
+                if digits > 3 || octet > 255 { return nil }
+            } else if c == 0x2E {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | octet
+                parts += 1
+                octet = 0
+                digits = 0
+            } else {
+                return nil
+            }
+        }
+        guard parts == 3, digits > 0 else { return nil }
+        return value << 8 | octet
+    }
+
+    static func parseIPv6(_ b: UnsafeRawBufferPointer) -> IPAddress? {
+        guard b.count >= 2, b.count <= 45 else { return nil }
+        var head: [UInt16] = []
+        var tail: [UInt16] = []
+        var sawGap = false
+        var i = 0
+        let n = b.count
+        if b[0] == 0x3A {
+            guard b[1] == 0x3A else { return nil }
+            sawGap = true
+            i = 2
+        }
+        while i < n {
+            // An embedded IPv4 tail.
+            var j = i
+            var group: UInt32 = 0
+            var digits = 0
+            while j < n, let h = JSONText.hexValue(b[j]) {
+                group = group << 4 | h
+                digits += 1
+                j += 1
+            }
+            if j < n && b[j] == 0x2E {
+                guard let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: b[i..<n])) else { return nil }
+                let parts = [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
+                if sawGap { tail += parts } else { head += parts }
+                i = n
+                break
+            }
+            guard digits >= 1, digits <= 4 else { return nil }
+            if sawGap { tail.append(UInt16(group)) } else { head.append(UInt16(group)) }
+            i = j
+            if i == n { break }
+            guard b[i] == 0x3A else { return nil }
+            i += 1
+            if i < n && b[i] == 0x3A {
+                guard !sawGap else { return nil }
+                sawGap = true
+                i += 1
+            } else if i == n {
+                return nil
+            }
+        }
+        let total = head.count + tail.count
+        guard sawGap ? total < 8 : total == 8 else { return nil }
+        let groups = head + Array(repeating: 0, count: 8 - total) + tail
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for k in 0..<4 { high = high << 16 | UInt64(groups[k]) }
+        for k in 4..<8 { low = low << 16 | UInt64(groups[k]) }
+        // ::ffff:a.b.c.d is an IPv4 address.
+        if high == 0 && low >> 32 == 0xFFFF { return IPAddress(isIPv6: false, high: 0, low: low & 0xFFFF_FFFF) }
+        return IPAddress(isIPv6: true, high: high, low: low)
+    }
+}

@@ -1,0 +1,435 @@
+// Per-exchange content features from the prompt's bytes: the template skeleton and its key,
+// word-bigram shingles and their MinHash sketch, capability topic scores and chain-of-thought
+// elicitation markers. One pass over the bytes, no Strings, buffers reused across prompts.
+
+/// How a token enters the template skeleton.
+enum TokenClass: UInt8 {
+    case word, number, identifier, name, quoted, code
+}
+
+/// Hashes of the skeleton's placeholders.
+enum SkeletonToken {
+    static let number = StableHash.hash("<num>")
+    static let identifier = StableHash.hash("<id>")
+    static let name = StableHash.hash("<name>")
+    static let quoted = StableHash.hash("<q>")
+    static let code = StableHash.hash("<code>")
+}
+
+/// Splits text into tokens. Shared by prompts and by the taxonomy's keyword phrases, so a
+/// phrase matches exactly the way its words are read in a prompt.
+struct PromptTokenizer {
+    @inline(__always)
+    static func isWordByte(_ c: UInt8) -> Bool {
+        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c >= 0x80
+    }
+
+    @inline(__always)
+    static func lower(_ c: UInt8) -> UInt8 { (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c }
+
+    /// Hash of a word for keyword matching: lowercase, without a plural, -ing or -ed ending.
+    @inline(__always)
+    static func keywordHash(_ p: UnsafePointer<UInt8>, _ count: Int, scratch: UnsafeMutablePointer<UInt8>) -> UInt64 {
+        var n = min(count, 64)
+        @inline(__always) func at(_ i: Int) -> UInt8 { lower(p[i]) }
+        if n > 5 && at(n - 3) == 0x69 && at(n - 2) == 0x6E && at(n - 1) == 0x67 {
+            n -= 3
+        } else if n > 4 && at(n - 2) == 0x65 && at(n - 1) == 0x64 {
+            n -= 2
+        } else if n > 3 && at(n - 1) == 0x73 && at(n - 2) != 0x73 {
+            n -= 1
+        }
+        // FNV-1a over the lowercased bytes, finished with a multiply-xorshift: words are
+        // short, so a byte loop without a copy beats the block hash here.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x6B77
+        for i in 0..<n { h = (h ^ UInt64(at(i))) &* 0x100_0000_01b3 }
+        h ^= h >> 29
+        h &*= 0xbf58_476d_1ce4_e5b9
+        h ^= h >> 32
+        return h
+    }
+
+    /// Keyword hashes of a phrase, as a prompt containing it would produce them.
+    static func phraseHashes(_ phrase: String) -> [UInt64] {
+        var analyzer = PromptAnalyzer(taxonomy: nil)
+        var bytes = Array(phrase.utf8)
+        return bytes.withUnsafeMutableBytes { raw in
+            analyzer.tokenize(UnsafeRawBufferPointer(raw), sentenceStart: false)
+            return analyzer.keywordHashes
+        }
+    }
+}
+
+/// The taxonomy compiled to hash tables of keyword n-grams.
+public final class CompiledTaxonomy: Sendable {
+    public let taxonomy: Taxonomy
+    public let topicNames: [String]
+    let defaultTopic: Int
+    /// n-gram hash → (topic, weight) entries, open addressing.
+    let keywordTable: [(hash: UInt64, first: Int32, count: Int32)]
+    let keywordEntries: [(topic: Int32, weight: Double)]
+    let markerTable: [UInt64]
+    /// Bloom filters over the last word of multi-word keywords and of markers: most words end
+    /// no phrase, so their n-gram keys are never computed.
+    let phraseEndBloom: [UInt64]
+    let markerEndBloom: [UInt64]
+    let codeBlockWeights: [Double]
+    let identifierWeights: [Double]
+
+    public init(_ taxonomy: Taxonomy) {
+        self.taxonomy = taxonomy
+        topicNames = taxonomy.topics.map(\.name)
+        defaultTopic = topicNames.firstIndex(of: taxonomy.defaultTopic) ?? 0
+        var grouped: [UInt64: [(Int32, Double)]] = [:]
+        var phraseEnds = [UInt64](repeating: 0, count: Self.bloomWords)
+        var markerEnds = [UInt64](repeating: 0, count: Self.bloomWords)
+        for (t, topic) in taxonomy.topics.enumerated() {
+            for (phrase, weight) in topic.keywords.sorted(by: { $0.key < $1.key }) {
+                let hashes = PromptTokenizer.phraseHashes(phrase)
+                guard !hashes.isEmpty, hashes.count <= 3 else { continue }
+                grouped[CompiledTaxonomy.ngramKey(hashes[...]), default: []].append((Int32(t), weight))
+                if hashes.count > 1 { Self.bloomAdd(&phraseEnds, hashes.last!) }
+            }
+        }
+        var entries: [(topic: Int32, weight: Double)] = []
+        var size = 64
+        while size < grouped.count * 3 { size *= 2 }
+        var table = [(hash: UInt64, first: Int32, count: Int32)](repeating: (0, 0, 0), count: size)
+        for (key, values) in grouped.sorted(by: { $0.key < $1.key }) {
+            var slot = Int(truncatingIfNeeded: key) & (size - 1)
+            while table[slot].hash != 0 { slot = (slot + 1) & (size - 1) }
+            table[slot] = (key, Int32(entries.count), Int32(values.count))
+            entries += values.map { (topic: $0.0, weight: $0.1) }
+        }
+        keywordTable = table
+        keywordEntries = entries
+        var markers = Array(repeating: UInt64(0), count: 256)
+        for marker in taxonomy.chainOfThoughtMarkers {
+            let hashes = PromptTokenizer.phraseHashes(marker)
+            guard !hashes.isEmpty, hashes.count <= 4 else { continue }
+            Self.bloomAdd(&markerEnds, hashes.last!)
+            let key = CompiledTaxonomy.ngramKey(hashes[...])
+            var slot = Int(truncatingIfNeeded: key) & 255
+            while markers[slot] != 0 && markers[slot] != key { slot = (slot + 1) & 255 }
+            markers[slot] = key
+        }
+        markerTable = markers
+        phraseEndBloom = phraseEnds
+        markerEndBloom = markerEnds
+        codeBlockWeights = taxonomy.topics.map { $0.codeBlockWeight ?? 0 }
+        identifierWeights = taxonomy.topics.map { $0.identifierWeight ?? 0 }
+    }
+
+    public static let builtIn = CompiledTaxonomy(.builtIn)
+
+    static let bloomWords = 64  // 4096 bits
+
+    static func bloomAdd(_ bloom: inout [UInt64], _ h: UInt64) {
+        let bit = Int(truncatingIfNeeded: h >> 52)  // top 12 bits
+        bloom[bit >> 6] |= 1 << UInt64(bit & 63)
+    }
+
+    @inline(__always)
+    static func bloomMayContain(_ bloom: UnsafeBufferPointer<UInt64>, _ h: UInt64) -> Bool {
+        let bit = Int(truncatingIfNeeded: h >> 52)
+        return bloom[bit >> 6] >> UInt64(bit & 63) & 1 == 1
+    }
+
+    @inline(__always)
+    static func ngramKey<C: Collection>(_ hashes: C) -> UInt64 where C.Element == UInt64 {
+        var key = UInt64(hashes.count)
+        for h in hashes { key = StableHash.combine(key, h) }
+        return key | 1
+    }
+
+    @inline(__always)
+    func keywordMatches(_ key: UInt64) -> Range<Int>? {
+        let mask = keywordTable.count - 1
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let e = keywordTable[slot]
+            if e.hash == 0 { return nil }
+            if e.hash == key { return Int(e.first)..<Int(e.first + e.count) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    @inline(__always)
+    func isMarker(_ key: UInt64) -> Bool {
+        var slot = Int(truncatingIfNeeded: key) & 255
+        while true {
+            let m = markerTable[slot]
+            if m == 0 { return false }
+            if m == key { return true }
+            slot = (slot + 1) & 255
+        }
+    }
+}
+
+/// What the analyzer learned of one prompt.
+public struct PromptFeatures: Sendable, Equatable {
+    /// Hash of the template skeleton: slot-filled variants of one template share it.
+    public var templateKey: UInt64 = 0
+    /// LSH key of two sketch bins: prompts with Jaccard s share it with probability s².
+    public var nearDuplicateKey: UInt64 = 0
+    public var topic = 0
+    public var topicScore = 0.0
+    public var chainOfThought = false
+    public var tokens = 0
+    public var hasCodeBlock = false
+    /// Hash of the prompt's text (identity of the exact prompt).
+    public var textHash: UInt64 = 0
+}
+
+/// Reusable per-worker prompt analysis. `analyze` fills `features`, `shingles` (word-bigram
+/// hashes of the skeleton) and `sketch`.
+public struct PromptAnalyzer {
+    public static let sketchBins = 64
+    let taxonomy: CompiledTaxonomy?
+    public private(set) var features = PromptFeatures()
+    public private(set) var shingles: [UInt64] = []
+    public private(set) var sketch = MinHashSketch(binCount: PromptAnalyzer.sketchBins)
+    /// Skeleton token hashes of the last prompt.
+    public private(set) var skeleton: [UInt64] = []
+    var keywordHashes: [UInt64] = []
+    var scores: [Double] = []
+    var identifierCount = 0
+    private var text: [UInt8] = []
+    /// Lowercasing buffer for keyword hashing (a class so tokenizing can mutate self).
+    private let lowerScratch = ByteScratch(count: 64)
+
+    public init(taxonomy: CompiledTaxonomy?) {
+        self.taxonomy = taxonomy
+        scores = Array(repeating: 0, count: taxonomy?.topicNames.count ?? 0)
+        shingles.reserveCapacity(256)
+        skeleton.reserveCapacity(256)
+        keywordHashes.reserveCapacity(256)
+        text.reserveCapacity(4096)
+    }
+
+    /// The last prompt analyzed from a log line, as text (for exemplars).
+    public var promptText: String { String(decoding: text, as: UTF8.self) }
+
+    /// Analyzes a prompt given as JSON string bodies (escapes undecoded) from a log line.
+    public mutating func analyze(line: UnsafeRawBufferPointer, spans: ArraySlice<TextSpan>) {
+        text.removeAll(keepingCapacity: true)
+        for (i, span) in spans.enumerated() {
+            if i > 0 { text.append(0x0A) }
+            let body = UnsafeRawBufferPointer(rebasing: line[Int(span.start)..<Int(span.end)])
+            if span.escaped {
+                JSONText.unescape(body, into: &text)
+            } else {
+                text.append(contentsOf: body)
+            }
+        }
+        let local = text
+        text = []
+        local.withUnsafeBytes { analyze($0) }
+        text = local
+    }
+
+    /// Analyzes prompt text given as UTF-8 bytes.
+    public mutating func analyze(_ bytes: UnsafeRawBufferPointer) {
+        features = PromptFeatures()
+        features.textHash = StableHash.hash(bytes, seed: 0x7478)
+        tokenize(bytes, sentenceStart: true)
+        features.tokens = skeleton.count
+        // Template key: the skeleton sequence.
+        var key: UInt64 = 0x7E3A
+        for h in skeleton { key = StableHash.combine(key, h) }
+        features.templateKey = key
+        // Shingles: skeleton bigrams (a lone token stands for itself).
+        shingles.removeAll(keepingCapacity: true)
+        sketch.reset()
+        if skeleton.count == 1 {
+            shingles.append(StableHash.combine(0x51, skeleton[0]))
+        } else if skeleton.count > 1 {
+            for i in 1..<skeleton.count { shingles.append(StableHash.combine(skeleton[i - 1], skeleton[i])) }
+        }
+        sketch.insert(contentsOf: shingles)
+        if !shingles.isEmpty {
+            let pair = UInt64(sketch.densifiedBin(0)) << 32 | UInt64(sketch.densifiedBin(1))
+            features.nearDuplicateKey = StableHash.combine(pair, 0x4E44)
+        }
+        classify()
+    }
+
+    /// Fills `skeleton` and `keywordHashes`, and counts identifiers and code blocks.
+    mutating func tokenize(_ bytes: UnsafeRawBufferPointer, sentenceStart startAtSentence: Bool) {
+        skeleton.removeAll(keepingCapacity: true)
+        keywordHashes.removeAll(keepingCapacity: true)
+        identifierCount = 0
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else { return }
+        let n = bytes.count
+        var i = 0
+        var sentenceStart = startAtSentence
+        let scratch = lowerScratch.pointer
+        do {
+            while i < n {
+                let c = base[i]
+                // Fenced code block: one placeholder for the whole block.
+                if c == 0x60 && i + 2 < n && base[i + 1] == 0x60 && base[i + 2] == 0x60 {
+                    var j = i + 3
+                    var closed = n
+                    while j + 2 < n {
+                        if base[j] == 0x60 && base[j + 1] == 0x60 && base[j + 2] == 0x60 {
+                            closed = j + 3
+                            break
+                        }
+                        j += 1
+                    }
+                    skeleton.append(SkeletonToken.code)
+                    features.hasCodeBlock = true
+                    i = closed
+                    sentenceStart = true
+                    continue
+                }
+                // Inline code and double-quoted strings on one line: a slot value.
+                if c == 0x60 || c == 0x22 {
+                    var j = i + 1
+                    while j < n && j - i < 200 && base[j] != c && base[j] != 0x0A { j += 1 }
+                    if j < n && base[j] == c && j > i + 1 {
+                        skeleton.append(SkeletonToken.quoted)
+                        i = j + 1
+                        sentenceStart = false
+                        continue
+                    }
+                    i += 1
+                    continue
+                }
+                // <tag>: one token, e.g. <thinking>.
+                if c == 0x3C {
+                    var j = i + 1
+                    while j < n && j - i < 24 && (PromptTokenizer.isWordByte(base[j]) || base[j] == 0x2F) { j += 1 }
+                    if j < n && base[j] == 0x3E && j > i + 1 {
+                        let h = PromptTokenizer.keywordHash(base + i, j + 1 - i, scratch: scratch)
+                        skeleton.append(h)
+                        keywordHashes.append(h)
+                        i = j + 1
+                        continue
+                    }
+                    i += 1
+                    continue
+                }
+                guard PromptTokenizer.isWordByte(c) else {
+                    if c == 0x2E || c == 0x21 || c == 0x3F || c == 0x0A || c == 0x3A { sentenceStart = true }
+                    i += 1
+                    continue
+                }
+                // A word: letters, digits, '_', UTF-8; inner '.', '-', '/', '\'' joined; '+' and '#' after a letter (c++, c#).
+                let start = i
+                var hasDigit = false
+                var hasLetter = false
+                var hasUnderscore = false
+                var hasDot = false
+                var innerUpper = false
+                while i < n {
+                    let b = base[i]
+                    if PromptTokenizer.isWordByte(b) {
+                        if b >= 0x30 && b <= 0x39 { hasDigit = true } else if b == 0x5F { hasUnderscore = true } else { hasLetter = true }
+                        if b >= 0x41 && b <= 0x5A && i > start && !(base[i - 1] >= 0x41 && base[i - 1] <= 0x5A) { innerUpper = true }
+                        i += 1
+                    } else if (b == 0x2E || b == 0x2D || b == 0x2F || b == 0x27 || b == 0x2C) && i + 1 < n
+                        && PromptTokenizer.isWordByte(base[i + 1]) && i > start
+                    {
+                        if b == 0x2C && !(base[i - 1] >= 0x30 && base[i - 1] <= 0x39) { break }  // 1,000 but not a,b
+                        if b == 0x2E { hasDot = true }
+                        i += 1
+                    } else if (b == 0x2B || b == 0x23) && hasLetter && i - start <= 2 {
+                        i += 1
+                    } else {
+                        break
+                    }
+                }
+                let length = i - start
+                let first = base[start]
+                let keyword = PromptTokenizer.keywordHash(base + start, length, scratch: scratch)
+                keywordHashes.append(keyword)
+                let isUpper = first >= 0x41 && first <= 0x5A
+                var allCaps = true
+                for k in start..<i where base[k] >= 0x61 && base[k] <= 0x7A { allCaps = false }
+                if !hasLetter && hasDigit {
+                    skeleton.append(SkeletonToken.number)
+                } else if hasUnderscore || (hasDigit && hasLetter) || innerUpper && !allCaps || (hasDot && hasLetter && !hasDigit && length > 3 && isDottedName(base + start, length)) {
+                    skeleton.append(SkeletonToken.identifier)
+                    identifierCount += 1
+                } else if isUpper && !sentenceStart && length > 1 && !allCaps {
+                    skeleton.append(SkeletonToken.name)
+                } else {
+                    skeleton.append(keyword)
+                }
+                sentenceStart = false
+            }
+        }
+    }
+
+    /// `file.py`, `os.path`, `res.json`: a dot with letters on both sides, not a sentence end.
+    private func isDottedName(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        for k in 1..<(n - 1) where p[k] == 0x2E {
+            if PromptTokenizer.isWordByte(p[k - 1]) && PromptTokenizer.isWordByte(p[k + 1]) { return true }
+        }
+        return false
+    }
+
+    /// Topic scores from keyword n-grams, code blocks and identifiers; CoT markers.
+    private mutating func classify() {
+        guard let taxonomy else { return }
+        let topics = scores.count
+        scores.withUnsafeMutableBufferPointer { s in
+            for t in 0..<topics { s[t] = 0 }
+            keywordHashes.withUnsafeBufferPointer { words in
+                taxonomy.phraseEndBloom.withUnsafeBufferPointer { phraseEnds in
+                    taxonomy.markerEndBloom.withUnsafeBufferPointer { markerEnds in
+                        @inline(__always) func score(_ key: UInt64) {
+                            if let r = taxonomy.keywordMatches(key) {
+                                for e in r { s[Int(taxonomy.keywordEntries[e].topic)] += taxonomy.keywordEntries[e].weight }
+                            }
+                        }
+                        let count = words.count
+                        for i in 0..<count {
+                            let w = words[i]
+                            score(CompiledTaxonomy.ngramKey(words[i...i]))
+                            if i >= 1 && CompiledTaxonomy.bloomMayContain(phraseEnds, w) {
+                                score(CompiledTaxonomy.ngramKey(words[(i - 1)...i]))
+                                if i >= 2 { score(CompiledTaxonomy.ngramKey(words[(i - 2)...i])) }
+                            }
+                            if !features.chainOfThought && CompiledTaxonomy.bloomMayContain(markerEnds, w) {
+                                for n in 1...4 where i + 1 >= n {
+                                    if taxonomy.isMarker(CompiledTaxonomy.ngramKey(words[(i + 1 - n)...i])) {
+                                        features.chainOfThought = true
+                                        break
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for t in 0..<topics {
+                if features.hasCodeBlock { s[t] += taxonomy.codeBlockWeights[t] }
+                s[t] += Double(min(identifierCount, 3)) * taxonomy.identifierWeights[t]
+            }
+            var best = taxonomy.defaultTopic
+            var bestScore = 0.0
+            for t in 0..<topics where s[t] > bestScore {
+                best = t
+                bestScore = s[t]
+            }
+            if bestScore < taxonomy.taxonomy.minimumScore { best = taxonomy.defaultTopic }
+            features.topic = best
+            features.topicScore = bestScore
+        }
+    }
+}
+
+/// A fixed heap buffer owned by one worker's analyzer.
+final class ByteScratch {
+    let pointer: UnsafeMutablePointer<UInt8>
+
+    init(count: Int) {
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    deinit { pointer.deallocate() }
+}

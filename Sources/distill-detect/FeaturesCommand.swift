@@ -1,0 +1,100 @@
+import ArgumentParser
+import DistillDetect
+import Foundation
+
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Write per-account features to CSV, one row per account sorted by account id.",
+        discussion: """
+            For analysts who model on their own: volumes, tokens, timing, infrastructure counts, \
+            topic mix and chain-of-thought share per account (sketches left out). \
+            --save-state writes the mergeable per-account state; --load-state merges saved \
+            states (from other nights or machines) with what PATHs add. Exit codes as for analyze.
+            """
+    )
+
+    @Argument(help: "Log files, directories or - (optional with --load-state).")
+    var paths: [String] = []
+
+    @Option(help: "Output CSV file.")
+    var out: String
+
+    @Option(help: "Taxonomy JSON replacing the built-in topics (see --print-taxonomy).")
+    var taxonomy: String?
+
+    @Flag(name: .customLong("print-taxonomy"), help: "Print the taxonomy in force as JSON and exit.")
+    var printTaxonomy = false
+
+    @Option(name: .customLong("save-state"), help: "Write the merged account state to this file.")
+    var saveState: String?
+
+    @Option(name: .customLong("load-state"), help: "Merge a saved account state file (repeatable).")
+    var loadState: [String] = []
+
+    @Option(name: .customLong("field-map"), help: ArgumentHelp("Read FIELD from a dotted JSON path (repeatable).", valueName: "FIELD=PATH"))
+    var fieldMap: [String] = []
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("max-reject-rate"), help: "Rejected-line share above which the exit code is 2.")
+    var maxRejectRate: Double = 0.01
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard printTaxonomy || !paths.isEmpty || !loadState.isEmpty else {
+            throw ValidationError("give log PATHs, --load-state, or both")
+        }
+        for mapping in fieldMap {
+            do { _ = try FieldMapping(parsing: mapping) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    func run() throws {
+        let compiled: CompiledTaxonomy
+        do {
+            compiled = try taxonomy.map { CompiledTaxonomy(try Taxonomy.load(path: $0)) } ?? .builtIn
+        } catch {
+            throw fail("\(error)", code: .usage)
+        }
+        if printTaxonomy {
+            FileHandle.standardOutput.write(try compiled.taxonomy.jsonData())
+            print("")
+            return
+        }
+        var options = ScanOptions()
+        options.threads = threads
+        options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
+        let result: FeatureRunResult
+        do {
+            let inputs = paths.isEmpty ? [] : try InputDiscovery.expand(paths)
+            let prior = try loadState.map { try AccountStateFile.read(path: $0, expectedTopics: compiled.topicNames).accounts }
+            result = FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, priorStates: prior)
+        } catch let error as InputError {
+            throw fail(error.description)
+        } catch let error as StateFileError {
+            throw fail(error.description)
+        }
+        let writeStarted = monotonicSeconds()
+        do {
+            try CSVWriter.write(
+                path: out, header: AccountFeatureTable.header(topicNames: result.topicNames),
+                rows: result.accounts.map { AccountFeatureTable.row($0, topicNames: result.topicNames) })
+            if let saveState {
+                try AccountStateFile(topicNames: result.topicNames, accounts: result.accounts).write(to: saveState)
+            }
+        } catch {
+            throw fail("\(error)")
+        }
+        let report = result.report
+        let stages = result.stageSeconds.merging(["write": monotonicSeconds() - writeStarted]) { $1 }
+        let timing = stages.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f s", $0.key, $0.value) }.joined(separator: ", ")
+        FileHandle.standardError.write(Data(
+            "features: \(result.accounts.count) accounts from \(report.accepted) records (\(report.rejected) rejected); \(timing) -> \(out)\n".utf8))
+        if !paths.isEmpty {
+            let code = RunSummary.exitCode(report: report, maxRejectRate: maxRejectRate)
+            if code != .success { throw ExitCode(code.rawValue) }
+        }
+    }
+}
