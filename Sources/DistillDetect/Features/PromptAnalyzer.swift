@@ -75,6 +75,11 @@ public final class CompiledTaxonomy: Sendable {
     let markerEndBloom: [UInt64]
     let codeBlockWeights: [Double]
     let identifierWeights: [Double]
+    let numberWeights: [Double]
+    let mathSymbolWeights: [Double]
+    let questionWeights: [Double]
+    /// Keyword hashes of words that open a question.
+    let questionWords: Set<UInt64>
 
     public init(_ taxonomy: Taxonomy) {
         self.taxonomy = taxonomy
@@ -87,7 +92,13 @@ public final class CompiledTaxonomy: Sendable {
             for (phrase, weight) in topic.keywords.sorted(by: { $0.key < $1.key }) {
                 let hashes = PromptTokenizer.phraseHashes(phrase)
                 guard !hashes.isEmpty, hashes.count <= 3 else { continue }
-                grouped[CompiledTaxonomy.ngramKey(hashes[...]), default: []].append((Int32(t), weight))
+                // Phrases that read the same (feel, feeling) count once, at their highest weight.
+                let key = CompiledTaxonomy.ngramKey(hashes[...])
+                if let i = grouped[key]?.firstIndex(where: { $0.0 == Int32(t) }) {
+                    grouped[key]![i].1 = max(grouped[key]![i].1, weight)
+                } else {
+                    grouped[key, default: []].append((Int32(t), weight))
+                }
                 if hashes.count > 1 { Self.bloomAdd(&phraseEnds, hashes.last!) }
             }
         }
@@ -118,6 +129,12 @@ public final class CompiledTaxonomy: Sendable {
         markerEndBloom = markerEnds
         codeBlockWeights = taxonomy.topics.map { $0.codeBlockWeight ?? 0 }
         identifierWeights = taxonomy.topics.map { $0.identifierWeight ?? 0 }
+        numberWeights = taxonomy.topics.map { $0.numberWeight ?? 0 }
+        mathSymbolWeights = taxonomy.topics.map { $0.mathSymbolWeight ?? 0 }
+        questionWeights = taxonomy.topics.map { $0.questionWeight ?? 0 }
+        questionWords = Set(["what", "what's", "who", "who's", "when", "where", "why", "how", "which", "is", "are", "was",
+                             "were", "do", "does", "did", "can", "could", "should", "will", "would"]
+            .flatMap { PromptTokenizer.phraseHashes($0) })
     }
 
     public static let builtIn = CompiledTaxonomy(.builtIn)
@@ -194,6 +211,9 @@ public struct PromptAnalyzer {
     var keywordHashes: [UInt64] = []
     var scores: [Double] = []
     var identifierCount = 0
+    var numberCount = 0
+    var mathSymbolCount = 0
+    var endsWithQuestionMark = false
     private var text: [UInt8] = []
     /// Lowercasing buffer for keyword hashing (a class so tokenizing can mutate self).
     private let lowerScratch = ByteScratch(count: 64)
@@ -259,6 +279,9 @@ public struct PromptAnalyzer {
         skeleton.removeAll(keepingCapacity: true)
         keywordHashes.removeAll(keepingCapacity: true)
         identifierCount = 0
+        numberCount = 0
+        mathSymbolCount = 0
+        endsWithQuestionMark = false
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else { return }
         let n = bytes.count
         var i = 0
@@ -313,9 +336,13 @@ public struct PromptAnalyzer {
                 }
                 guard PromptTokenizer.isWordByte(c) else {
                     if c == 0x2E || c == 0x21 || c == 0x3F || c == 0x0A || c == 0x3A { sentenceStart = true }
+                    // = + * ^ % count as arithmetic; - and / too often join words.
+                    if c == 0x3D || c == 0x2B || c == 0x2A || c == 0x5E || c == 0x25 { mathSymbolCount += 1 }
+                    if c == 0x3F { endsWithQuestionMark = true } else if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 { endsWithQuestionMark = false }
                     i += 1
                     continue
                 }
+                endsWithQuestionMark = false
                 // A word: letters, digits, '_', UTF-8; inner '.', '-', '/', '\'' joined; '+' and '#' after a letter (c++, c#).
                 let start = i
                 var hasDigit = false
@@ -350,6 +377,7 @@ public struct PromptAnalyzer {
                 for k in start..<i where base[k] >= 0x61 && base[k] <= 0x7A { allCaps = false }
                 if !hasLetter && hasDigit {
                     skeleton.append(SkeletonToken.number)
+                    numberCount += 1
                 } else if hasUnderscore || (hasDigit && hasLetter) || innerUpper && !allCaps || (hasDot && hasLetter && !hasDigit && length > 3 && isDottedName(base + start, length)) {
                     skeleton.append(SkeletonToken.identifier)
                     identifierCount += 1
@@ -405,9 +433,13 @@ public struct PromptAnalyzer {
                     }
                 }
             }
+            let isQuestion = endsWithQuestionMark || (keywordHashes.first.map { taxonomy.questionWords.contains($0) } ?? false)
             for t in 0..<topics {
                 if features.hasCodeBlock { s[t] += taxonomy.codeBlockWeights[t] }
                 s[t] += Double(min(identifierCount, 3)) * taxonomy.identifierWeights[t]
+                s[t] += Double(min(numberCount, 4)) * taxonomy.numberWeights[t]
+                s[t] += Double(min(mathSymbolCount, 4)) * taxonomy.mathSymbolWeights[t]
+                if isQuestion { s[t] += taxonomy.questionWeights[t] }
             }
             var best = taxonomy.defaultTopic
             var bestScore = 0.0

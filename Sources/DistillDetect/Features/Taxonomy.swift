@@ -16,12 +16,21 @@ public struct Taxonomy: Codable, Sendable, Equatable {
         public var codeBlockWeight: Double?
         /// Added per identifier-like token (snake_case, camelCase, dotted.names), up to 3.
         public var identifierWeight: Double?
+        /// Added per number, up to 4.
+        public var numberWeight: Double?
+        /// Added per arithmetic sign (= + * ^ % ×) outside code, up to 4.
+        public var mathSymbolWeight: Double?
+        /// Added once when the prompt is a question (starts with a question word or ends in ?).
+        public var questionWeight: Double?
 
         enum CodingKeys: String, CodingKey {
             case name, keywords
             case extractionTarget = "extraction_target"
             case codeBlockWeight = "code_block_weight"
             case identifierWeight = "identifier_weight"
+            case numberWeight = "number_weight"
+            case mathSymbolWeight = "math_symbol_weight"
+            case questionWeight = "question_weight"
         }
     }
 
@@ -135,7 +144,10 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "cron": 2, "crontab": 3, "typeerror": 3, "keyerror": 3, "nullpointerexception": 3, "stack overflow": 1,
             "vs code": 2, "ide": 1, "build": 0.8, "webpack": 2, "schema": 1, "orm": 2, "microservice": 2,
             "return": 0.5, "boolean": 1.5, "enum": 1.5, "struct": 2, "interface": 1, "generic": 1, "lambda": 2,
-            "pandas": 2, "numpy": 2, "dataframe": 2, "column": 0.5, "index": 0.5, "stdout": 2, "cli": 1.5
+            "pandas": 2, "numpy": 2, "dataframe": 2, "column": 0.5, "index": 0.5, "stdout": 2, "cli": 1.5,
+            "div": 2.5, "flexbox": 3, "kubectl": 3, "pod": 1.5, "dockerfile": 3, "monorepo": 3, "microservices": 2,
+            "container": 1, "permission denied": 2, "log": 0.8, "review this": 1, "this code": 2, "my code": 2,
+            "localhost": 2, "http": 1, "bug fix": 2, "stack": 0.5, "type": 0.5, "null pointer": 3
           }
         },
         {
@@ -151,12 +163,17 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "edit_file": 4, "browser_click": 4, "mcp": 3, "langchain": 3, "react agent": 4, "multi-step": 1.5,
             "step 1": 0.5, "goal": 1, "subtask": 2.5, "delegate": 1.5, "invoke": 1.5, "webhook": 2,
             "every monday": 2, "every day": 1.5, "email a summary": 3, "book a": 1.5, "send invites": 2,
-            "github action": 3, "github actions": 3, "spreadsheet": 1, "integrate": 1, "calendar": 1
+            "github action": 3, "github actions": 3, "spreadsheet": 1, "integrate": 1, "calendar": 1,
+            "function call": 4, "function schema": 4, "zapier": 3, "flow": 1.5, "set up a": 1, "trigger": 2,
+            "every": 1, "every friday": 2, "every morning": 2, "every hour": 2, "every week": 2, "monitor": 2,
+            "alert": 1.5, "incident": 1.5, "assistant": 1, "on my behalf": 3, "for me": 0.8
           }
         },
         {
           "name": "reasoning_math",
           "extraction_target": true,
+          "number_weight": 0.6,
+          "math_symbol_weight": 1.0,
           "keywords": {
             "solve": 2, "equation": 3, "calculate": 2.5, "compute": 1, "probability": 3, "prove": 3, "proof": 3,
             "theorem": 3, "integral": 3, "derivative": 3, "matrix": 2, "determinant": 3, "algebra": 3,
@@ -171,7 +188,9 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "ways": 1, "seated": 2, "coin": 2, "dice": 2.5, "die": 1, "cards": 1, "odds": 2, "estimate": 1,
             "word problem": 3, "if a": 0.8, "each": 0.5, "total": 1, "cost": 0.8, "costs": 0.8,
             "digits": 2, "sequence": 1.5, "series": 1, "pattern": 1, "monty hall": 3, "paradox": 2,
-            "syllogism": 3, "premise": 2.5, "conclusion": 1.5, "true or false": 1.5, "larger": 1, "smaller": 1
+            "syllogism": 3, "premise": 2.5, "conclusion": 1.5, "true or false": 1.5, "larger": 1, "smaller": 1,
+            "number": 1, "equal": 1.5, "arrangement": 2.5, "double": 1, "half": 1, "twice": 1.5, "minutes": 0.5,
+            "hours": 0.5, "rate": 1, "discount": 1.5, "bigger": 1, "if all": 1.5, "definitely": 0.5
           }
         },
         {
@@ -188,12 +207,15 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "product description": 3, "description": 1, "bio": 2, "resume": 2.5, "cv": 2, "wedding": 1.5,
             "birthday": 1, "wording": 2.5, "rephrase": 3, "paraphrase": 3, "shorter": 1, "concise": 1.5,
             "bullet points": 1.5, "outline": 2, "script for": 1, "novel": 2, "character": 1, "plot": 1,
-            "écris": 3, "escribe": 3, "schreibe": 3, "message": 1, "invitation": 2, "complaint": 2, "review of": 1
+            "écris": 3, "escribe": 3, "schreibe": 3, "message": 1, "invitation": 2, "complaint": 2, "review of": 1,
+            "write a": 1, "professional": 1.5, "sound more": 2, "catchy": 2.5, "names for": 2, "eulogy": 3,
+            "wording": 2.5, "polish": 2, "copy": 1, "tagline": 3
           }
         },
         {
           "name": "knowledge_qa",
           "extraction_target": false,
+          "question_weight": 1.0,
           "keywords": {
             "what is": 1, "what are": 1, "what was": 1.5, "who is": 1.5, "who was": 2, "who were": 2, "when did": 2,
             "where is": 1.5, "why is": 1.5, "why do": 1.5, "how does": 1.5, "how do": 0.5, "explain": 1.5,
@@ -206,7 +228,7 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "cook": 1.5, "boil": 2, "trip": 2, "travel": 2, "visit": 1.5, "itinerary": 3, "difference between": 1.5,
             "definition": 2, "meaning of": 1, "pros and cons": 2, "causes": 1.5, "caused": 1.5, "invented": 2.5,
             "discovered": 2.5, "located": 2, "population": 2, "language": 0.5, "philosophy": 2.5, "religion": 2.5,
-            "art": 1, "painting": 2, "music": 1.5, "movie": 0.5, "book": 0.5, "author": 1.5, "wrote": 1,
+            "art": 1, "music": 1.5, "tallest": 2, "largest": 1.5, "happened": 1.5, "origin": 2, "movie": 0.5, "book": 0.5, "author": 1.5, "wrote": 1,
             "fact": 1, "facts": 1, "sky": 1, "ocean": 1, "animal": 1.5, "species": 2.5, "dna": 2, "crispr": 3,
             "quantum": 2, "nuclear": 2, "energy": 1.5, "renaissance": 3, "roman": 2, "ancient": 2, "cold war": 3,
             "which of the": 2, "question": 0.5, "answer": 0.3, "true": 0.3, "東京": 2, "どこ": 2
@@ -223,7 +245,8 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "lol": 3, "haha": 3, "talk": 1.5, "chat": 1.5, "friend": 1.5, "love": 1, "girlfriend": 2.5,
             "boyfriend": 2.5, "date night": 2.5, "gift": 2, "party": 1, "weekend": 1.5, "tonight": 1.5, "hobby": 2,
             "roleplay": 3, "pretend": 2, "you are": 0.5, "your favorite": 2.5, "do you": 1.5, "are you": 1.5,
-            "motivation": 2, "exam": 1, "job offer": 2, "job offers": 2
+            "motivation": 2, "exam": 1, "job offer": 2, "let's play": 3, "play": 1,
+            "you": 1, "fun": 1.5, "cheer": 2.5, "nervous": 2.5, "buddy": 2.5, "would you rather": 3, "what's up": 3
           }
         }
       ],
