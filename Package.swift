@@ -34,7 +34,8 @@ let package = Package(
         ),
         .testTarget(
             name: "DistillDetectTests",
-            dependencies: ["DistillDetect"]
+            dependencies: ["DistillDetect"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -132,7 +132,7 @@ public struct AccountState: Equatable, Sendable {
         }
         guard keep else { return }
         var body = text()
-        if body.utf8.count > Self.exemplarLength * 4 || body.count > Self.exemplarLength {
+        if body.utf8.count > Self.exemplarLength && body.count > Self.exemplarLength {
             body = String(body.prefix(Self.exemplarLength)) + "…"
         }
         restoreExemplar(rank: rank, textHash: textHash, text: body)

@@ -75,9 +75,16 @@ public struct IPAddress: Equatable, Sendable {
 
     static func parseIPv6(_ b: UnsafeRawBufferPointer) -> IPAddress? {
         guard b.count >= 2, b.count <= 45 else { return nil }
-        var head: [UInt16] = []
-        var tail: [UInt16] = []
+        // Groups before "::" fill from the front, groups after it are collected separately and
+        // shifted to the back; no heap allocation.
+        var head = (0 as UInt64, 0 as UInt64)  // 8 groups of 16 bits, big-endian order
+        var headCount = 0
+        var tail = (0 as UInt64, 0 as UInt64)
+        var tailCount = 0
         var sawGap = false
+        @inline(__always) func put(_ g: UInt64, into pair: inout (UInt64, UInt64), at k: Int) {
+            if k < 4 { pair.0 |= g << UInt64(48 - 16 * k) } else { pair.1 |= g << UInt64(48 - 16 * (k - 4)) }
+        }
         var i = 0
         let n = b.count
         if b[0] == 0x3A {
@@ -86,24 +93,41 @@ public struct IPAddress: Equatable, Sendable {
             i = 2
         }
         while i < n {
-            // An embedded IPv4 tail.
             var j = i
-            var group: UInt32 = 0
+            var group: UInt64 = 0
             var digits = 0
             while j < n, let h = JSONText.hexValue(b[j]) {
-                group = group << 4 | h
+                group = group << 4 | UInt64(h)
                 digits += 1
                 j += 1
             }
             if j < n && b[j] == 0x2E {
+                // An embedded IPv4 tail: two groups.
                 guard let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: b[i..<n])) else { return nil }
-                let parts = [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
-                if sawGap { tail += parts } else { head += parts }
+                for part in [UInt64(v4 >> 16), UInt64(v4 & 0xFFFF)] {
+                    if sawGap {
+                        guard tailCount < 8 else { return nil }
+                        put(part, into: &tail, at: tailCount)
+                        tailCount += 1
+                    } else {
+                        guard headCount < 8 else { return nil }
+                        put(part, into: &head, at: headCount)
+                        headCount += 1
+                    }
+                }
                 i = n
                 break
             }
             guard digits >= 1, digits <= 4 else { return nil }
-            if sawGap { tail.append(UInt16(group)) } else { head.append(UInt16(group)) }
+            if sawGap {
+                guard tailCount < 8 else { return nil }
+                put(group, into: &tail, at: tailCount)
+                tailCount += 1
+            } else {
+                guard headCount < 8 else { return nil }
+                put(group, into: &head, at: headCount)
+                headCount += 1
+            }
             i = j
             if i == n { break }
             guard b[i] == 0x3A else { return nil }
@@ -116,13 +140,25 @@ public struct IPAddress: Equatable, Sendable {
                 return nil
             }
         }
-        let total = head.count + tail.count
+        let total = headCount + tailCount
         guard sawGap ? total < 8 : total == 8 else { return nil }
-        let groups = head + Array(repeating: 0, count: 8 - total) + tail
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for k in 0..<4 { high = high << 16 | UInt64(groups[k]) }
-        for k in 4..<8 { low = low << 16 | UInt64(groups[k]) }
+        // Shift the tail groups to the last positions: as a 128-bit value, right by 16 * (8 - tailCount).
+        var high = head.0
+        var low = head.1
+        if tailCount > 0 {
+            let shift = 16 * (8 - tailCount)
+            var th = tail.0
+            var tl = tail.1
+            if shift >= 64 {
+                tl = th >> UInt64(shift - 64)
+                th = 0
+            } else {
+                tl = (tl >> UInt64(shift)) | (th << UInt64(64 - shift))
+                th >>= UInt64(shift)
+            }
+            high |= th
+            low |= tl
+        }
         // ::ffff:a.b.c.d is an IPv4 address.
         if high == 0 && low >> 32 == 0xFFFF { return IPAddress(isIPv6: false, high: 0, low: low & 0xFFFF_FFFF) }
         return IPAddress(isIPv6: true, high: high, low: low)

@@ -29,24 +29,45 @@ struct PromptTokenizer {
 
     /// Hash of a word for keyword matching: lowercase, without a plural, -ing or -ed ending.
     @inline(__always)
-    static func keywordHash(_ p: UnsafePointer<UInt8>, _ count: Int, scratch: UnsafeMutablePointer<UInt8>) -> UInt64 {
-        var n = min(count, 64)
-        @inline(__always) func at(_ i: Int) -> UInt8 { lower(p[i]) }
-        if n > 5 && at(n - 3) == 0x69 && at(n - 2) == 0x6E && at(n - 1) == 0x67 {
-            n -= 3
-        } else if n > 4 && at(n - 2) == 0x65 && at(n - 1) == 0x64 {
-            n -= 2
-        } else if n > 3 && at(n - 1) == 0x73 && at(n - 2) != 0x73 {
-            n -= 1
+    static let hashStart: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x6B77
+    static let hashPrime: UInt64 = 0x100_0000_01b3
+
+    /// Picks the FNV-1a state of the word without a plural, -ing or -ed ending (`h` is the
+    /// state after all bytes, `h1`…`h3` before the last one…three; `c1` is the last byte,
+    /// lowercased) and finishes it with a multiply-xorshift.
+    @inline(__always)
+    static func stemmedHash(length n: Int, _ h: UInt64, _ h1: UInt64, _ h2: UInt64, _ h3: UInt64,
+                            last c1: UInt8, _ c2: UInt8, _ c3: UInt8) -> UInt64 {
+        var x = h
+        if n > 5 && c3 == 0x69 && c2 == 0x6E && c1 == 0x67 {
+            x = h3
+        } else if n > 4 && c2 == 0x65 && c1 == 0x64 {
+            x = h2
+        } else if n > 3 && c1 == 0x73 && c2 != 0x73 {
+            x = h1
         }
-        // FNV-1a over the lowercased bytes, finished with a multiply-xorshift: words are
-        // short, so a byte loop without a copy beats the block hash here.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 0x6B77
-        for i in 0..<n { h = (h ^ UInt64(at(i))) &* 0x100_0000_01b3 }
-        h ^= h >> 29
-        h &*= 0xbf58_476d_1ce4_e5b9
-        h ^= h >> 32
-        return h
+        x ^= x >> 29
+        x &*= 0xbf58_476d_1ce4_e5b9
+        x ^= x >> 32
+        return x
+    }
+
+    /// Hash of a word for keyword matching: lowercase, without a plural, -ing or -ed ending.
+    /// FNV-1a over the bytes: words are short, so a byte loop beats the block hash here.
+    static func keywordHash(_ p: UnsafePointer<UInt8>, _ count: Int, scratch: UnsafeMutablePointer<UInt8>) -> UInt64 {
+        var h = hashStart, h1 = hashStart, h2 = hashStart, h3 = hashStart
+        var c1: UInt8 = 0, c2: UInt8 = 0, c3: UInt8 = 0
+        for i in 0..<count {
+            let lowered = lower(p[i])
+            h3 = h2
+            h2 = h1
+            h1 = h
+            h = (h ^ UInt64(lowered)) &* hashPrime
+            c3 = c2
+            c2 = c1
+            c1 = lowered
+        }
+        return stemmedHash(length: count, h, h1, h2, h3, last: c1, c2, c3)
     }
 
     /// Keyword hashes of a phrase, as a prompt containing it would produce them.
@@ -343,45 +364,63 @@ public struct PromptAnalyzer {
                     continue
                 }
                 endsWithQuestionMark = false
-                // A word: letters, digits, '_', UTF-8; inner '.', '-', '/', '\'' joined; '+' and '#' after a letter (c++, c#).
+                // A word: letters, digits, '_', UTF-8; inner '.', '-', '/', '\'' joined; '+' and '#'
+                // after a letter (c++, c#). One pass: classify each byte and hash it lowercased,
+                // keeping the hash states before the last three bytes for stemming.
                 let start = i
                 var hasDigit = false
                 var hasLetter = false
+                var hasLower = false
                 var hasUnderscore = false
                 var hasDot = false
                 var innerUpper = false
+                var previousUpper = false
+                var h: UInt64 = PromptTokenizer.hashStart
+                var h1 = h, h2 = h, h3 = h
+                var c1: UInt8 = 0, c2: UInt8 = 0, c3: UInt8 = 0
                 while i < n {
                     let b = base[i]
-                    if PromptTokenizer.isWordByte(b) {
-                        if b >= 0x30 && b <= 0x39 { hasDigit = true } else if b == 0x5F { hasUnderscore = true } else { hasLetter = true }
-                        if b >= 0x41 && b <= 0x5A && i > start && !(base[i - 1] >= 0x41 && base[i - 1] <= 0x5A) { innerUpper = true }
-                        i += 1
+                    let isUpper = b &- 0x41 < 26
+                    let isLowerLetter = b &- 0x61 < 26
+                    let isDigitByte = b &- 0x30 < 10
+                    if isUpper || isLowerLetter || isDigitByte || b == 0x5F || b >= 0x80 {
+                        if isDigitByte { hasDigit = true } else if b == 0x5F { hasUnderscore = true } else { hasLetter = true }
+                        if isLowerLetter { hasLower = true }
+                        if isUpper && i > start && !previousUpper { innerUpper = true }
+                        previousUpper = isUpper
                     } else if (b == 0x2E || b == 0x2D || b == 0x2F || b == 0x27 || b == 0x2C) && i + 1 < n
                         && PromptTokenizer.isWordByte(base[i + 1]) && i > start
                     {
-                        if b == 0x2C && !(base[i - 1] >= 0x30 && base[i - 1] <= 0x39) { break }  // 1,000 but not a,b
+                        if b == 0x2C && !(base[i - 1] &- 0x30 < 10) { break }  // 1,000 but not a,b
                         if b == 0x2E { hasDot = true }
-                        i += 1
+                        previousUpper = false
                     } else if (b == 0x2B || b == 0x23) && hasLetter && i - start <= 2 {
-                        i += 1
+                        previousUpper = false
                     } else {
                         break
                     }
+                    let lowered = isUpper ? b | 0x20 : b
+                    h3 = h2
+                    h2 = h1
+                    h1 = h
+                    h = (h ^ UInt64(lowered)) &* PromptTokenizer.hashPrime
+                    c3 = c2
+                    c2 = c1
+                    c1 = lowered
+                    i += 1
                 }
                 let length = i - start
-                let first = base[start]
-                let keyword = PromptTokenizer.keywordHash(base + start, length, scratch: scratch)
+                let keyword = PromptTokenizer.stemmedHash(length: length, h, h1, h2, h3, last: c1, c2, c3)
                 keywordHashes.append(keyword)
-                let isUpper = first >= 0x41 && first <= 0x5A
-                var allCaps = true
-                for k in start..<i where base[k] >= 0x61 && base[k] <= 0x7A { allCaps = false }
+                let firstIsUpper = base[start] &- 0x41 < 26
+                let allCaps = !hasLower
                 if !hasLetter && hasDigit {
                     skeleton.append(SkeletonToken.number)
                     numberCount += 1
                 } else if hasUnderscore || (hasDigit && hasLetter) || innerUpper && !allCaps || (hasDot && hasLetter && !hasDigit && length > 3 && isDottedName(base + start, length)) {
                     skeleton.append(SkeletonToken.identifier)
                     identifierCount += 1
-                } else if isUpper && !sentenceStart && length > 1 && !allCaps {
+                } else if firstIsUpper && !sentenceStart && length > 1 && !allCaps {
                     skeleton.append(SkeletonToken.name)
                 } else {
                     skeleton.append(keyword)
