@@ -44,3 +44,9 @@ func fail(_ message: String, code: RunExitCode = .failure) -> ExitCode {
     FileHandle.standardError.write(Data("distill-detect: \(message)\n".utf8))
     return ExitCode(code.rawValue)
 }
+
+/// Ends the process once all output is written, skipping deallocation of large in-memory state.
+func exitNow(_ code: RunExitCode) -> Never {
+    fflush(nil)  // all C streams
+    exit(code.rawValue)
+}

@@ -1,4 +1,5 @@
 import Foundation
+import CISAL
 import Testing
 @testable import DistillDetect
 
@@ -197,5 +198,36 @@ struct IngestTests {
         let (report, _) = try scan([path])
         #expect(RunSummary.exitCode(report: report, maxRejectRate: 0.01) == .rejectRateExceeded)
         #expect(RunSummary.exitCode(report: report, maxRejectRate: 0.05) == .success)
+    }
+
+    @Test("ISA-L and zlib give identical bytes, members, cuts and offsets")
+    func inflatersAgree() throws {
+        guard dd_isal_available() == 1 else { return }  // built without libisal-dev: nothing to compare
+        let dir = try TemporaryDirectory()
+        let text = lines(4000).joined(separator: "\n") + "\n"
+        let one = try systemGzip(Array(text.utf8))
+        let two = try systemGzip(Array(text.prefix(9000).utf8))
+        var corrupt = one
+        for i in (one.count / 2)..<(one.count / 2 + 40) { corrupt[i] ^= 0x33 }
+        let cases: [(String, [UInt8])] = [
+            ("multi.gz", one + two + one), ("cut.gz", Array(one.prefix(one.count * 2 / 3))),
+            ("corrupt.gz", corrupt), ("trailing.gz", two + [0, 0, 0, 0, 7]), ("tiny.gz", try systemGzip([])),
+        ]
+        for (name, bytes) in cases {
+            let path = try dir.write(name, bytes: bytes)
+            let z = try InputSource.file(path).readAll(inflater: .zlib)
+            let i = try InputSource.file(path).readAll(inflater: .isal)
+            #expect(z.members == i.members, "\(name)")
+            #expect(z.trailing == i.trailing, "\(name)")
+            #expect(z.cut?.kind == i.cut?.kind, "\(name)")
+            if name == "corrupt.gz" {
+                // Both stop inside the damaged region; every line before it is intact in both.
+                let common = min(z.bytes.count, i.bytes.count)
+                #expect(Array(z.bytes.prefix(common)) == Array(i.bytes.prefix(common)))
+            } else {
+                #expect(z.bytes == i.bytes, "\(name)")
+                #expect(z.cut?.offset == i.cut?.offset, "\(name)")
+            }
+        }
     }
 }

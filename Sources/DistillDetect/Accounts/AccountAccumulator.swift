@@ -90,7 +90,8 @@ public final class AccountAccumulator: ExchangeConsumer {
             var part = results.take(shard)
             while let state = part.popLast() { all.append(state) }
         }
-        all.sort { $0.accountID < $1.accountID }
-        return all
+        // Sort indices, then move each state once: states are large, swapping them is not free.
+        let order = all.indices.sorted { all[$0].accountID < all[$1].accountID }
+        return order.map { all[$0] }
     }
 }

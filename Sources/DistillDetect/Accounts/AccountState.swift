@@ -54,6 +54,9 @@ public struct AccountState: Equatable, Sendable {
     /// Per template, the variant with the smallest text hash, so merges pick the same text.
     public internal(set) var exemplars: [(key: UInt64, textHash: UInt64, text: String)] = []
 
+    /// Signature of the identifiers last added (a cache: not part of the state's value).
+    private var lastIdentifiers: UInt64 = 0
+
     public init(accountID: String) { self.accountID = accountID }
 
     /// Adds one exchange. `prompt` is nil when the line carried no prompt text; `shingles`
@@ -78,26 +81,43 @@ public struct AccountState: Equatable, Sendable {
         if let status = record.integer(.status), status >= 400 { errors += 1 }
         if record.userMessageCount <= 1 { singleTurn += 1 }
         if let created = record.integer(.accountCreated), created < (createdAt ?? .max) { createdAt = created }
-        addIdentifier(record, .apiKeyID) { h, _ in apiKeys.insert(h) }
-        addIdentifier(record, .orgID) { h, text in orgs.insert(h, label: text) }
-        addIdentifier(record, .paymentFingerprint) { h, text in payments.insert(h, label: text) }
-        addIdentifier(record, .userAgent) { h, text in userAgents.insert(h, label: text) }
-        addIdentifier(record, .model) { h, text in models.insert(h, label: text) }
-        addIdentifier(record, .country) { h, text in countries.insert(h, label: text) }
-        if let raw = record.rawBytes(.ip), let address = IPAddress.parse(raw) {
-            ips.insert(address.addressKey) { String(decoding: raw, as: UTF8.self) }
-            networks.insert(address.networkKey) { address.networkLabel }
-        } else if let text = record.string(.ip), let address = IPAddress.parse(text) {
-            ips.insert(address.addressKey) { text }
-            networks.insert(address.networkKey) { address.networkLabel }
-        }
+        // Most requests of an account repeat its key, card, agent, model and address: one
+        // signature over them skips the set updates and IP parsing when nothing changed.
+        let key = identifierHash(record, .apiKeyID)
+        let org = identifierHash(record, .orgID)
+        let payment = identifierHash(record, .paymentFingerprint)
+        let agent = identifierHash(record, .userAgent)
+        let model = identifierHash(record, .model)
+        let country = identifierHash(record, .country)
+        let ip = identifierHash(record, .ip)
+        var system: UInt64 = 0
         if let spans = record.systemSpans {
-            var h: UInt64 = 0x5359
+            system = 0x5359
             for i in spans {
                 let s = record.textSpans[i]
-                h = StableHash.combine(h, StableHash.hash(UnsafeRawBufferPointer(rebasing: record.line[Int(s.start)..<Int(s.end)])))
+                system = StableHash.combine(system, StableHash.hash(UnsafeRawBufferPointer(rebasing: record.line[Int(s.start)..<Int(s.end)])))
             }
-            systemPrompts.insert(h)
+        }
+        var signature = StableHash.combine(StableHash.combine(key, org), StableHash.combine(payment, agent))
+        signature = StableHash.combine(signature, StableHash.combine(StableHash.combine(model, country), StableHash.combine(ip, system)))
+        if signature != lastIdentifiers {
+            lastIdentifiers = signature
+            if key != 0 { apiKeys.insert(key) }
+            if org != 0 { orgs.insert(org) { record.string(.orgID) ?? "" } }
+            if payment != 0 { payments.insert(payment) { record.string(.paymentFingerprint) ?? "" } }
+            if agent != 0 { userAgents.insert(agent) { record.string(.userAgent) ?? "" } }
+            if model != 0 { models.insert(model) { record.string(.model) ?? "" } }
+            if country != 0 { countries.insert(country) { record.string(.country) ?? "" } }
+            if ip != 0 {
+                if let raw = record.rawBytes(.ip), let address = IPAddress.parse(raw) {
+                    ips.insert(address.addressKey) { String(decoding: raw, as: UTF8.self) }
+                    networks.insert(address.networkKey) { address.networkLabel }
+                } else if let text = record.string(.ip), let address = IPAddress.parse(text) {
+                    ips.insert(address.addressKey) { text }
+                    networks.insert(address.networkKey) { address.networkLabel }
+                }
+            }
+            if system != 0 { systemPrompts.insert(system) }
         }
         guard let prompt else { return }
         withPrompt += 1
@@ -112,13 +132,12 @@ public struct AccountState: Equatable, Sendable {
         addExemplar(key: prompt.templateKey, textHash: prompt.textHash, text: promptText)
     }
 
+    /// Hash of an identifier field's text (0 when absent): the raw bytes when unescaped.
     @inline(__always)
-    private func addIdentifier(_ record: borrowing DecodedExchange, _ field: LogField, _ body: (UInt64, () -> String) -> Void) {
-        if let raw = record.rawBytes(field) {
-            body(StableHash.hash(raw)) { String(decoding: raw, as: UTF8.self) }
-        } else if let text = record.string(field) {
-            body(StableHash.hash(text)) { text }
-        }
+    private func identifierHash(_ record: borrowing DecodedExchange, _ field: LogField) -> UInt64 {
+        if let raw = record.rawBytes(field) { return StableHash.hash(raw) | 1 }
+        if let text = record.string(field) { return StableHash.hash(text) | 1 }
+        return 0
     }
 
     private mutating func addExemplar(key: UInt64, textHash: UInt64, text: () -> String) {

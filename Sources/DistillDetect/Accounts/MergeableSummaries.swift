@@ -39,12 +39,19 @@ public struct BottomKSet: Equatable, Sendable {
         let (at, present) = position(h)
         if present { return (at, false) }
         if hashes.count < capacity {
-            hashes.insert(h, at: at)
-            return (at, true)
+            hashes.append(h)
+        } else {
+            saturated = true
         }
-        saturated = true
-        hashes.removeLast()
-        hashes.insert(h, at: at)
+        // Shift the tail up by one by hand (Array.insert goes through a generic path).
+        hashes.withUnsafeMutableBufferPointer { b in
+            var k = b.count - 1
+            while k > at {
+                b[k] = b[k - 1]
+                k -= 1
+            }
+            b[at] = h
+        }
         return (at, true)
     }
 
@@ -148,6 +155,11 @@ public struct SparseCounts: Equatable, Sendable {
     @inline(__always)
     public mutating func add(_ key: UInt16, _ n: UInt32 = 1) {
         let probe = UInt64(key) << 32
+        // Consecutive requests usually share the day (or hour): try the last entry first.
+        if let last = packed.last, last >> 32 == UInt64(key) {
+            packed[packed.count - 1] = probe | UInt64(UInt32(truncatingIfNeeded: last) &+ n)
+            return
+        }
         var lo = 0
         var hi = packed.count
         while lo < hi {
@@ -161,8 +173,32 @@ public struct SparseCounts: Equatable, Sendable {
         }
     }
 
+    /// Linear merge of the two sorted lists.
     public mutating func merge(_ other: SparseCounts) {
-        for e in other.packed { add(UInt16(e >> 32), UInt32(truncatingIfNeeded: e)) }
+        guard !other.packed.isEmpty else { return }
+        guard !packed.isEmpty else {
+            packed = other.packed
+            return
+        }
+        var out: [UInt64] = []
+        out.reserveCapacity(packed.count + other.packed.count)
+        var i = 0
+        var j = 0
+        while i < packed.count || j < other.packed.count {
+            if j == other.packed.count || (i < packed.count && packed[i] >> 32 < other.packed[j] >> 32) {
+                out.append(packed[i])
+                i += 1
+            } else if i == packed.count || other.packed[j] >> 32 < packed[i] >> 32 {
+                out.append(other.packed[j])
+                j += 1
+            } else {
+                let sum = UInt32(truncatingIfNeeded: packed[i]) &+ UInt32(truncatingIfNeeded: other.packed[j])
+                out.append(packed[i] & ~0xFFFF_FFFF | UInt64(sum))
+                i += 1
+                j += 1
+            }
+        }
+        packed = out
     }
 
     public func count(_ key: UInt16) -> UInt32 {
@@ -206,11 +242,27 @@ public struct DayHours: Equatable, Sendable {
         }
     }
 
+    /// Linear merge of the two sorted lists; masks of the same day are ORed.
     public mutating func merge(_ other: DayHours) {
-        for e in other.packed {
-            let mask = e & 0xFF_FFFF
-            for hour in 0..<24 where mask >> UInt64(hour) & 1 == 1 { add(day: UInt16(e >> 32), hour: hour) }
+        guard !other.packed.isEmpty else { return }
+        var out: [UInt64] = []
+        out.reserveCapacity(packed.count + other.packed.count)
+        var i = 0
+        var j = 0
+        while i < packed.count || j < other.packed.count {
+            if j == other.packed.count || (i < packed.count && packed[i] >> 32 < other.packed[j] >> 32) {
+                out.append(packed[i])
+                i += 1
+            } else if i == packed.count || other.packed[j] >> 32 < packed[i] >> 32 {
+                out.append(other.packed[j])
+                j += 1
+            } else {
+                out.append(packed[i] | other.packed[j])
+                i += 1
+                j += 1
+            }
         }
+        packed = out
     }
 
     public var days: Int { packed.count }
@@ -244,8 +296,27 @@ public struct TimestampSample: Equatable, Sendable {
         if entries.count > capacity { entries.removeLast() }
     }
 
+    /// Linear merge by hash, keeping the `capacity` smallest.
     public mutating func merge(_ other: TimestampSample) {
-        for e in other.entries { insert(e.ms) }
+        guard !other.entries.isEmpty else { return }
+        var out: [(hash: UInt64, ms: Int64)] = []
+        out.reserveCapacity(min(capacity, entries.count + other.entries.count))
+        var i = 0
+        var j = 0
+        while out.count < capacity && (i < entries.count || j < other.entries.count) {
+            if j == other.entries.count || (i < entries.count && entries[i].hash < other.entries[j].hash) {
+                out.append(entries[i])
+                i += 1
+            } else if i == entries.count || other.entries[j].hash < entries[i].hash {
+                out.append(other.entries[j])
+                j += 1
+            } else {
+                out.append(entries[i])
+                i += 1
+                j += 1
+            }
+        }
+        entries = out
     }
 
     /// Sampled times, ascending.

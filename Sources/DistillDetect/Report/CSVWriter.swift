@@ -55,15 +55,54 @@ public enum CSVField: Equatable, Sendable {
 }
 
 public enum CSVWriter {
-    public static func line(_ fields: [CSVField]) -> String { fields.map(\.encoded).joined(separator: ",") + "\n" }
+    public static func line(_ fields: [CSVField]) -> String {
+        var out = ""
+        append(fields, to: &out)
+        return out
+    }
+
+    /// Appends one row (with its line end) to `out`.
+    public static func append(_ fields: [CSVField], to out: inout String) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out.append(",") }
+            switch field {
+            case .empty: break
+            case .number(let s): out.append(s)
+            case .text: out.append(field.encoded)
+            }
+        }
+        out.append("\n")
+    }
+
+    /// Builds the rows of a table on `threads` threads (rows are independent), in order.
+    public static func table<T: Sendable>(header: [String], items: [T], threads: Int, row: @escaping @Sendable (T) -> [CSVField]) -> String {
+        let parts = max(1, min(threads, items.count / 1000 + 1))
+        let results = ResultSlots<String>(count: parts)
+        let shared = UncheckedSendable(items)
+        runOnThreads(parts) { part in
+            let range = (shared.value.count * part / parts)..<(shared.value.count * (part + 1) / parts)
+            var text = ""
+            text.reserveCapacity(range.count * 400)
+            for i in range { append(row(shared.value[i]), to: &text) }
+            results.set(part, text)
+        }
+        var out = Self.header(header)
+        for part in 0..<parts { out += results.take(part) }
+        return out
+    }
 
     public static func header(_ names: [String]) -> String { names.joined(separator: ",") + "\n" }
 
     /// Writes the whole file atomically: a temporary file in the same folder, then a rename.
     public static func write(path: String, header: [String], rows: [[CSVField]]) throws {
         var text = Self.header(header)
-        for row in rows { text += line(row) }
+        for row in rows { append(row, to: &text) }
         try AtomicFile.write(Data(text.utf8), to: path)
+    }
+
+    /// Writes a table built by `table(...)` atomically.
+    public static func write<T: Sendable>(path: String, header: [String], items: [T], threads: Int, row: @escaping @Sendable (T) -> [CSVField]) throws {
+        try AtomicFile.write(Data(table(header: header, items: items, threads: threads, row: row).utf8), to: path)
     }
 }
 
