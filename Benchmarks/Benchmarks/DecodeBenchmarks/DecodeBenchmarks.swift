@@ -10,6 +10,8 @@ final class Corpus: @unchecked Sendable {
     let file: String
     let bytes: [UInt8]
     let lines: [Range<Int>]
+    /// The prompts of the corpus, as UTF-8.
+    let prompts: [[UInt8]]
 
     init() {
         directory = NSTemporaryDirectory() + "distill-detect-bench-\(getpid())"
@@ -28,6 +30,14 @@ final class Corpus: @unchecked Sendable {
             start = i + 1
         }
         lines = ranges
+        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        var texts: [[UInt8]] = []
+        bytes.withUnsafeBytes { raw in
+            for range in ranges where decoder.decode(UnsafeRawBufferPointer(rebasing: raw[range])) == nil {
+                if let prompt = decoder.record.prompt { texts.append(Array(prompt.utf8)) }
+            }
+        }
+        prompts = texts
     }
 }
 
@@ -49,6 +59,43 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         benchmark.stopMeasurement()
+    }
+
+    // Per prompt: normalisation to the template skeleton, its key, word-bigram shingles and
+    // the one-permutation MinHash sketch (no taxonomy: classification measured below).
+    Benchmark("skeleton + sketch, 20k prompts",
+              configuration: .init(metrics: metrics, maxDuration: .seconds(5))) { benchmark in
+        let corpus = Corpus.shared
+        var analyzer = PromptAnalyzer(taxonomy: nil)
+        for p in corpus.prompts.prefix(100) { p.withUnsafeBytes { analyzer.analyze($0) } }
+        benchmark.startMeasurement()
+        for p in corpus.prompts {
+            p.withUnsafeBytes { analyzer.analyze($0) }
+            blackHole(analyzer.features.templateKey)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    // The same plus topic scoring over the built-in taxonomy and chain-of-thought markers.
+    Benchmark("skeleton + sketch + topic classification, 20k prompts",
+              configuration: .init(metrics: metrics, maxDuration: .seconds(5))) { benchmark in
+        let corpus = Corpus.shared
+        var analyzer = PromptAnalyzer(taxonomy: .builtIn)
+        for p in corpus.prompts.prefix(100) { p.withUnsafeBytes { analyzer.analyze($0) } }
+        benchmark.startMeasurement()
+        for p in corpus.prompts {
+            p.withUnsafeBytes { analyzer.analyze($0) }
+            blackHole(analyzer.features.topic)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("features pipeline: inflate + decode + per-account state, 20k exchanges",
+              configuration: .init(metrics: metrics, maxDuration: .seconds(5))) { benchmark in
+        var options = ScanOptions()
+        options.threads = 2
+        let result = FeatureRun.run(inputs: [.file(Corpus.shared.file)], options: options, taxonomy: .builtIn)
+        blackHole(result.accounts.count)
     }
 
     Benchmark("check pipeline: inflate + split + decode of a 20k-exchange gzip file",
