@@ -3,7 +3,6 @@
 
 public struct AccountState: Equatable, Sendable {
     public static let vocabularyBins = 128
-    public static let templateBins = 64
     public static let synchronyBins = 64
     public static let exemplarCount = 3
     public static let exemplarLength = 280
@@ -30,7 +29,7 @@ public struct AccountState: Equatable, Sendable {
     public internal(set) var activeHours = DayHours()
     /// Hour of week (Monday 00 UTC = 0 … 167) → exchanges.
     public internal(set) var hourOfWeek = SparseCounts()
-    public internal(set) var times = TimestampSample(capacity: 64)
+    public internal(set) var times = TimestampSample(capacity: 48)
     public internal(set) var ips = LabelledSet(capacity: 32, labelled: 3)
     public internal(set) var networks = LabelledSet(capacity: 32, labelled: 3)
     public internal(set) var userAgents = LabelledSet(capacity: 16, labelled: 2)
@@ -40,14 +39,12 @@ public struct AccountState: Equatable, Sendable {
     public internal(set) var models = LabelledSet(capacity: 8, labelled: 3)
     public internal(set) var countries = LabelledSet(capacity: 8, labelled: 2)
     public internal(set) var systemPrompts = BottomKSet(capacity: 16)
-    /// Template keys used (the smallest 64 by hash).
-    public internal(set) var templates = BottomKSet(capacity: 64)
+    /// Template keys used (the smallest 48 by hash): exact sharing for most accounts.
+    public internal(set) var templates = BottomKSet(capacity: 48)
     /// Topic index → exchanges with a prompt classified to it.
     public internal(set) var topics = SparseCounts()
     /// MinHash of every word bigram the account sent: its content vocabulary.
     public internal(set) var vocabulary = MinHashSketch(binCount: AccountState.vocabularyBins)
-    /// MinHash of its template keys.
-    public internal(set) var templateSketch = MinHashSketch(binCount: AccountState.templateBins)
     /// MinHash of (10-minute bucket, near-duplicate prompt key) actions, for synchrony.
     public internal(set) var synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
     /// Up to three prompts of distinct templates (the smallest template-key hashes), for reviewers.
@@ -125,7 +122,6 @@ public struct AccountState: Equatable, Sendable {
         if prompt.hasCodeBlock { codeBlocks += 1 }
         topics.add(UInt16(prompt.topic))
         templates.insert(prompt.templateKey)
-        templateSketch.insert(StableHash.combine(prompt.templateKey, 0x7470))
         vocabulary.insert(contentsOf: shingles)
         let bucket = ts / Self.synchronyBucketMs
         synchronySketch.insert(StableHash.combine(UInt64(bitPattern: bucket), prompt.nearDuplicateKey))
@@ -187,7 +183,6 @@ public struct AccountState: Equatable, Sendable {
         templates.merge(other.templates)
         topics.merge(other.topics)
         vocabulary.merge(other.vocabulary)
-        templateSketch.merge(other.templateSketch)
         synchronySketch.merge(other.synchronySketch)
         for e in other.exemplars { restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
     }
@@ -213,7 +208,7 @@ public struct AccountState: Equatable, Sendable {
             && a.times == b.times && a.ips == b.ips && a.networks == b.networks && a.userAgents == b.userAgents
             && a.apiKeys == b.apiKeys && a.orgs == b.orgs && a.payments == b.payments && a.models == b.models
             && a.countries == b.countries && a.systemPrompts == b.systemPrompts && a.templates == b.templates
-            && a.topics == b.topics && a.vocabulary == b.vocabulary && a.templateSketch == b.templateSketch
+            && a.topics == b.topics && a.vocabulary == b.vocabulary
             && a.synchronySketch == b.synchronySketch
             && a.exemplars.elementsEqual(b.exemplars) { $0.key == $1.key && $0.textHash == $1.textHash && $0.text == $1.text }
     }

@@ -273,46 +273,55 @@ public struct DayHours: Equatable, Sendable {
 
 /// A sample of an account's request times: the `capacity` timestamps with the smallest hash
 /// (all of them for smaller accounts). Mergeable, unlike a running gap statistic, and still
-/// shows regular spacing and bursts.
+/// shows regular spacing and bursts. Stores the times only; their hashes are recomputed.
 public struct TimestampSample: Equatable, Sendable {
     public let capacity: Int
-    /// (hash, time) ascending by hash.
-    public private(set) var entries: [(hash: UInt64, ms: Int64)] = []
+    /// Times ascending by `rank`.
+    public private(set) var entries: [Int64] = []
 
     public init(capacity: Int) { self.capacity = capacity }
 
     @inline(__always)
+    static func rank(_ ms: Int64) -> UInt64 { StableHash.combine(UInt64(bitPattern: ms), 0x7453) }
+
+    @inline(__always)
     public mutating func insert(_ ms: Int64) {
-        let h = StableHash.combine(UInt64(bitPattern: ms), 0x7453)
-        if entries.count == capacity, let last = entries.last, h >= last.hash { return }
+        let h = Self.rank(ms)
+        if entries.count == capacity, let last = entries.last, h >= Self.rank(last) { return }
         var lo = 0
         var hi = entries.count
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if entries[mid].hash < h { lo = mid + 1 } else { hi = mid }
+            if Self.rank(entries[mid]) < h { lo = mid + 1 } else { hi = mid }
         }
-        if lo < entries.count && entries[lo].hash == h { return }
-        entries.insert((h, ms), at: lo)
+        if lo < entries.count && entries[lo] == ms { return }
+        entries.insert(ms, at: lo)
         if entries.count > capacity { entries.removeLast() }
     }
 
-    /// Linear merge by hash, keeping the `capacity` smallest.
+    /// Linear merge by rank, keeping the `capacity` smallest.
     public mutating func merge(_ other: TimestampSample) {
         guard !other.entries.isEmpty else { return }
-        var out: [(hash: UInt64, ms: Int64)] = []
+        var out: [Int64] = []
         out.reserveCapacity(min(capacity, entries.count + other.entries.count))
         var i = 0
         var j = 0
         while out.count < capacity && (i < entries.count || j < other.entries.count) {
-            if j == other.entries.count || (i < entries.count && entries[i].hash < other.entries[j].hash) {
+            if j == other.entries.count {
                 out.append(entries[i])
                 i += 1
-            } else if i == entries.count || other.entries[j].hash < entries[i].hash {
+            } else if i == entries.count {
                 out.append(other.entries[j])
                 j += 1
-            } else {
+            } else if entries[i] == other.entries[j] {
                 out.append(entries[i])
                 i += 1
+                j += 1
+            } else if Self.rank(entries[i]) < Self.rank(other.entries[j]) {
+                out.append(entries[i])
+                i += 1
+            } else {
+                out.append(other.entries[j])
                 j += 1
             }
         }
@@ -320,13 +329,9 @@ public struct TimestampSample: Equatable, Sendable {
     }
 
     /// Sampled times, ascending.
-    public var times: [Int64] { entries.map(\.ms).sorted() }
+    public var times: [Int64] { entries.sorted() }
 
-    public static func == (a: TimestampSample, b: TimestampSample) -> Bool {
-        a.capacity == b.capacity && a.entries.elementsEqual(b.entries) { $0.hash == $1.hash && $0.ms == $1.ms }
-    }
-
-    init(capacity: Int, entries: [(hash: UInt64, ms: Int64)]) {
+    init(capacity: Int, entries: [Int64]) {
         self.capacity = capacity
         self.entries = entries
     }

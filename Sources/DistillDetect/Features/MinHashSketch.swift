@@ -8,11 +8,11 @@
 // MinHashTests measures both against exact Jaccard on small sets.
 
 public struct MinHashSketch: Equatable, Sendable {
-    public static let emptyBin = UInt32.max
+    public static let emptyBin = UInt16.max
 
     /// Minimum value seen per bin; `emptyBin` where no element fell. Empty (no storage) until
     /// the first insert, so accounts without prompts cost nothing here.
-    public private(set) var storage: [UInt32] = []
+    public private(set) var storage: [UInt16] = []
     public let binCount: Int
     private let shift: UInt64
 
@@ -24,17 +24,18 @@ public struct MinHashSketch: Equatable, Sendable {
     }
 
     /// All bins (`emptyBin` everywhere for an empty sketch).
-    public var bins: [UInt32] { storage.isEmpty ? Array(repeating: Self.emptyBin, count: binCount) : storage }
+    public var bins: [UInt16] { storage.isEmpty ? Array(repeating: Self.emptyBin, count: binCount) : storage }
 
     public var isEmpty: Bool { !storage.contains { $0 != Self.emptyBin } }
 
     /// Adds an element given by a well-mixed 64-bit hash: the top bits choose the bin, the
-    /// low 32 bits are the value.
+    /// low 16 bits are the value. Sixteen bits keep sketches small (b-bit minwise hashing):
+    /// two different minima agree by chance with probability about 2^-16 per bin.
     @inline(__always)
     public mutating func insert(_ hash: UInt64) {
         if storage.isEmpty { storage = Array(repeating: Self.emptyBin, count: binCount) }
         let bin = Int(truncatingIfNeeded: hash >> shift)
-        let value = UInt32(truncatingIfNeeded: hash)
+        let value = min(UInt16(truncatingIfNeeded: hash), Self.emptyBin - 1)
         storage.withUnsafeMutableBufferPointer { b in
             if value < b[bin] { b[bin] = value }
         }
@@ -48,7 +49,7 @@ public struct MinHashSketch: Equatable, Sendable {
         storage.withUnsafeMutableBufferPointer { b in
             for hash in hashes {
                 let bin = Int(truncatingIfNeeded: hash >> shift)
-                let value = UInt32(truncatingIfNeeded: hash)
+                let value = min(UInt16(truncatingIfNeeded: hash), Self.emptyBin - 1)
                 if value < b[bin] { b[bin] = value }
             }
         }
@@ -82,20 +83,20 @@ public struct MinHashSketch: Equatable, Sendable {
 
     /// Fills each empty bin from a non-empty one chosen by a hash of (bin, attempt), so two
     /// sketches of similar sets fill the same way.
-    public func densified() -> [UInt32] {
+    public func densified() -> [UInt16] {
         var out = bins
         densify(&out)
         return out
     }
 
-    public func densify(_ out: inout [UInt32]) {
+    public func densify(_ out: inout [UInt16]) {
         guard storage.contains(where: { $0 != Self.emptyBin }) else { return }
         for i in 0..<binCount where storage[i] == Self.emptyBin { out[i] = densifiedBin(i) }
     }
 
     /// The densified value of one bin (the sketch must not be empty).
     @inline(__always)
-    public func densifiedBin(_ i: Int) -> UInt32 {
+    public func densifiedBin(_ i: Int) -> UInt16 {
         let k = binCount
         var j = i
         var attempt: UInt64 = 0
@@ -128,7 +129,7 @@ public struct MinHashSketch: Equatable, Sendable {
         }
     }
 
-    init(bins: [UInt32]) {
+    init(bins: [UInt16]) {
         binCount = bins.count
         shift = UInt64(64 - bins.count.trailingZeroBitCount)
         storage = bins.allSatisfy { $0 == Self.emptyBin } ? [] : bins

@@ -44,7 +44,6 @@ public struct AccountStateFile: Sendable {
         w.u32(UInt32(topicNames.count))
         for name in topicNames { w.string(name) }
         w.u32(UInt32(AccountState.vocabularyBins))
-        w.u32(UInt32(AccountState.templateBins))
         w.u32(UInt32(AccountState.synchronyBins))
         w.u64(UInt64(accounts.count))
         for a in accounts { Self.encode(a, &w) }
@@ -88,18 +87,15 @@ public struct AccountStateFile: Sendable {
         for set in [a.apiKeys, a.systemPrompts, a.templates] { encode(set, &w) }
         w.u32(UInt32(a.times.capacity))
         w.u32(UInt32(a.times.entries.count))
-        for e in a.times.entries {
-            w.u64(e.hash)
-            w.i64(e.ms)
-        }
+        for ms in a.times.entries { w.i64(ms) }
         for set in [a.ips, a.networks, a.userAgents, a.orgs, a.payments, a.models, a.countries] {
             encode(set.values, &w)
             w.u32(UInt32(set.labelled))
             w.u32(UInt32(set.labels.count))
             for label in set.labels { w.string(label) }
         }
-        for sketch in [a.vocabulary, a.templateSketch, a.synchronySketch] {
-            for bin in sketch.bins { w.u32(bin) }
+        for sketch in [a.vocabulary, a.synchronySketch] {
+            for bin in sketch.bins { w.u16(bin) }
         }
         w.u32(UInt32(a.exemplars.count))
         for e in a.exemplars {
@@ -153,8 +149,7 @@ public struct AccountStateFile: Sendable {
         let topicCount = try r.count(limit: 250)
         var topics: [String] = []
         for _ in 0..<topicCount { topics.append(try r.string()) }
-        guard try r.u32() == AccountState.vocabularyBins, try r.u32() == AccountState.templateBins,
-            try r.u32() == AccountState.synchronyBins
+        guard try r.u32() == AccountState.vocabularyBins, try r.u32() == AccountState.synchronyBins
         else { throw StateFileError.corrupt(path: path, offset: r.offset, reason: "sketch sizes differ from this version's") }
         let accountCount = try r.u64()
         guard accountCount <= UInt64(bytes.count) else { throw r.corrupt("account count \(accountCount)") }
@@ -207,8 +202,11 @@ public struct AccountStateFile: Sendable {
         a.templates = try decodeSet(&r)
         let capacity = try r.count(limit: 1 << 16)
         let n = try r.count(limit: capacity)
-        var entries: [(hash: UInt64, ms: Int64)] = []
-        for _ in 0..<n { entries.append((try r.u64(), try r.i64())) }
+        var entries: [Int64] = []
+        for _ in 0..<n { entries.append(try r.i64()) }
+        guard zip(entries, entries.dropFirst()).allSatisfy({ TimestampSample.rank($0) < TimestampSample.rank($1) }) else {
+            throw r.corrupt("unsorted timestamp sample")
+        }
         a.times = TimestampSample(capacity: capacity, entries: entries)
         var labelled: [LabelledSet] = []
         for _ in 0..<7 {
@@ -221,9 +219,8 @@ public struct AccountStateFile: Sendable {
         }
         (a.ips, a.networks, a.userAgents, a.orgs, a.payments, a.models, a.countries) =
             (labelled[0], labelled[1], labelled[2], labelled[3], labelled[4], labelled[5], labelled[6])
-        a.vocabulary = MinHashSketch(bins: try (0..<AccountState.vocabularyBins).map { _ in try r.u32() })
-        a.templateSketch = MinHashSketch(bins: try (0..<AccountState.templateBins).map { _ in try r.u32() })
-        a.synchronySketch = MinHashSketch(bins: try (0..<AccountState.synchronyBins).map { _ in try r.u32() })
+        a.vocabulary = MinHashSketch(bins: try (0..<AccountState.vocabularyBins).map { _ in try r.u16() })
+        a.synchronySketch = MinHashSketch(bins: try (0..<AccountState.synchronyBins).map { _ in try r.u16() })
         let exemplars = try r.count(limit: AccountState.exemplarCount)
         for _ in 0..<exemplars {
             let key = try r.u64()
