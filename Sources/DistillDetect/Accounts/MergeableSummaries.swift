@@ -173,32 +173,11 @@ public struct SparseCounts: Equatable, Sendable {
         }
     }
 
-    /// Linear merge of the two sorted lists.
+    /// Linear merge of the two sorted lists; counts of the same key add up.
     public mutating func merge(_ other: SparseCounts) {
-        guard !other.packed.isEmpty else { return }
-        guard !packed.isEmpty else {
-            packed = other.packed
-            return
+        packed = mergePackedByKey(packed, other.packed) { a, b in
+            a & ~0xFFFF_FFFF | UInt64(UInt32(truncatingIfNeeded: a) &+ UInt32(truncatingIfNeeded: b))
         }
-        var out: [UInt64] = []
-        out.reserveCapacity(packed.count + other.packed.count)
-        var i = 0
-        var j = 0
-        while i < packed.count || j < other.packed.count {
-            if j == other.packed.count || (i < packed.count && packed[i] >> 32 < other.packed[j] >> 32) {
-                out.append(packed[i])
-                i += 1
-            } else if i == packed.count || other.packed[j] >> 32 < packed[i] >> 32 {
-                out.append(other.packed[j])
-                j += 1
-            } else {
-                let sum = UInt32(truncatingIfNeeded: packed[i]) &+ UInt32(truncatingIfNeeded: other.packed[j])
-                out.append(packed[i] & ~0xFFFF_FFFF | UInt64(sum))
-                i += 1
-                j += 1
-            }
-        }
-        packed = out
     }
 
     public func count(_ key: UInt16) -> UInt32 {
@@ -211,6 +190,31 @@ public struct SparseCounts: Equatable, Sendable {
     init(keys: [UInt16], counts: [UInt32]) {
         packed = zip(keys, counts).map { UInt64($0) << 32 | UInt64($1) }
     }
+}
+
+/// Merges two lists of `key << 32 | value` entries sorted by key, combining entries with the
+/// same key. Shared by the packed summaries below.
+func mergePackedByKey(_ a: [UInt64], _ b: [UInt64], combine: (UInt64, UInt64) -> UInt64) -> [UInt64] {
+    if b.isEmpty { return a }
+    if a.isEmpty { return b }
+    var out: [UInt64] = []
+    out.reserveCapacity(a.count + b.count)
+    var i = 0
+    var j = 0
+    while i < a.count || j < b.count {
+        if j == b.count || (i < a.count && a[i] >> 32 < b[j] >> 32) {
+            out.append(a[i])
+            i += 1
+        } else if i == a.count || b[j] >> 32 < a[i] >> 32 {
+            out.append(b[j])
+            j += 1
+        } else {
+            out.append(combine(a[i], b[j]))
+            i += 1
+            j += 1
+        }
+    }
+    return out
 }
 
 /// Hours of activity per day: day → 24-bit mask, packed as day << 32 | mask. Merges by OR,
@@ -244,25 +248,7 @@ public struct DayHours: Equatable, Sendable {
 
     /// Linear merge of the two sorted lists; masks of the same day are ORed.
     public mutating func merge(_ other: DayHours) {
-        guard !other.packed.isEmpty else { return }
-        var out: [UInt64] = []
-        out.reserveCapacity(packed.count + other.packed.count)
-        var i = 0
-        var j = 0
-        while i < packed.count || j < other.packed.count {
-            if j == other.packed.count || (i < packed.count && packed[i] >> 32 < other.packed[j] >> 32) {
-                out.append(packed[i])
-                i += 1
-            } else if i == packed.count || other.packed[j] >> 32 < packed[i] >> 32 {
-                out.append(other.packed[j])
-                j += 1
-            } else {
-                out.append(packed[i] | other.packed[j])
-                i += 1
-                j += 1
-            }
-        }
-        packed = out
+        packed = mergePackedByKey(packed, other.packed) { $0 | $1 }
     }
 
     public var days: Int { packed.count }

@@ -82,8 +82,18 @@ public struct IPAddress: Equatable, Sendable {
         var tail = (0 as UInt64, 0 as UInt64)
         var tailCount = 0
         var sawGap = false
-        @inline(__always) func put(_ g: UInt64, into pair: inout (UInt64, UInt64), at k: Int) {
-            if k < 4 { pair.0 |= g << UInt64(48 - 16 * k) } else { pair.1 |= g << UInt64(48 - 16 * (k - 4)) }
+        /// Appends a group before or after the "::"; false when there are too many.
+        @inline(__always) func append(_ g: UInt64) -> Bool {
+            let k = sawGap ? tailCount : headCount
+            guard k < 8 else { return false }
+            if sawGap {
+                if k < 4 { tail.0 |= g << UInt64(48 - 16 * k) } else { tail.1 |= g << UInt64(48 - 16 * (k - 4)) }
+                tailCount += 1
+            } else {
+                if k < 4 { head.0 |= g << UInt64(48 - 16 * k) } else { head.1 |= g << UInt64(48 - 16 * (k - 4)) }
+                headCount += 1
+            }
+            return true
         }
         var i = 0
         let n = b.count
@@ -104,30 +114,11 @@ public struct IPAddress: Equatable, Sendable {
             if j < n && b[j] == 0x2E {
                 // An embedded IPv4 tail: two groups.
                 guard let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: b[i..<n])) else { return nil }
-                for part in [UInt64(v4 >> 16), UInt64(v4 & 0xFFFF)] {
-                    if sawGap {
-                        guard tailCount < 8 else { return nil }
-                        put(part, into: &tail, at: tailCount)
-                        tailCount += 1
-                    } else {
-                        guard headCount < 8 else { return nil }
-                        put(part, into: &head, at: headCount)
-                        headCount += 1
-                    }
-                }
+                guard append(UInt64(v4 >> 16)), append(UInt64(v4 & 0xFFFF)) else { return nil }
                 i = n
                 break
             }
-            guard digits >= 1, digits <= 4 else { return nil }
-            if sawGap {
-                guard tailCount < 8 else { return nil }
-                put(group, into: &tail, at: tailCount)
-                tailCount += 1
-            } else {
-                guard headCount < 8 else { return nil }
-                put(group, into: &head, at: headCount)
-                headCount += 1
-            }
+            guard digits >= 1, digits <= 4, append(group) else { return nil }
             i = j
             if i == n { break }
             guard b[i] == 0x3A else { return nil }

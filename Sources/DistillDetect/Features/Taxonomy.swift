@@ -105,11 +105,7 @@ public struct Taxonomy: Codable, Sendable, Equatable {
         return taxonomy
     }()
 
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
-    }
+    public func jsonData() throws -> Data { try JSONOutput.encode(self) }
 
     /// The built-in taxonomy. Weights were set on the hand-written and public-dataset prompts
     /// in Tests/DistillDetectTests/Fixtures/topics.jsonl (see README, "Topics").

@@ -173,20 +173,23 @@ struct LineRenderer {
         var w = JSONLineWriter(out: [])
         swap(&w.out, &out)
         w.begin()
+        // The same fields in the same order (and the same random draws) in both styles; only
+        // names and a few formats differ.
+        if gateway { w.number("timestamp", event.ts) } else { w.string("ts", Timestamp.format(milliseconds: event.ts)) }
+        w.string(gateway ? "id" : "request_id", gateway ? "chatcmpl-" + meta.hex(20) : "req_" + meta.hex(16))
+        w.string(gateway ? "user_id" : "account_id", account.id)
+        if let org = account.org { w.string(gateway ? "team_id" : "org_id", org) }
+        let key = meta.pick(account.keys)
+        w.string(gateway ? "api_key" : "api_key_id", gateway ? "sk-..." + key.suffix(6) : key)
+        w.string(gateway ? "client_ip" : "ip", ip(for: account, special: event.special, &meta))
+        w.string(gateway ? "http_user_agent" : "user_agent", meta.pick(account.userAgents))
+        w.string("model", model(for: account, ts: event.ts, &meta))
+        w.string(gateway ? "call_type" : "endpoint", gateway ? "acompletion" : "/v1/messages")
+        w.number(gateway ? "status_code" : "status", Int64(status))
+        w.number(gateway ? "prompt_tokens" : "input_tokens", Int64(inputTokens))
+        w.number(gateway ? "completion_tokens" : "output_tokens", Int64(outputTokens))
+        w.number(gateway ? "duration_ms" : "latency_ms", Int64(400 + outputTokens * 12 + meta.int(0...900)))
         if gateway {
-            w.number("timestamp", event.ts)
-            w.string("id", "chatcmpl-" + meta.hex(20))
-            w.string("user_id", account.id)
-            if let org = account.org { w.string("team_id", org) }
-            w.string("api_key", "sk-..." + meta.pick(account.keys).suffix(6))
-            w.string("client_ip", ip(for: account, special: event.special, &meta))
-            w.string("http_user_agent", meta.pick(account.userAgents))
-            w.string("model", model(for: account, ts: event.ts, &meta))
-            w.string("call_type", "acompletion")
-            w.number("status_code", Int64(status))
-            w.number("prompt_tokens", Int64(inputTokens))
-            w.number("completion_tokens", Int64(outputTokens))
-            w.number("duration_ms", Int64(400 + outputTokens * 12 + meta.int(0...900)))
             w.key("messages")
             w.raw("[")
             var first = true
@@ -206,19 +209,6 @@ struct LineRenderer {
             if let payment = account.payment { w.string("card_fingerprint", payment) }
             w.number("user_created_at", account.createdMs)
         } else {
-            w.string("ts", Timestamp.format(milliseconds: event.ts))
-            w.string("request_id", "req_" + meta.hex(16))
-            w.string("account_id", account.id)
-            if let org = account.org { w.string("org_id", org) }
-            w.string("api_key_id", meta.pick(account.keys))
-            w.string("ip", ip(for: account, special: event.special, &meta))
-            w.string("user_agent", meta.pick(account.userAgents))
-            w.string("model", model(for: account, ts: event.ts, &meta))
-            w.string("endpoint", "/v1/messages")
-            w.number("status", Int64(status))
-            w.number("input_tokens", Int64(inputTokens))
-            w.number("output_tokens", Int64(outputTokens))
-            w.number("latency_ms", Int64(400 + outputTokens * 12 + meta.int(0...900)))
             if account.usesMessages || !exchange.history.isEmpty || exchange.system != nil {
                 if let system = exchange.system { w.string("system", system) }
                 w.key("messages")

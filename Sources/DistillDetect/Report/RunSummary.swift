@@ -146,10 +146,14 @@ public struct RunSummary: Codable, Sendable {
         return .success
     }
 
-    /// Deterministic, pretty JSON (sorted keys).
-    public func jsonData() throws -> Data {
+    public func jsonData() throws -> Data { try JSONOutput.encode(self) }
+}
+
+/// Deterministic, pretty JSON (sorted keys) for every JSON file and printout of the tool.
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        return try encoder.encode(value)
     }
 }
