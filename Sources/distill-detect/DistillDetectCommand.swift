@@ -14,6 +14,6 @@ struct DistillDetectCommand: ParsableCommand {
             2 outputs written but the rejected-line share was above --max-reject-rate; 64 usage error.
             """,
         version: DistillDetectVersion.current,
-        subcommands: [CheckCommand.self, FeaturesCommand.self, GenerateCommand.self]
+        subcommands: [AnalyzeCommand.self, CheckCommand.self, FeaturesCommand.self, GenerateCommand.self, EvaluateCommand.self]
     )
 }

@@ -71,6 +71,8 @@ public struct RunSummary: Codable, Sendable {
     /// Seconds spent in each stage, for commands with several.
     public var stageSeconds: [String: Double]
     public var exitCode: Int32
+    /// `analyze` only: thresholds in force and what was found.
+    public var detection: DetectionSummary?
 
     enum CodingKeys: String, CodingKey {
         case tool, version, command, options, inputs, fields, seconds
@@ -93,6 +95,7 @@ public struct RunSummary: Codable, Sendable {
         case megabytesPerSecond = "decompressed_mb_per_second"
         case stageSeconds = "stage_seconds"
         case exitCode = "exit_code"
+        case detection
     }
 
     public init(

@@ -1,0 +1,134 @@
+// Stage 5: which accounts are linked, and by what evidence. Candidate pairs come from
+// locality-sensitive hashing over the accounts' vocabulary sketches (never all pairs) and from
+// shared payment fingerprints; each candidate is verified and keeps the evidence it carries.
+
+/// Settings of linkage, clustering and scoring.
+public struct DetectionOptions: Sendable {
+    /// Score (0…1) at and above which a cluster is reported.
+    public var threshold = 0.5
+    /// Smallest cluster reported.
+    public var minClusterSize = 5
+    /// Accounts with fewer prompts are not linked by content (their vocabulary says too little).
+    public var minPrompts = 8
+    /// Non-empty vocabulary-sketch bins an account needs for content linkage (about the number
+    /// of distinct word bigrams, up to 128).
+    public var minVocabularyBins = 48
+    /// Estimated vocabulary Jaccard similarity that links two accounts.
+    public var contentThreshold = 0.3
+    /// Lower content similarity that still links two accounts sharing a payment fingerprint.
+    public var sharedPaymentContentThreshold = 0.12
+    /// LSH bands × rows over the 128 vocabulary bins.
+    public var bands = 32
+    public var rows = 4
+
+    public init() {}
+}
+
+/// Evidence between two accounts (indices into the account list).
+public struct AccountLink: Sendable, Equatable {
+    public var a: Int
+    public var b: Int
+    /// Estimated Jaccard similarity of their vocabularies (word bigrams).
+    public var content: Double
+    public var sharedPayment: Bool
+    public var sharedNetworks: Int
+}
+
+public enum AccountLinkage {
+    /// Orgs (by hash) an account belongs to; accounts of one org are one customer, never
+    /// "unrelated accounts", so they are not linked to each other.
+    static func shareOrg(_ x: AccountState, _ y: AccountState) -> Bool {
+        !x.orgs.values.hashes.isEmpty && x.orgs.values.hashes.contains { y.orgs.values.contains($0) }
+    }
+
+    static func sharedCount(_ x: BottomKSet, _ y: BottomKSet) -> Int {
+        var n = 0
+        var i = 0
+        var j = 0
+        while i < x.hashes.count && j < y.hashes.count {
+            if x.hashes[i] == y.hashes[j] {
+                n += 1
+                i += 1
+                j += 1
+            } else if x.hashes[i] < y.hashes[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return n
+    }
+
+    static func filledBins(_ s: MinHashSketch) -> Int {
+        s.storage.reduce(0) { $0 + ($1 == MinHashSketch.emptyBin ? 0 : 1) }
+    }
+
+    /// Verified links among `accounts` (sorted by id), in a deterministic order.
+    public static func links(_ accounts: [AccountState], options: DetectionOptions) -> [AccountLink] {
+        var candidates = Set<Int64>()  // a << 32 | b with a < b
+        func propose(_ members: [Int]) {
+            // Small groups: all pairs. Large groups (a campaign's shared bucket, or a big
+            // shared card): a chain, enough to connect them if the members really are alike.
+            if members.count <= 48 {
+                for i in 0..<members.count {
+                    for j in (i + 1)..<members.count { candidates.insert(Int64(members[i]) << 32 | Int64(members[j])) }
+                }
+            } else {
+                for i in 1..<members.count {
+                    candidates.insert(Int64(members[i - 1]) << 32 | Int64(members[i]))
+                    if i >= 2 { candidates.insert(Int64(members[i - 2]) << 32 | Int64(members[i])) }
+                }
+            }
+        }
+        // Content: LSH buckets of the densified vocabulary sketches.
+        var eligible: [Int] = []
+        for (i, a) in accounts.enumerated()
+        where a.withPrompt >= options.minPrompts && filledBins(a.vocabulary) >= options.minVocabularyBins {
+            eligible.append(i)
+        }
+        // Densify each sketch once: candidates are compared many times.
+        var dense = Array(repeating: [UInt16](), count: accounts.count)
+        var buckets: [UInt64: [Int]] = [:]
+        for i in eligible {
+            dense[i] = accounts[i].vocabulary.densified()
+            for key in MinHashSketch.bandKeys(densified: dense[i], bands: options.bands, rows: options.rows) {
+                buckets[key, default: []].append(i)
+            }
+        }
+        func similarity(_ i: Int, _ j: Int) -> Double {
+            guard !dense[i].isEmpty, !dense[j].isEmpty else {
+                return MinHashSketch.similarity(accounts[i].vocabulary, accounts[j].vocabulary)
+            }
+            var equal = 0
+            dense[i].withUnsafeBufferPointer { x in
+                dense[j].withUnsafeBufferPointer { y in
+                    for k in 0..<x.count where x[k] == y[k] { equal += 1 }
+                }
+            }
+            return Double(equal) / Double(dense[i].count)
+        }
+        for key in buckets.keys.sorted() where buckets[key]!.count > 1 { propose(buckets[key]!) }
+        // Shared payment fingerprints, any volume.
+        var cards: [UInt64: [Int]] = [:]
+        for (i, a) in accounts.enumerated() {
+            for h in a.payments.values.hashes { cards[h, default: []].append(i) }
+        }
+        for key in cards.keys.sorted() where cards[key]!.count > 1 { propose(cards[key]!) }
+
+        var links: [AccountLink] = []
+        for pair in candidates.sorted() {
+            let (i, j) = (Int(pair >> 32), Int(pair & 0xFFFF_FFFF))
+            let x = accounts[i]
+            let y = accounts[j]
+            if shareOrg(x, y) { continue }
+            let content = similarity(i, j)
+            let card = sharedCount(x.payments.values, y.payments.values) > 0
+            let linked = content >= options.contentThreshold || (card && content >= options.sharedPaymentContentThreshold)
+            guard linked else { continue }
+            links.append(AccountLink(
+                a: i, b: j, content: content, sharedPayment: card,
+                sharedNetworks: sharedCount(x.networks.values, y.networks.values)))
+        }
+        return links
+    }
+}

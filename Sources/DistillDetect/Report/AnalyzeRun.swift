@@ -1,0 +1,45 @@
+// `analyze`: read → features → linkage → clusters → scores → CSV / JSON outputs.
+import Foundation
+
+public struct AnalyzeConfig: Sendable {
+    public var scan = ScanOptions()
+    public var detection = DetectionOptions()
+    public var maxRejectRate = 0.01
+    public var json = false
+    public var taxonomy = CompiledTaxonomy.builtIn
+
+    public init() {}
+}
+
+public enum AnalyzeRun {
+    /// Runs the analysis and writes every output into `outputDirectory` (created if needed).
+    public static func run(paths: [String], outputDirectory: String, config: AnalyzeConfig) throws -> RunSummary {
+        let inputs = try InputDiscovery.expand(paths)
+        let features = FeatureRun.run(inputs: inputs, options: config.scan, taxonomy: config.taxonomy)
+        let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: config.detection)
+        let writeStarted = monotonicSeconds()
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError.cannotWrite(path: outputDirectory, reason: error.localizedDescription)
+        }
+        try DetectionReport.write(
+            detection, accounts: features.accounts, topicNames: features.topicNames, directory: outputDirectory,
+            json: config.json)
+        var stages = features.stageSeconds.merging(detection.seconds) { $1 }
+        stages["write"] = monotonicSeconds() - writeStarted
+        var summary = RunSummary(
+            command: "analyze", report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
+            accountsSeen: features.accounts.count, stageSeconds: stages)
+        let options = config.detection
+        summary.detection = DetectionSummary(
+            threshold: options.threshold, minClusterSize: options.minClusterSize, contentThreshold: options.contentThreshold,
+            links: detection.links, clustersScored: detection.scoredClusters, clustersReported: detection.reported.count,
+            accountsFlagged: detection.reported.reduce(0) { $0 + $1.members.count },
+            populationExtractionShare: detection.baseline.extractionShare,
+            populationChainOfThoughtShare: detection.baseline.chainOfThoughtShare,
+            populationContentP95: detection.baseline.contentP95)
+        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+        return summary
+    }
+}

@@ -1,0 +1,127 @@
+// `analyze` outputs: clusters.csv, accounts.csv (the list a reviewer acts on), summary.json
+// and, with --format json, clusters.json and accounts.json. Every file is written atomically.
+import Foundation
+
+public struct DetectionSummary: Codable, Sendable {
+    public var threshold: Double
+    public var minClusterSize: Int
+    public var contentThreshold: Double
+    public var links: Int
+    public var clustersScored: Int
+    public var clustersReported: Int
+    public var accountsFlagged: Int
+    public var populationExtractionShare: Double
+    public var populationChainOfThoughtShare: Double
+    public var populationContentP95: Double
+
+    enum CodingKeys: String, CodingKey {
+        case threshold, links
+        case minClusterSize = "min_cluster_size"
+        case contentThreshold = "content_threshold"
+        case clustersScored = "clusters_scored"
+        case clustersReported = "clusters_reported"
+        case accountsFlagged = "accounts_flagged"
+        case populationExtractionShare = "population_extraction_share"
+        case populationChainOfThoughtShare = "population_cot_share"
+        case populationContentP95 = "population_content_similarity_p95"
+    }
+}
+
+public enum DetectionReport {
+    public static let clusterColumns = [
+        "cluster_id", "score", "accounts", "exchanges", "input_tokens", "output_tokens", "first_seen", "last_seen",
+        "distinct_ips", "distinct_networks", "shared_payment_fingerprints", "top_topic", "top_topic_share",
+        "extraction_topic_share", "template_sharing_share", "cot_share", "content_similarity", "synchrony",
+        "creation_spread_hours", "created_in_burst_share", "volume_cv", "shared_network_share", "reasons",
+    ]
+
+    public static let accountColumns = [
+        "cluster_id", "account_id", "score", "exchanges", "input_tokens", "output_tokens", "active_days", "top_topic",
+        "top_topic_share", "shared_template_share", "cot_share", "distinct_ips", "first_seen", "last_seen",
+        "account_created", "payment_fingerprints", "networks", "exemplar_prompt", "reasons",
+    ]
+
+    static func clusterID(_ rank: Int) -> String { String(format: "C%04d", rank + 1) }
+
+    static func time(_ ms: Int64) -> CSVField { .text(Timestamp.format(milliseconds: ms)) }
+
+    public static func clusterRow(_ c: ScoredCluster, rank: Int) -> [CSVField] {
+        [
+            .text(clusterID(rank)), .decimal(c.score), .integer(c.members.count), .integer(c.exchanges),
+            .integer(c.inputTokens), .integer(c.outputTokens), time(c.firstSeen), time(c.lastSeen),
+            .integer(c.distinctIPs), .integer(c.distinctNetworks), .integer(c.sharedPayments), .text(c.topTopic),
+            .decimal(c.topTopicShare), .decimal(c.extractionShare), .decimal(c.templateSharing),
+            .decimal(c.chainOfThoughtShare), .decimal(c.contentSimilarity), .decimal(c.synchrony),
+            c.creationSpreadHours.map { .decimal($0) } ?? .empty, .decimal(c.createdInBurstShare), .decimal(c.volumeCV),
+            .decimal(c.sharedNetworkShare), .text(c.reasons),
+        ]
+    }
+
+    public static func accountRows(_ c: ScoredCluster, rank: Int, accounts: [AccountState], topicNames: [String]) -> [[CSVField]] {
+        var templateUse: [UInt64: Int] = [:]
+        for m in c.members { for h in accounts[m].templates.hashes { templateUse[h, default: 0] += 1 } }
+        return c.members.map { m in
+            let a = accounts[m]
+            let shared = a.templates.hashes.isEmpty ? 0 : Double(a.templates.hashes.filter { templateUse[$0, default: 0] > 1 }.count) / Double(a.templates.hashes.count)
+            let top = a.topTopic
+            var reasons = "member of \(clusterID(rank)) (\(c.members.count) accounts, score \(String(format: "%.2f", c.score)))"
+            reasons += "; \(Int((shared * 100).rounded()))% of its templates are used by other members"
+            if a.chainOfThoughtShare > 0.2 { reasons += "; \(Int((a.chainOfThoughtShare * 100).rounded()))% of its prompts request step-by-step reasoning" }
+            return [
+                .text(clusterID(rank)), .text(a.accountID), .decimal(c.score), .integer(a.exchanges), .integer(a.inputTokens),
+                .integer(a.outputTokens), .integer(a.activeDayCount), .text(top.map { topicNames[$0.index] } ?? ""),
+                top.map { .decimal($0.share) } ?? .empty, .decimal(shared), .decimal(a.chainOfThoughtShare),
+                .integer(Int(a.ips.distinctCount.rounded())), time(a.firstSeen), time(a.lastSeen),
+                a.createdAt.map(time) ?? .empty, .text(a.payments.labels.joined(separator: " ")),
+                .text(a.networks.labels.joined(separator: " ")), .text(a.exemplars.first?.text ?? ""), .text(reasons),
+            ]
+        }
+    }
+
+    /// Writes clusters.csv and accounts.csv (and their JSON twins when asked) into `directory`.
+    public static func write(
+        _ result: DetectionResult, accounts: [AccountState], topicNames: [String], directory: String, json: Bool
+    ) throws {
+        let clusterRows = result.reported.enumerated().map { clusterRow($0.element, rank: $0.offset) }
+        let accountRows = result.reported.enumerated().flatMap {
+            self.accountRows($0.element, rank: $0.offset, accounts: accounts, topicNames: topicNames)
+        }
+        try CSVWriter.write(path: path(directory, "clusters.csv"), header: clusterColumns, rows: clusterRows)
+        try CSVWriter.write(path: path(directory, "accounts.csv"), header: accountColumns, rows: accountRows)
+        if json {
+            try AtomicFile.write(try JSONOutput.encode(objects(clusterColumns, clusterRows)), to: path(directory, "clusters.json"))
+            try AtomicFile.write(try JSONOutput.encode(objects(accountColumns, accountRows)), to: path(directory, "accounts.json"))
+        }
+    }
+
+    static func path(_ directory: String, _ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    /// Rows as JSON objects keyed by column (numbers as numbers, text as strings, raw text).
+    static func objects(_ columns: [String], _ rows: [[CSVField]]) -> [[String: JSONCell]] {
+        rows.map { row in
+            Dictionary(uniqueKeysWithValues: zip(columns, row).map { column, field in
+                switch field {
+                case .empty: return (column, JSONCell.null)
+                case .number(let s): return (column, Double(s).map(JSONCell.number) ?? .string(s))
+                case .text(let s): return (column, .string(s))
+                }
+            })
+        }
+    }
+}
+
+/// A JSON value of an output cell.
+public enum JSONCell: Encodable, Sendable {
+    case string(String)
+    case number(Double)
+    case null
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try c.encode(s)
+        case .number(let d): try c.encode(d)
+        case .null: try c.encodeNil()
+        }
+    }
+}

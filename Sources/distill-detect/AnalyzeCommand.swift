@@ -1,0 +1,72 @@
+import ArgumentParser
+import DistillDetect
+import Foundation
+
+enum OutputFormat: String, ExpressibleByArgument {
+    case csv, json
+}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Find suspect account clusters and write clusters.csv, accounts.csv and summary.json.",
+        discussion: """
+            accounts.csv lists the accounts of clusters scored at or above --threshold: the list a \
+            reviewer acts on. Every cluster and account row carries a `reasons` sentence with the \
+            numbers behind it. Text from the logs is written so that spreadsheets cannot run it \
+            as a formula. Exit codes: 0 success; 1 failure (no input could be read, output not \
+            writable); 2 outputs written but the rejected-line share was above \
+            --max-reject-rate; 64 usage error.
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    @Option(help: "Cluster score (0-1) at and above which a cluster is reported.")
+    var threshold: Double = 0.5
+
+    @Option(name: .customLong("min-cluster-size"), help: "Smallest cluster reported.")
+    var minClusterSize: Int = 5
+
+    @Option(help: "Also write clusters.json and accounts.json (csv: CSV only).")
+    var format: OutputFormat = .csv
+
+    @Option(help: "Taxonomy JSON replacing the built-in topics.")
+    var taxonomy: String?
+
+    func validate() throws {
+        guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
+        guard minClusterSize >= 2 else { throw ValidationError("--min-cluster-size must be at least 2") }
+    }
+
+    func run() throws {
+        var config = AnalyzeConfig()
+        config.scan = try input.scanOptions()
+        config.maxRejectRate = input.maxRejectRate
+        config.json = format == .json
+        config.detection.threshold = threshold
+        config.detection.minClusterSize = minClusterSize
+        do {
+            if let taxonomy { config.taxonomy = CompiledTaxonomy(try Taxonomy.load(path: taxonomy)) }
+        } catch {
+            throw fail("\(error)", code: .usage)
+        }
+        let summary: RunSummary
+        do {
+            summary = try AnalyzeRun.run(paths: input.paths, outputDirectory: out, config: config)
+        } catch let error as InputError {
+            throw fail(error.description)
+        } catch {
+            throw fail("\(error)")
+        }
+        let d = summary.detection
+        FileHandle.standardError.write(Data(String(
+            format: "analyze: %d records (%d rejected), %d accounts, %d clusters reported, %d accounts flagged, %.1f s -> %@\n",
+            summary.recordsAccepted, summary.recordsRejected, summary.accountsSeen, d?.clustersReported ?? 0,
+            d?.accountsFlagged ?? 0, summary.stageSeconds.values.reduce(0, +), out).utf8))
+        exitNow(RunExitCode(rawValue: summary.exitCode) ?? .failure)
+    }
+}
