@@ -13,7 +13,7 @@ public struct DetectionResult: Sendable {
 public enum CampaignDetection {
     public static func run(accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionOptions) -> DetectionResult {
         let t0 = monotonicSeconds()
-        let links = AccountClustering.supported(AccountLinkage.links(accounts, options: options), accountCount: accounts.count)
+        let links = AccountClustering.supported(AccountLinkage.links(accounts, topicCount: taxonomy.topicNames.count, options: options), accountCount: accounts.count)
         let t1 = monotonicSeconds()
         let groups = AccountClustering.clusters(accountCount: accounts.count, links: links, minSize: options.minClusterSize)
         let t2 = monotonicSeconds()
