@@ -36,34 +36,59 @@ public enum AccountClustering {
     /// neighbour support): a campaign's accounts are alike to one another, so they share most
     /// neighbours; an ordinary account that happens to resemble a few of them does not, so
     /// it cannot chain a campaign and unrelated users into one component.
-    public static func supported(_ links: [AccountLink], accountCount: Int, minCommon: Int = 2, minShare: Double = 0.3) -> [AccountLink] {
-        var neighbours = Array(repeating: [Int](), count: accountCount)
+    public static func supported(
+        _ links: [AccountLink], accountCount: Int, threads: Int = 1, minCommon: Int = 2, minShare: Double = 0.3
+    ) -> [AccountLink] {
+        // Neighbour lists in one flat array (CSR), sorted, so intersections copy nothing.
+        var degree = [Int](repeating: 0, count: accountCount + 1)
         for l in links {
-            neighbours[l.a].append(l.b)
-            neighbours[l.b].append(l.a)
+            degree[l.a + 1] += 1
+            degree[l.b + 1] += 1
         }
-        for i in neighbours.indices { neighbours[i].sort() }
-        return links.filter { l in
-            let x = neighbours[l.a]
-            let y = neighbours[l.b]
-            var common = 0
-            var i = 0
-            var j = 0
-            while i < x.count && j < y.count {
-                if x[i] == y[j] {
-                    common += 1
-                    i += 1
-                    j += 1
-                } else if x[i] < y[j] {
-                    i += 1
-                } else {
-                    j += 1
+        for i in 0..<accountCount { degree[i + 1] += degree[i] }
+        var fill = degree
+        var flat = [Int](repeating: 0, count: links.count * 2)
+        for l in links {
+            flat[fill[l.a]] = l.b
+            fill[l.a] += 1
+            flat[fill[l.b]] = l.a
+            fill[l.b] += 1
+        }
+        for i in 0..<accountCount { flat[degree[i]..<degree[i + 1]].sort() }
+        // Checked on all cores in contiguous ranges, so the order never depends on threads.
+        let parts = max(1, min(threads, links.count / 20_000 + 1))
+        let results = ResultSlots<[AccountLink]>(count: parts)
+        let shared = UncheckedSendable((flat, degree, links))
+        runOnThreads(parts) { part in
+            let (flat, degree, links) = shared.value
+            let range = (links.count * part / parts)..<(links.count * (part + 1) / parts)
+            let kept = flat.withUnsafeBufferPointer { n in
+                links[range].filter { l in
+                    var i = degree[l.a]
+                    let iEnd = degree[l.a + 1]
+                    var j = degree[l.b]
+                    let jEnd = degree[l.b + 1]
+                    var common = 0
+                    while i < iEnd && j < jEnd {
+                        if n[i] == n[j] {
+                            common += 1
+                            i += 1
+                            j += 1
+                        } else if n[i] < n[j] {
+                            i += 1
+                        } else {
+                            j += 1
+                        }
+                    }
+                    // A shared payment fingerprint is evidence on its own for a pair of few-prompt accounts.
+                    if l.sharedPayment && common >= 1 { return true }
+                    let smaller = min(iEnd - degree[l.a], jEnd - degree[l.b])
+                    return common >= minCommon && Double(common) >= minShare * Double(smaller - 1)
                 }
             }
-            // A shared payment fingerprint is evidence on its own for a pair of few-prompt accounts.
-            if l.sharedPayment && common >= 1 { return true }
-            return common >= minCommon && Double(common) >= minShare * Double(min(x.count, y.count) - 1)
+            results.set(part, kept)
         }
+        return (0..<parts).flatMap { results.take($0) }
     }
 
     /// Groups of account indices (each sorted), for components of at least `minSize` accounts.

@@ -25,6 +25,8 @@ public struct DetectionOptions: Sendable {
     /// with probability 1 − (1 − s⁵)²⁵ (0.54 at s = 0.4, 0.04 at s = 0.2).
     public var bands = 25
     public var rows = 5
+    /// Threads for verifying candidate pairs.
+    public var threads = 2
 
     public init() {}
 }
@@ -40,12 +42,6 @@ public struct AccountLink: Sendable, Equatable {
 }
 
 public enum AccountLinkage {
-    /// Orgs (by hash) an account belongs to; accounts of one org are one customer, never
-    /// "unrelated accounts", so they are not linked to each other.
-    static func shareOrg(_ x: AccountState, _ y: AccountState) -> Bool {
-        !x.orgs.values.hashes.isEmpty && x.orgs.values.hashes.contains { y.orgs.values.contains($0) }
-    }
-
     static func sharedCount(_ x: BottomKSet, _ y: BottomKSet) -> Int {
         var n = 0
         var i = 0
@@ -119,18 +115,6 @@ public enum AccountLinkage {
                 buckets[key, default: []].append(i)
             }
         }
-        func similarity(_ i: Int, _ j: Int) -> Double {
-            guard !dense[i].isEmpty, !dense[j].isEmpty else {
-                return MinHashSketch.similarity(accounts[i].vocabulary, accounts[j].vocabulary)
-            }
-            var equal = 0
-            dense[i].withUnsafeBufferPointer { x in
-                dense[j].withUnsafeBufferPointer { y in
-                    for k in 0..<x.count where x[k] == y[k] { equal += 1 }
-                }
-            }
-            return Double(equal) / Double(dense[i].count)
-        }
         for key in buckets.keys.sorted() where buckets[key]!.count > 1 { propose(buckets[key]!) }
         // Shared payment fingerprints, any volume.
         var cards: [UInt64: [Int]] = [:]
@@ -140,23 +124,52 @@ public enum AccountLinkage {
         for key in cards.keys.sorted() where cards[key]!.count > 1 { propose(cards[key]!) }
 
         candidates.sort()
-        var links: [AccountLink] = []
-        var previous: Int64 = -1
-        for pair in candidates where pair != previous {
-            previous = pair
-            let (i, j) = (Int(pair >> 32), Int(pair & 0xFFFF_FFFF))
-            let x = accounts[i]
-            let y = accounts[j]
-            if shareOrg(x, y) { continue }
-            let content = similarity(i, j)
-            let card = sharedCount(x.payments.values, y.payments.values) > 0
-            let alike = cosine(profile(x, topics: topicCount), profile(y, topics: topicCount)) >= options.minProfileSimilarity
-            let linked = (content >= options.contentThreshold && alike) || (card && content >= options.sharedPaymentContentThreshold)
-            guard linked else { continue }
-            links.append(AccountLink(
-                a: i, b: j, content: content, sharedPayment: card,
-                sharedNetworks: sharedCount(x.networks.values, y.networks.values)))
+        // Per-account figures read by every candidate pair, extracted once (copying an
+        // account's state per pair would retain every one of its buffers).
+        let profiles = accounts.map { profile($0, topics: topicCount) }
+        let orgs = accounts.map { $0.orgs.values }
+        let cardSets = accounts.map { $0.payments.values }
+        let networkSets = accounts.map { $0.networks.values }
+        // Unique candidates, verified on all cores in contiguous ranges (so the result keeps
+        // the sorted order whatever the thread count).
+        var unique: [Int64] = []
+        unique.reserveCapacity(candidates.count)
+        for pair in candidates where unique.last != pair { unique.append(pair) }
+        candidates = []
+        let parts = max(1, min(options.threads, unique.count / 10_000 + 1))
+        let results = ResultSlots<[AccountLink]>(count: parts)
+        let shared = UncheckedSendable((unique, dense, profiles, orgs, cardSets, networkSets, accounts))
+        runOnThreads(parts) { part in
+            let (unique, dense, profiles, orgs, cardSets, networkSets, accounts) = shared.value
+            var found: [AccountLink] = []
+            for k in (unique.count * part / parts)..<(unique.count * (part + 1) / parts) {
+                let (i, j) = (Int(unique[k] >> 32), Int(unique[k] & 0xFFFF_FFFF))
+                // Accounts of one organisation are one customer, openly: never "unrelated accounts".
+                if sharedCount(orgs[i], orgs[j]) > 0 { continue }
+                let content: Double
+                if dense[i].isEmpty || dense[j].isEmpty {
+                    // Pairs proposed by a shared card may include accounts too small for LSH.
+                    content = MinHashSketch.similarity(accounts[i].vocabulary, accounts[j].vocabulary)
+                } else {
+                    var equal = 0
+                    dense[i].withUnsafeBufferPointer { x in
+                        dense[j].withUnsafeBufferPointer { y in
+                            for b in 0..<x.count where x[b] == y[b] { equal += 1 }
+                        }
+                    }
+                    content = Double(equal) / Double(dense[i].count)
+                }
+                let card = sharedCount(cardSets[i], cardSets[j]) > 0
+                let alike = cosine(profiles[i], profiles[j]) >= options.minProfileSimilarity
+                let linked = (content >= options.contentThreshold && alike) || (card && content >= options.sharedPaymentContentThreshold)
+                guard linked else { continue }
+                found.append(AccountLink(
+                    a: i, b: j, content: content, sharedPayment: card, sharedNetworks: sharedCount(networkSets[i], networkSets[j])))
+            }
+            results.set(part, found)
         }
+        var links: [AccountLink] = []
+        for part in 0..<parts { links += results.take(part) }
         return links
     }
 }

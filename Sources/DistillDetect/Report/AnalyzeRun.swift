@@ -16,7 +16,9 @@ public enum AnalyzeRun {
     public static func run(paths: [String], outputDirectory: String, config: AnalyzeConfig) throws -> RunSummary {
         let inputs = try InputDiscovery.expand(paths)
         let features = FeatureRun.run(inputs: inputs, options: config.scan, taxonomy: config.taxonomy)
-        let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: config.detection)
+        var detectionOptions = config.detection
+        detectionOptions.threads = config.scan.threads
+        let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions)
         let writeStarted = monotonicSeconds()
         do {
             try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)

@@ -75,6 +75,7 @@ public struct ScoredCluster: Sendable {
 public enum ClusterScoring {
     static func clamp(_ x: Double) -> Double { min(1, max(0, x)) }
 
+    /// Scores one cluster; `links` are the links between its members.
     public static func score(
         _ members: [Int], accounts: [AccountState], links: [AccountLink], baseline: PopulationBaseline,
         taxonomy: CompiledTaxonomy
@@ -109,8 +110,7 @@ public enum ClusterScoring {
         let volumes = group.map { Double($0.exchanges) }
         let mean = volumes.reduce(0, +) / Double(n)
         let cv = n > 1 ? (volumes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot() / max(mean, 1) : 0
-        let inside = Set(members)
-        let internalLinks = links.filter { inside.contains($0.a) && inside.contains($0.b) }
+        let internalLinks = links
         let contentSimilarity = internalLinks.isEmpty ? 0 : internalLinks.reduce(0) { $0 + $1.content } / Double(internalLinks.count)
         // Synchrony: mean similarity of (10-minute bucket, near-duplicate prompt) actions along links.
         let synchrony = internalLinks.isEmpty ? 0 : internalLinks.prefix(2000).reduce(0) {
