@@ -62,6 +62,7 @@ struct AnalyzeCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
+        input.clearProgress()
         let d = summary.detection
         FileHandle.standardError.write(Data(String(
             format: "analyze: %d records (%d rejected), %d accounts, %d clusters reported, %d accounts flagged, %.1f s -> %@\n",

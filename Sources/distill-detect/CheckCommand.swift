@@ -25,6 +25,7 @@ struct CheckCommand: ParsableCommand {
         } catch let error as InputError {
             throw fail(error.description)
         }
+        input.clearProgress()
         if json {
             FileHandle.standardOutput.write(try summary.jsonData())
             FileHandle.standardOutput.write(Data("\n".utf8))

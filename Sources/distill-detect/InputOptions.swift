@@ -21,6 +21,16 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("line-limit"), help: "Longest accepted line, in bytes.")
     var lineLimit: Int = 1 << 20
 
+    @Flag(help: "No progress line (shown on standard error only when it is a terminal).")
+    var quiet = false
+
+    var showsProgress: Bool { !quiet && isatty(2) == 1 }
+
+    /// Clears the progress line before other output.
+    func clearProgress() {
+        if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate must be between 0 and 1") }
@@ -35,6 +45,7 @@ struct InputOptions: ParsableArguments {
         options.threads = threads
         options.lineLimit = lineLimit
         options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
+        if showsProgress { options.progress = printProgress }
         return options
     }
 }
@@ -49,4 +60,12 @@ func fail(_ message: String, code: RunExitCode = .failure) -> ExitCode {
 func exitNow(_ code: RunExitCode) -> Never {
     fflush(nil)  // all C streams
     exit(code.rawValue)
+}
+
+/// The progress line on standard error: `\r`-rewritten, so it stays one line.
+@Sendable func printProgress(_ p: ScanProgress) {
+    let share = p.compressedBytesTotal > 0 ? String(format: "%3.0f%% of input, ", 100 * Double(p.compressedBytesRead) / Double(p.compressedBytesTotal)) : ""
+    let line = String(format: "\rreading: %@%.0f MB decompressed, %.0f MB/s   ", share, Double(p.decompressedBytes) / 1e6,
+                      Double(p.decompressedBytes) / 1e6 / max(p.seconds, 0.001))
+    FileHandle.standardError.write(Data(line.utf8))
 }

@@ -96,7 +96,7 @@ struct LineChunker {
 
     /// Reads `source` to its end, calling `emit` with each filled chunk in order.
     func run(
-        source: InputSource, fileIndex: Int, pool: ChunkPool, emit: (LineChunk) -> Void
+        source: InputSource, fileIndex: Int, pool: ChunkPool, progress: ProgressCounter? = nil, emit: (LineChunk) -> Void
     ) -> InputReadResult {
         var result = InputReadResult()
         let reader: LogByteReader
@@ -110,7 +110,12 @@ struct LineChunker {
         var chunk = pool.take()
         var filled = 0
 
+        var reported = (compressed: 0, decompressed: 0)
         func send(_ c: LineChunk, count: Int, trailing: RejectReason?) {
+            if let progress {
+                progress.add(compressed: reader.bytesRead - reported.compressed, decompressed: result.decompressedBytes - reported.decompressed)
+                reported = (reader.bytesRead, result.decompressedBytes)
+            }
             if count == 0 && trailing == nil {
                 return
             }

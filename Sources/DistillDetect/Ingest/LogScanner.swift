@@ -27,8 +27,65 @@ public struct ScanOptions: Sendable {
     /// Samples kept per reject reason.
     public var samplesPerReason = 5
     public var fieldMappings: [FieldMapping] = []
+    /// Called about twice a second while reading, from a monitor thread.
+    public var progress: (@Sendable (ScanProgress) -> Void)?
 
     public init() {}
+}
+
+/// How far a scan is.
+public struct ScanProgress: Sendable {
+    public var compressedBytesRead: Int
+    public var compressedBytesTotal: Int
+    public var decompressedBytes: Int
+    public var seconds: Double
+}
+
+/// Byte counts the reader threads add to and a monitor thread reads.
+final class ProgressCounter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var compressed = 0
+    private var decompressed = 0
+    private var finished = false
+    private var monitorDone = true
+
+    func add(compressed c: Int, decompressed d: Int) {
+        condition.lock()
+        compressed += c
+        decompressed += d
+        condition.unlock()
+    }
+
+    /// Calls `report` about every `interval` seconds on a thread of its own until `finish()`.
+    func startMonitor(interval: Double, report: @escaping @Sendable (Int, Int) -> Void) {
+        condition.lock()
+        monitorDone = false
+        condition.unlock()
+        let thread = Thread { [self] in
+            condition.lock()
+            while !finished {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
+                if finished { break }
+                let (c, d) = (compressed, decompressed)
+                condition.unlock()
+                report(c, d)
+                condition.lock()
+            }
+            monitorDone = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.start()
+    }
+
+    /// Stops the monitor and waits until it has printed its last line.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        while !monitorDone { condition.wait() }
+        condition.unlock()
+    }
 }
 
 /// A rejected line kept as an example for the report.
@@ -182,11 +239,26 @@ public enum LogScanner {
         let shared = UncheckedSendable((consumers, tallies))
         let lineLimit = options.lineLimit
 
+        let counter = ProgressCounter()
+        if let progress = options.progress {
+            let total = inputs.reduce(0) { sum, input in
+                guard case .file(let path) = input.kind,
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+                else { return sum }
+                return sum + size
+            }
+            counter.startMonitor(interval: 0.5) { compressed, decompressed in
+                progress(ScanProgress(
+                    compressedBytesRead: compressed, compressedBytesTotal: total, decompressedBytes: decompressed,
+                    seconds: monotonicSeconds() - started))
+            }
+        }
+        defer { counter.finish() }
         runOnThreads(readers + workers) { thread in
             if thread < readers {
                 let pool = chunker.makePool(buffers: 2 + max(2, workers))
                 while let index = claim.claim() {
-                    let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool) { queue.push($0) }
+                    let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool, progress: counter) { queue.push($0) }
                     resultsBox.set(index, result)
                 }
                 // The last reader to finish closes the queue; each keeps its pool alive until
