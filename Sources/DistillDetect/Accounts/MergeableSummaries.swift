@@ -154,22 +154,8 @@ public struct SparseCounts: Equatable, Sendable {
 
     @inline(__always)
     public mutating func add(_ key: UInt16, _ n: UInt32 = 1) {
-        let probe = UInt64(key) << 32
-        // Consecutive requests usually share the day (or hour): try the last entry first.
-        if let last = packed.last, last >> 32 == UInt64(key) {
-            packed[packed.count - 1] = probe | UInt64(UInt32(truncatingIfNeeded: last) &+ n)
-            return
-        }
-        var lo = 0
-        var hi = packed.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if packed[mid] < probe { lo = mid + 1 } else { hi = mid }
-        }
-        if lo < packed.count && packed[lo] >> 32 == UInt64(key) {
-            packed[lo] = probe | UInt64(UInt32(truncatingIfNeeded: packed[lo]) &+ n)
-        } else {
-            packed.insert(probe | UInt64(n), at: lo)
+        updatePacked(&packed, key: UInt64(key)) { old in
+            UInt64(key) << 32 | UInt64((old.map { UInt32(truncatingIfNeeded: $0) } ?? 0) &+ n)
         }
     }
 
@@ -189,6 +175,29 @@ public struct SparseCounts: Equatable, Sendable {
 
     init(keys: [UInt16], counts: [UInt32]) {
         packed = zip(keys, counts).map { UInt64($0) << 32 | UInt64($1) }
+    }
+}
+
+/// Replaces the entry with `key` in a list of `key << 32 | value` entries sorted by key (or
+/// inserts one): `update` gets the old entry, if any, and returns the new one. Requests come
+/// roughly in time order, so the last entry is tried first.
+@inline(__always)
+func updatePacked(_ packed: inout [UInt64], key: UInt64, _ update: (UInt64?) -> UInt64) {
+    if let last = packed.last, last >> 32 == key {
+        packed[packed.count - 1] = update(last)
+        return
+    }
+    let probe = key << 32
+    var lo = 0
+    var hi = packed.count
+    while lo < hi {
+        let mid = (lo + hi) >> 1
+        if packed[mid] < probe { lo = mid + 1 } else { hi = mid }
+    }
+    if lo < packed.count && packed[lo] >> 32 == key {
+        packed[lo] = update(packed[lo])
+    } else {
+        packed.insert(update(nil), at: lo)
     }
 }
 
@@ -226,24 +235,7 @@ public struct DayHours: Equatable, Sendable {
 
     @inline(__always)
     public mutating func add(day: UInt16, hour: Int) {
-        let bit = UInt64(1) << UInt64(hour)
-        let probe = UInt64(day) << 32
-        // Requests arrive roughly in time order: check the last day first.
-        if let last = packed.last, last >> 32 == UInt64(day) {
-            packed[packed.count - 1] = last | bit
-            return
-        }
-        var lo = 0
-        var hi = packed.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if packed[mid] < probe { lo = mid + 1 } else { hi = mid }
-        }
-        if lo < packed.count && packed[lo] >> 32 == UInt64(day) {
-            packed[lo] |= bit
-        } else {
-            packed.insert(probe | bit, at: lo)
-        }
+        updatePacked(&packed, key: UInt64(day)) { old in (old ?? UInt64(day) << 32) | UInt64(1) << UInt64(hour) }
     }
 
     /// Linear merge of the two sorted lists; masks of the same day are ORed.
