@@ -144,8 +144,12 @@ public enum AccountLinkage {
             var found: [AccountLink] = []
             for k in (unique.count * part / parts)..<(unique.count * (part + 1) / parts) {
                 let (i, j) = (Int(unique[k] >> 32), Int(unique[k] & 0xFFFF_FFFF))
+                // Cheap checks first: most candidates fail the profile test and share no card.
+                let alike = cosine(profiles[i], profiles[j]) >= options.minProfileSimilarity
+                let card = !cardSets[i].hashes.isEmpty && !cardSets[j].hashes.isEmpty && sharedCount(cardSets[i], cardSets[j]) > 0
+                guard alike || card else { continue }
                 // Accounts of one organisation are one customer, openly: never "unrelated accounts".
-                if sharedCount(orgs[i], orgs[j]) > 0 { continue }
+                if !orgs[i].hashes.isEmpty && !orgs[j].hashes.isEmpty && sharedCount(orgs[i], orgs[j]) > 0 { continue }
                 let content: Double
                 if dense[i].isEmpty || dense[j].isEmpty {
                     // Pairs proposed by a shared card may include accounts too small for LSH.
@@ -159,8 +163,6 @@ public enum AccountLinkage {
                     }
                     content = Double(equal) / Double(dense[i].count)
                 }
-                let card = sharedCount(cardSets[i], cardSets[j]) > 0
-                let alike = cosine(profiles[i], profiles[j]) >= options.minProfileSimilarity
                 let linked = (content >= options.contentThreshold && alike) || (card && content >= options.sharedPaymentContentThreshold)
                 guard linked else { continue }
                 found.append(AccountLink(
