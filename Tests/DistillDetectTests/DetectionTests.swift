@@ -35,10 +35,10 @@ struct DetectionScenarioTests {
         #expect(result.lookAlikesFlagged.isEmpty)
         #expect(result.benignFalsePositiveRate <= 0.001)
         #expect(result.precision >= 0.95)
-        #expect(result.f1 >= 0.9)
+        #expect(result.f1 >= 0.95)
         #expect(result.mixedClusters == 0)
         for campaign in result.campaigns {
-            #expect(campaign.largestClusterShare >= 0.75, "\(campaign.campaign)")
+            #expect(campaign.largestClusterShare >= 0.9, "\(campaign.campaign)")
         }
     }
 

@@ -28,12 +28,28 @@ public enum CampaignDetection {
         let scored = groups.enumerated().map {
             ClusterScoring.score($0.element, accounts: accounts, links: internalLinks[$0.offset], baseline: baseline, taxonomy: taxonomy)
         }
-        let reported = scored.filter { $0.score >= options.threshold }.sorted {
-            ($1.score, accounts[$0.members[0]].accountID) < ($0.score, accounts[$1.members[0]].accountID)
+        var reported = scored.enumerated().filter { $0.element.score >= options.threshold }.sorted {
+            ($1.element.score, accounts[$0.element.members[0]].accountID) < ($0.element.score, accounts[$1.element.members[0]].accountID)
+        }.map { (index: $0.offset, cluster: $0.element) }
+        // Low-volume accounts that keep a reported cluster's time windows, capability mix and
+        // some of its phrasing join it; the cluster is then scored again with them.
+        var taken = Set(reported.flatMap(\.cluster.members))
+        let profiles = accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
+        for k in reported.indices {
+            let extra = WindowAttachment.candidates(
+                for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
+                minPrompts: max(3, options.minPrompts / 2))
+            guard !extra.isEmpty else { continue }
+            taken.formUnion(extra)
+            var rescored = ClusterScoring.score(
+                (reported[k].cluster.members + extra).sorted(), accounts: accounts, links: internalLinks[reported[k].index],
+                baseline: baseline, taxonomy: taxonomy)
+            rescored.reasons += "; \(extra.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
+            reported[k].cluster = rescored
         }
         let t3 = monotonicSeconds()
         return DetectionResult(
-            reported: reported, scoredClusters: scored.count, links: links.count, baseline: baseline,
+            reported: reported.map(\.cluster), scoredClusters: scored.count, links: links.count, baseline: baseline,
             seconds: ["linkage": t1 - t0, "clustering": t2 - t1, "scoring": t3 - t2])
     }
 }

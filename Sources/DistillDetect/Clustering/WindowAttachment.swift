@@ -1,0 +1,52 @@
+// Attaches low-volume accounts to a reported cluster whose traffic keeps to shared time
+// windows. A careful campaign's small accounts send too few prompts for vocabulary linkage,
+// but they keep the campaign's hours, its capability mix and some of its phrasing: all three
+// must hold, and only for clusters whose windows cover a small part of the day.
+
+public enum WindowAttachment {
+    /// Share of a cluster's active day-hours above which its windows say nothing.
+    static let maxWindowCoverage = 0.5
+    static let minProfileSimilarity = 0.9
+    static let minContent = 0.15
+    static let minInsideShare = 0.9
+    static let minActiveHours = 3
+
+    /// Accounts (indices, ascending) to add to the cluster `members`.
+    static func candidates(
+        for members: [Int], accounts: [AccountState], taken: Set<Int>, profiles: [[Double]], minPrompts: Int
+    ) -> [Int] {
+        // The cluster's windows: day-hours in which at least a fifth of its members were active.
+        var activity: [UInt64: Int] = [:]
+        var days = Set<UInt64>()
+        for m in members {
+            for e in accounts[m].activeHours.packed {
+                days.insert(e >> 32)
+                for hour in 0..<24 where e >> UInt64(hour) & 1 == 1 { activity[(e >> 32) << 8 | UInt64(hour), default: 0] += 1 }
+            }
+        }
+        let needed = max(2, members.count / 5)
+        let windows = Set(activity.filter { $0.value >= needed }.map(\.key))
+        guard !windows.isEmpty, !days.isEmpty,
+            Double(windows.count) / Double(days.count * 24) <= maxWindowCoverage
+        else { return [] }
+        var centroid = [Double](repeating: 0, count: profiles[members[0]].count)
+        for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
+        let sample = Array(members.prefix(64))
+        var added: [Int] = []
+        for (i, a) in accounts.enumerated() where !taken.contains(i) && a.withPrompt >= minPrompts {
+            guard AccountLinkage.cosine(profiles[i], centroid) >= minProfileSimilarity else { continue }
+            var hours = 0
+            var inside = 0
+            for e in a.activeHours.packed {
+                for hour in 0..<24 where e >> UInt64(hour) & 1 == 1 {
+                    hours += 1
+                    if windows.contains((e >> 32) << 8 | UInt64(hour)) { inside += 1 }
+                }
+            }
+            guard hours >= minActiveHours, Double(inside) >= minInsideShare * Double(hours) else { continue }
+            let best = sample.map { MinHashSketch.similarity(a.vocabulary, accounts[$0].vocabulary) }.max() ?? 0
+            if best >= minContent { added.append(i) }
+        }
+        return added
+    }
+}
