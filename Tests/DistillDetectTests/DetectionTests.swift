@@ -48,6 +48,38 @@ struct DetectionScenarioTests {
         #expect(result.flagged == 0)
     }
 
+    @Test("a class pasting the same homework from one campus IP, with equal volumes, is not flagged")
+    func homeworkOnlyClass() throws {
+        let dir = try TemporaryDirectory()
+        let homework = [
+            "Problem 3.2: A 2 kg block slides down a frictionless incline of 30 degrees from a height of 5 m. Find its speed at the bottom and the time taken. Show all work.",
+            "Implement binary search in C and analyse its worst-case time complexity. Explain each step of your reasoning.",
+            "Prove by induction that 1 + 2 + ... + n = n(n+1)/2 for all positive integers n. Show your work step by step.",
+            "Write a Java program that reads integers until -1 is entered and prints the average, the maximum and the minimum. Use a while loop and think it through step by step.",
+            "Given the relation R(A,B,C,D) with functional dependencies A->B, B->C, C->D, find the candidate keys and normalize R to BCNF, explaining each step.",
+            "Implement a stack with push, pop and peek in Python using a linked list, and explain the time complexity of each operation step by step.",
+        ]
+        var lines: [String] = []
+        for student in 0..<40 {
+            for i in 0..<60 {
+                let ts = Timestamp.format(milliseconds: 1_776_862_800_000 + Int64(i % 2) * 86_400_000 + Int64(student * 60 + i) * 1000)
+                lines.append("{\"ts\":\"\(ts)\",\"account_id\":\"student\(student)\",\"ip\":\"192.0.2.10\",\"payment_fingerprint\":\"pm_s\(student)\",\"prompt\":\"\(homework[i % homework.count])\"}")
+            }
+        }
+        try dir.write("logs/class.jsonl", text: lines.joined(separator: "\n"))
+        // Ordinary traffic around them, so the class is scored against a real population.
+        var background = GeneratorConfig()
+        background.exchanges = 20_000
+        background.seed = 38
+        background.campaigns = []
+        background.lookalikes = false
+        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
+        let config = AnalyzeConfig()
+        let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: config)
+        #expect(summary.detection?.accountsFlagged == 0)
+        #expect(try CSVReader.records(path: dir.file("out/accounts.csv")).isEmpty)
+    }
+
     @Test("outputs are byte-identical across thread counts and reruns")
     func deterministic() throws {
         let dir = try TemporaryDirectory()

@@ -154,6 +154,11 @@ public enum ClusterScoring {
         score *= 0.5 + 0.5 * sSize
         // Accounts of one organisation are one customer, openly.
         score *= 1 - orgShare
+        // Distillation covers a capability systematically, with many distinct prompt
+        // templates; accounts repeating a handful of prompts (a class pasting its homework,
+        // popular questions) are copying, not extracting.
+        let coverage = clamp(Double(templates.count) / 30)
+        score *= coverage
 
         var reasons: [String] = []
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
@@ -165,6 +170,7 @@ public enum ClusterScoring {
         if sCreation > 0.3, let spreadHours { reasons.append("\(pct(burstShare)) created within a day of each other (10–90% spread \(Int(spreadHours.rounded())) h)") }
         if sUniform > 0.5 { reasons.append("volumes are uniform across accounts (CV \(String(format: "%.2f", cv)))") }
         if orgShare >= 0.5 { reasons.append("but \(pct(orgShare)) belong to one organisation, so they are one customer") }
+        if coverage < 1 { reasons.append("but together they use only \(templates.count) distinct prompt templates (repeated prompts, not systematic coverage)") }
 
         return ScoredCluster(
             members: members, score: score, exchanges: exchanges,
@@ -176,6 +182,6 @@ public enum ClusterScoring {
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
             sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, reasons: reasons.joined(separator: "; "),
             components: ["content": sContent, "focus": sFocus, "cot": sCoT, "infrastructure": sInfra,
-                         "creation": sCreation, "uniformity": sUniform, "size": sSize])
+                         "creation": sCreation, "uniformity": sUniform, "size": sSize, "coverage": coverage])
     }
 }
