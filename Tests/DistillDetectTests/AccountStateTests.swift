@@ -5,11 +5,7 @@ import Testing
 /// Generated logs decompressed to plain lines, shared by the tests below.
 private func generatedLines(exchanges: Int = 3000, seed: UInt64 = 21, style: LogStyle = .mixed) throws -> [String] {
     let dir = try TemporaryDirectory()
-    var config = GeneratorConfig()
-    config.exchanges = exchanges
-    config.days = 3
-    config.seed = seed
-    config.style = style
+    let config = generatorConfig(exchanges: exchanges, days: 3, seed: seed, style: style)
     let result = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.path)
     var lines: [String] = []
     for file in result.files {

@@ -7,13 +7,7 @@ private func runScenario(
     campaigns: [CampaignVariant], lookalikes: Bool = true, exchanges: Int = 40_000, seed: UInt64, threads: Int = 2
 ) throws -> (EvaluationResult, TemporaryDirectory) {
     let dir = try TemporaryDirectory()
-    var config = GeneratorConfig()
-    config.exchanges = exchanges
-    config.days = 7
-    config.seed = seed
-    config.campaigns = campaigns
-    config.lookalikes = lookalikes
-    config.style = .mixed
+    let config = generatorConfig(exchanges: exchanges, days: 7, seed: seed, campaigns: campaigns, lookalikes: lookalikes)
     _ = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.file("logs"))
     var analyze = AnalyzeConfig()
     analyze.scan.threads = threads
@@ -68,11 +62,7 @@ struct DetectionScenarioTests {
         }
         try dir.write("logs/class.jsonl", text: lines.joined(separator: "\n"))
         // Ordinary traffic around them, so the class is scored against a real population.
-        var background = GeneratorConfig()
-        background.exchanges = 20_000
-        background.seed = 38
-        background.campaigns = []
-        background.lookalikes = false
+        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 38, campaigns: [], lookalikes: false)
         _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
         let config = AnalyzeConfig()
         let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: config)
@@ -83,10 +73,7 @@ struct DetectionScenarioTests {
     @Test("outputs are byte-identical across thread counts and reruns")
     func deterministic() throws {
         let dir = try TemporaryDirectory()
-        var config = GeneratorConfig()
-        config.exchanges = 20_000
-        config.days = 7
-        config.seed = 36
+        let config = generatorConfig(exchanges: 20_000, days: 7, seed: 36, style: .canonical)
         _ = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.file("logs"))
         var outputs: [[Data]] = []
         for (i, threads) in [1, 2, 2].enumerated() {

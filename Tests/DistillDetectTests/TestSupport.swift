@@ -88,3 +88,18 @@ func scan(_ paths: [String], threads: Int = 1, chunkSize: Int = 4 << 20, lineLim
 func logLine(account: String = "acct_1", ts: String = "\"2026-04-22T13:45:01Z\"", _ extra: String = "") -> String {
     "{\"ts\":\(ts),\"account_id\":\"\(account)\"\(extra.isEmpty ? "" : "," + extra)}"
 }
+
+/// A generator configuration for tests: mixed field styles unless told otherwise.
+func generatorConfig(
+    exchanges: Int, days: Int, seed: UInt64, style: LogStyle = .mixed,
+    campaigns: [CampaignVariant] = CampaignVariant.allCases, lookalikes: Bool = true
+) -> GeneratorConfig {
+    var config = GeneratorConfig()
+    config.exchanges = exchanges
+    config.days = days
+    config.seed = seed
+    config.style = style
+    config.campaigns = campaigns
+    config.lookalikes = lookalikes
+    return config
+}
