@@ -88,7 +88,7 @@ public enum AccountLinkage {
             // Small groups: all pairs. Large groups (a campaign's shared bucket, or a big
             // shared card): a chain with skips, enough to connect members that really are
             // alike and to give each link shared neighbours, at a cost linear in the group.
-            if members.count <= 40 {
+            if members.count <= 24 {
                 for i in 0..<members.count {
                     for j in (i + 1)..<members.count { candidates.append(Int64(members[i]) << 32 | Int64(members[j])) }
                 }
