@@ -54,7 +54,7 @@ struct PromptTokenizer {
 
     /// Hash of a word for keyword matching: lowercase, without a plural, -ing or -ed ending.
     /// FNV-1a over the bytes: words are short, so a byte loop beats the block hash here.
-    static func keywordHash(_ p: UnsafePointer<UInt8>, _ count: Int, scratch: UnsafeMutablePointer<UInt8>) -> UInt64 {
+    static func keywordHash(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
         var h = hashStart, h1 = hashStart, h2 = hashStart, h3 = hashStart
         var c1: UInt8 = 0, c2: UInt8 = 0, c3: UInt8 = 0
         for i in 0..<count {
@@ -236,8 +236,6 @@ public struct PromptAnalyzer {
     var mathSymbolCount = 0
     var endsWithQuestionMark = false
     private var text: [UInt8] = []
-    /// Lowercasing buffer for keyword hashing (a class so tokenizing can mutate self).
-    private let lowerScratch = ByteScratch(count: 64)
 
     public init(taxonomy: CompiledTaxonomy?) {
         self.taxonomy = taxonomy
@@ -307,126 +305,123 @@ public struct PromptAnalyzer {
         let n = bytes.count
         var i = 0
         var sentenceStart = startAtSentence
-        let scratch = lowerScratch.pointer
-        do {
-            while i < n {
-                let c = base[i]
-                // Fenced code block: one placeholder for the whole block.
-                if c == 0x60 && i + 2 < n && base[i + 1] == 0x60 && base[i + 2] == 0x60 {
-                    var j = i + 3
-                    var closed = n
-                    while j + 2 < n {
-                        if base[j] == 0x60 && base[j + 1] == 0x60 && base[j + 2] == 0x60 {
-                            closed = j + 3
-                            break
-                        }
-                        j += 1
-                    }
-                    skeleton.append(SkeletonToken.code)
-                    features.hasCodeBlock = true
-                    i = closed
-                    sentenceStart = true
-                    continue
-                }
-                // Inline code and double-quoted strings on one line: a slot value.
-                if c == 0x60 || c == 0x22 {
-                    var j = i + 1
-                    while j < n && j - i < 200 && base[j] != c && base[j] != 0x0A { j += 1 }
-                    if j < n && base[j] == c && j > i + 1 {
-                        skeleton.append(SkeletonToken.quoted)
-                        i = j + 1
-                        sentenceStart = false
-                        continue
-                    }
-                    i += 1
-                    continue
-                }
-                // <tag>: one token, e.g. <thinking>.
-                if c == 0x3C {
-                    var j = i + 1
-                    while j < n && j - i < 24 && (PromptTokenizer.isWordByte(base[j]) || base[j] == 0x2F) { j += 1 }
-                    if j < n && base[j] == 0x3E && j > i + 1 {
-                        let h = PromptTokenizer.keywordHash(base + i, j + 1 - i, scratch: scratch)
-                        skeleton.append(h)
-                        keywordHashes.append(h)
-                        i = j + 1
-                        continue
-                    }
-                    i += 1
-                    continue
-                }
-                guard PromptTokenizer.isWordByte(c) else {
-                    if c == 0x2E || c == 0x21 || c == 0x3F || c == 0x0A || c == 0x3A { sentenceStart = true }
-                    // = + * ^ % count as arithmetic; - and / too often join words.
-                    if c == 0x3D || c == 0x2B || c == 0x2A || c == 0x5E || c == 0x25 { mathSymbolCount += 1 }
-                    if c == 0x3F { endsWithQuestionMark = true } else if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 { endsWithQuestionMark = false }
-                    i += 1
-                    continue
-                }
-                endsWithQuestionMark = false
-                // A word: letters, digits, '_', UTF-8; inner '.', '-', '/', '\'' joined; '+' and '#'
-                // after a letter (c++, c#). One pass: classify each byte and hash it lowercased,
-                // keeping the hash states before the last three bytes for stemming.
-                let start = i
-                var hasDigit = false
-                var hasLetter = false
-                var hasLower = false
-                var hasUnderscore = false
-                var hasDot = false
-                var innerUpper = false
-                var previousUpper = false
-                var h: UInt64 = PromptTokenizer.hashStart
-                var h1 = h, h2 = h, h3 = h
-                var c1: UInt8 = 0, c2: UInt8 = 0, c3: UInt8 = 0
-                while i < n {
-                    let b = base[i]
-                    let isUpper = b &- 0x41 < 26
-                    let isLowerLetter = b &- 0x61 < 26
-                    let isDigitByte = b &- 0x30 < 10
-                    if isUpper || isLowerLetter || isDigitByte || b == 0x5F || b >= 0x80 {
-                        if isDigitByte { hasDigit = true } else if b == 0x5F { hasUnderscore = true } else { hasLetter = true }
-                        if isLowerLetter { hasLower = true }
-                        if isUpper && i > start && !previousUpper { innerUpper = true }
-                        previousUpper = isUpper
-                    } else if (b == 0x2E || b == 0x2D || b == 0x2F || b == 0x27 || b == 0x2C) && i + 1 < n
-                        && PromptTokenizer.isWordByte(base[i + 1]) && i > start
-                    {
-                        if b == 0x2C && !(base[i - 1] &- 0x30 < 10) { break }  // 1,000 but not a,b
-                        if b == 0x2E { hasDot = true }
-                        previousUpper = false
-                    } else if (b == 0x2B || b == 0x23) && hasLetter && i - start <= 2 {
-                        previousUpper = false
-                    } else {
+        while i < n {
+            let c = base[i]
+            // Fenced code block: one placeholder for the whole block.
+            if c == 0x60 && i + 2 < n && base[i + 1] == 0x60 && base[i + 2] == 0x60 {
+                var j = i + 3
+                var closed = n
+                while j + 2 < n {
+                    if base[j] == 0x60 && base[j + 1] == 0x60 && base[j + 2] == 0x60 {
+                        closed = j + 3
                         break
                     }
-                    let lowered = isUpper ? b | 0x20 : b
-                    h3 = h2
-                    h2 = h1
-                    h1 = h
-                    h = (h ^ UInt64(lowered)) &* PromptTokenizer.hashPrime
-                    c3 = c2
-                    c2 = c1
-                    c1 = lowered
-                    i += 1
+                    j += 1
                 }
-                let length = i - start
-                let keyword = PromptTokenizer.stemmedHash(length: length, h, h1, h2, h3, last: c1, c2, c3)
-                keywordHashes.append(keyword)
-                let firstIsUpper = base[start] &- 0x41 < 26
-                let allCaps = !hasLower
-                if !hasLetter && hasDigit {
-                    skeleton.append(SkeletonToken.number)
-                    numberCount += 1
-                } else if hasUnderscore || (hasDigit && hasLetter) || innerUpper && !allCaps || (hasDot && hasLetter && !hasDigit && length > 3 && isDottedName(base + start, length)) {
-                    skeleton.append(SkeletonToken.identifier)
-                    identifierCount += 1
-                } else if firstIsUpper && !sentenceStart && length > 1 && !allCaps {
-                    skeleton.append(SkeletonToken.name)
-                } else {
-                    skeleton.append(keyword)
-                }
-                sentenceStart = false
+                skeleton.append(SkeletonToken.code)
+                features.hasCodeBlock = true
+                i = closed
+                sentenceStart = true
+                continue
             }
+            // Inline code and double-quoted strings on one line: a slot value.
+            if c == 0x60 || c == 0x22 {
+                var j = i + 1
+                while j < n && j - i < 200 && base[j] != c && base[j] != 0x0A { j += 1 }
+                if j < n && base[j] == c && j > i + 1 {
+                    skeleton.append(SkeletonToken.quoted)
+                    i = j + 1
+                    sentenceStart = false
+                    continue
+                }
+                i += 1
+                continue
+            }
+            // <tag>: one token, e.g. <thinking>.
+            if c == 0x3C {
+                var j = i + 1
+                while j < n && j - i < 24 && (PromptTokenizer.isWordByte(base[j]) || base[j] == 0x2F) { j += 1 }
+                if j < n && base[j] == 0x3E && j > i + 1 {
+                    let h = PromptTokenizer.keywordHash(base + i, j + 1 - i)
+                    skeleton.append(h)
+                    keywordHashes.append(h)
+                    i = j + 1
+                    continue
+                }
+                i += 1
+                continue
+            }
+            guard PromptTokenizer.isWordByte(c) else {
+                if c == 0x2E || c == 0x21 || c == 0x3F || c == 0x0A || c == 0x3A { sentenceStart = true }
+                // = + * ^ % count as arithmetic; - and / too often join words.
+                if c == 0x3D || c == 0x2B || c == 0x2A || c == 0x5E || c == 0x25 { mathSymbolCount += 1 }
+                if c == 0x3F { endsWithQuestionMark = true } else if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 { endsWithQuestionMark = false }
+                i += 1
+                continue
+            }
+            endsWithQuestionMark = false
+            // A word: letters, digits, '_', UTF-8; inner '.', '-', '/', '\'' joined; '+' and '#'
+            // after a letter (c++, c#). One pass: classify each byte and hash it lowercased,
+            // keeping the hash states before the last three bytes for stemming.
+            let start = i
+            var hasDigit = false
+            var hasLetter = false
+            var hasLower = false
+            var hasUnderscore = false
+            var hasDot = false
+            var innerUpper = false
+            var previousUpper = false
+            var h: UInt64 = PromptTokenizer.hashStart
+            var h1 = h, h2 = h, h3 = h
+            var c1: UInt8 = 0, c2: UInt8 = 0, c3: UInt8 = 0
+            while i < n {
+                let b = base[i]
+                let isUpper = b &- 0x41 < 26
+                let isLowerLetter = b &- 0x61 < 26
+                let isDigitByte = b &- 0x30 < 10
+                if isUpper || isLowerLetter || isDigitByte || b == 0x5F || b >= 0x80 {
+                    if isDigitByte { hasDigit = true } else if b == 0x5F { hasUnderscore = true } else { hasLetter = true }
+                    if isLowerLetter { hasLower = true }
+                    if isUpper && i > start && !previousUpper { innerUpper = true }
+                    previousUpper = isUpper
+                } else if (b == 0x2E || b == 0x2D || b == 0x2F || b == 0x27 || b == 0x2C) && i + 1 < n
+                    && PromptTokenizer.isWordByte(base[i + 1]) && i > start
+                {
+                    if b == 0x2C && !(base[i - 1] &- 0x30 < 10) { break }  // 1,000 but not a,b
+                    if b == 0x2E { hasDot = true }
+                    previousUpper = false
+                } else if (b == 0x2B || b == 0x23) && hasLetter && i - start <= 2 {
+                    previousUpper = false
+                } else {
+                    break
+                }
+                let lowered = isUpper ? b | 0x20 : b
+                h3 = h2
+                h2 = h1
+                h1 = h
+                h = (h ^ UInt64(lowered)) &* PromptTokenizer.hashPrime
+                c3 = c2
+                c2 = c1
+                c1 = lowered
+                i += 1
+            }
+            let length = i - start
+            let keyword = PromptTokenizer.stemmedHash(length: length, h, h1, h2, h3, last: c1, c2, c3)
+            keywordHashes.append(keyword)
+            let firstIsUpper = base[start] &- 0x41 < 26
+            let allCaps = !hasLower
+            if !hasLetter && hasDigit {
+                skeleton.append(SkeletonToken.number)
+                numberCount += 1
+            } else if hasUnderscore || (hasDigit && hasLetter) || innerUpper && !allCaps || (hasDot && hasLetter && !hasDigit && length > 3 && isDottedName(base + start, length)) {
+                skeleton.append(SkeletonToken.identifier)
+                identifierCount += 1
+            } else if firstIsUpper && !sentenceStart && length > 1 && !allCaps {
+                skeleton.append(SkeletonToken.name)
+            } else {
+                skeleton.append(keyword)
+            }
+            sentenceStart = false
         }
     }
 
@@ -491,16 +486,4 @@ public struct PromptAnalyzer {
             features.topicScore = bestScore
         }
     }
-}
-
-/// A fixed heap buffer owned by one worker's analyzer.
-final class ByteScratch {
-    let pointer: UnsafeMutablePointer<UInt8>
-
-    init(count: Int) {
-        pointer = .allocate(capacity: count)
-        pointer.initialize(repeating: 0, count: count)
-    }
-
-    deinit { pointer.deallocate() }
 }
