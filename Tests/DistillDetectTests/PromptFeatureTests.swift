@@ -56,6 +56,36 @@ struct SkeletonTests {
     }
 }
 
+@Suite("Prompt analysis cache")
+struct PromptCacheTests {
+    @Test("a repeated prompt is served from the cache with the same features, shingles and text")
+    func cacheHitsMatchFreshAnalysis() throws {
+        let prompts = [
+            #"{"ts":1,"account_id":"a","prompt":"Implement a trie in Rust. Think step by step.\u00e9"}"#,
+            #"{"ts":1,"account_id":"a","prompt":"Write a poem about autumn"}"#,
+            #"{"ts":1,"account_id":"a","messages":[{"role":"user","content":[{"type":"text","text":"part one"},{"type":"text","text":"part two"}]}]}"#,
+        ]
+        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        var cached = PromptAnalyzer(taxonomy: .builtIn)
+        for round in 0..<3 {
+            for prompt in prompts {
+                let bytes = Array(prompt.utf8)
+                try bytes.withUnsafeBytes { raw in
+                    #expect(decoder.decode(raw) == nil)
+                    let spans = try #require(decoder.record.promptSpans)
+                    cached.analyze(line: raw, spans: decoder.record.textSpans[spans])
+                    cached.materializeText()
+                    var fresh = PromptAnalyzer(taxonomy: .builtIn)
+                    fresh.analyze(line: raw, spans: decoder.record.textSpans[spans])
+                    #expect(cached.features == fresh.features, "round \(round)")
+                    #expect(cached.shingles == fresh.shingles, "round \(round)")
+                    #expect(cached.promptText == decoder.record.prompt, "round \(round)")
+                }
+            }
+        }
+    }
+}
+
 @Suite("MinHash sketches")
 struct MinHashTests {
     /// Random sets with controlled overlap, as word-bigram hashes of small prompts would be.

@@ -37,7 +37,10 @@ public final class AccountAccumulator: ExchangeConsumer {
         }
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
-            states[slot].add(record, prompt: analyzer.features, shingles: analyzer.shingles) { self.analyzer.promptText }
+            states[slot].add(record, prompt: analyzer.features, shingles: analyzer.shingles) {
+                self.analyzer.materializeText()
+                return self.analyzer.promptText
+            }
         } else {
             states[slot].add(record, prompt: nil, shingles: []) { "" }
         }

@@ -249,8 +249,19 @@ public struct PromptAnalyzer {
     /// The last prompt analyzed from a log line, as text (for exemplars).
     public var promptText: String { String(decoding: text, as: UTF8.self) }
 
-    /// Analyzes a prompt given as JSON string bodies (escapes undecoded) from a log line.
-    public mutating func analyze(line: UnsafeRawBufferPointer, spans: ArraySlice<TextSpan>) {
+    /// Decodes the last prompt's text when a cache hit skipped it; call before `promptText`.
+    public mutating func materializeText() {
+        guard !textIsCurrent, let line = pendingLine else { return }
+        decodeText(line: line, spans: pendingSpans)
+        textIsCurrent = true
+    }
+
+    private var cache = PromptCache()
+    private var textIsCurrent = true
+    private var pendingLine: UnsafeRawBufferPointer?
+    private var pendingSpans: ArraySlice<TextSpan> = []
+
+    private mutating func decodeText(line: UnsafeRawBufferPointer, spans: ArraySlice<TextSpan>) {
         text.removeAll(keepingCapacity: true)
         for (i, span) in spans.enumerated() {
             if i > 0 { text.append(0x0A) }
@@ -261,10 +272,31 @@ public struct PromptAnalyzer {
                 text.append(contentsOf: body)
             }
         }
+    }
+
+    /// Analyzes a prompt given as JSON string bodies (escapes undecoded) from a log line.
+    /// Repeated prompts (retries, templated integrations, popular questions) are served from
+    /// a small per-worker cache keyed by a 64-bit hash of their raw bytes: analysis is a pure
+    /// function of the text, so a hit gives the same features and shingles.
+    public mutating func analyze(line: UnsafeRawBufferPointer, spans: ArraySlice<TextSpan>) {
+        var key: UInt64 = 0x5043
+        for span in spans {
+            key = StableHash.combine(key, StableHash.hash(UnsafeRawBufferPointer(rebasing: line[Int(span.start)..<Int(span.end)])))
+        }
+        if cache.lookup(key, features: &features, shingles: &shingles) {
+            textIsCurrent = false
+            pendingLine = line
+            pendingSpans = spans
+            return
+        }
+        decodeText(line: line, spans: spans)
+        textIsCurrent = true
+        pendingLine = nil
         let local = text
         text = []
         local.withUnsafeBytes { analyze($0) }
         text = local
+        cache.store(key, features: features, shingles: shingles)
     }
 
     /// Analyzes prompt text given as UTF-8 bytes.
@@ -484,6 +516,41 @@ public struct PromptAnalyzer {
             if bestScore < taxonomy.taxonomy.minimumScore { best = taxonomy.defaultTopic }
             features.topic = best
             features.topicScore = bestScore
+        }
+    }
+}
+
+/// A direct-mapped cache of prompt analyses (features and shingles), per worker.
+struct PromptCache {
+    static let slots = 4096
+    static let maxShingles = 160
+    private var keys = [UInt64](repeating: 0, count: PromptCache.slots)
+    private var features = [PromptFeatures](repeating: PromptFeatures(), count: PromptCache.slots)
+    private var counts = [UInt16](repeating: 0, count: PromptCache.slots)
+    private var arena = [UInt64](repeating: 0, count: PromptCache.slots * PromptCache.maxShingles)
+
+    /// Copies the cached analysis of `key` out; false on a miss.
+    mutating func lookup(_ key: UInt64, features out: inout PromptFeatures, shingles: inout [UInt64]) -> Bool {
+        let slot = Int(truncatingIfNeeded: key >> 52)
+        guard keys[slot] == key | 1 else { return false }
+        out = features[slot]
+        let n = Int(counts[slot])
+        shingles.removeAll(keepingCapacity: true)
+        arena.withUnsafeBufferPointer { a in
+            shingles.append(contentsOf: UnsafeBufferPointer(rebasing: a[(slot * Self.maxShingles)..<(slot * Self.maxShingles + n)]))
+        }
+        return true
+    }
+
+    /// Keeps an analysis unless its shingles do not fit.
+    mutating func store(_ key: UInt64, features f: PromptFeatures, shingles: [UInt64]) {
+        guard shingles.count <= Self.maxShingles else { return }
+        let slot = Int(truncatingIfNeeded: key >> 52)
+        keys[slot] = key | 1
+        features[slot] = f
+        counts[slot] = UInt16(shingles.count)
+        arena.withUnsafeMutableBufferPointer { a in
+            for (k, h) in shingles.enumerated() { a[slot * Self.maxShingles + k] = h }
         }
     }
 }
