@@ -58,6 +58,15 @@ public struct BottomKSet: Equatable, Sendable {
     public func contains(_ h: UInt64) -> Bool { position(h).1 }
 
     public mutating func merge(_ other: BottomKSet) {
+        if other.hashes.isEmpty {
+            saturated = saturated || other.saturated
+            return
+        }
+        if hashes.isEmpty {
+            hashes = other.hashes
+            saturated = saturated || other.saturated
+            return
+        }
         var merged: [UInt64] = []
         merged.reserveCapacity(min(capacity, hashes.count + other.hashes.count))
         var i = 0
@@ -119,6 +128,11 @@ public struct LabelledSet: Equatable, Sendable {
     }
 
     public mutating func merge(_ other: LabelledSet) {
+        if other.values.hashes.isEmpty { return }
+        if values.hashes.isEmpty {
+            self = other
+            return
+        }
         let before = values.hashes.prefix(labels.count)
         let beforeLabels = labels
         values.merge(other.values)
