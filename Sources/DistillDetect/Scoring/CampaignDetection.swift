@@ -40,12 +40,17 @@ public enum CampaignDetection {
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
                 minPrompts: max(3, options.minPrompts / 2))
             guard !extra.isEmpty else { continue }
-            taken.formUnion(extra)
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts, links: internalLinks[reported[k].index],
                 baseline: baseline, taxonomy: taxonomy)
+            // Joining must not carry a cluster below the threshold: then it stays as it was.
+            guard rescored.score >= options.threshold else { continue }
+            taken.formUnion(extra)
             rescored.reasons += "; \(extra.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
             reported[k].cluster = rescored
+        }
+        reported.sort {
+            ($1.cluster.score, accounts[$0.cluster.members[0]].accountID) < ($0.cluster.score, accounts[$1.cluster.members[0]].accountID)
         }
         let t3 = monotonicSeconds()
         return DetectionResult(
