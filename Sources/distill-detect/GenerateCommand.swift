@@ -66,14 +66,11 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        var config = GeneratorConfig()
-        config.exchanges = exchanges
-        config.days = days
+        var config = GeneratorConfig(
+            exchanges: exchanges, days: days, seed: seed, style: style,
+            campaigns: noCampaigns ? [] : (campaigns.isEmpty ? CampaignVariant.allCases : campaigns),
+            lookalikes: !noLookalikes)
         config.startDay = start
-        config.seed = seed
-        config.style = style
-        config.campaigns = noCampaigns ? [] : (campaigns.isEmpty ? CampaignVariant.allCases : campaigns)
-        config.lookalikes = !noLookalikes
         config.badLines = badLines
         config.multiMemberFiles = multiMember
         config.gzipLevel = gzipLevel

@@ -94,12 +94,5 @@ func generatorConfig(
     exchanges: Int, days: Int, seed: UInt64, style: LogStyle = .mixed,
     campaigns: [CampaignVariant] = CampaignVariant.allCases, lookalikes: Bool = true
 ) -> GeneratorConfig {
-    var config = GeneratorConfig()
-    config.exchanges = exchanges
-    config.days = days
-    config.seed = seed
-    config.style = style
-    config.campaigns = campaigns
-    config.lookalikes = lookalikes
-    return config
+    GeneratorConfig(exchanges: exchanges, days: days, seed: seed, style: style, campaigns: campaigns, lookalikes: lookalikes)
 }

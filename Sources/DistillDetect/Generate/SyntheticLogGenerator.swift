@@ -20,6 +20,18 @@ public struct GeneratorConfig: Sendable {
 
     public init() {}
 
+    public init(
+        exchanges: Int, days: Int, seed: UInt64, style: LogStyle = .canonical,
+        campaigns: [CampaignVariant] = CampaignVariant.allCases, lookalikes: Bool = true
+    ) {
+        self.exchanges = exchanges
+        self.days = days
+        self.seed = seed
+        self.style = style
+        self.campaigns = campaigns
+        self.lookalikes = lookalikes
+    }
+
     var startMilliseconds: Int64 { Timestamp.parseMilliseconds(startDay) ?? 1_776_643_200_000 }
 }
 
