@@ -38,6 +38,7 @@ struct AnalyzeCommand: ParsableCommand {
     var taxonomy: String?
 
     func validate() throws {
+        guard !input.paths.isEmpty else { throw ValidationError("give at least one log PATH") }
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard minClusterSize >= 2 else { throw ValidationError("--min-cluster-size must be at least 2") }
     }

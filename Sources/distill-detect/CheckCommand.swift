@@ -18,6 +18,10 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON (the keys of summary.json) instead of text.")
     var json = false
 
+    func validate() throws {
+        guard !input.paths.isEmpty else { throw ValidationError("give at least one log PATH") }
+    }
+
     func run() throws {
         let summary: RunSummary
         do {

@@ -14,8 +14,7 @@ struct FeaturesCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Log files, directories or - (optional with --load-state).")
-    var paths: [String] = []
+    @OptionGroup var input: InputOptions
 
     @Option(help: "Output CSV file.")
     var out: String
@@ -32,22 +31,9 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .customLong("load-state"), help: "Merge a saved account state file (repeatable).")
     var loadState: [String] = []
 
-    @Option(name: .customLong("field-map"), help: ArgumentHelp("Read FIELD from a dotted JSON path (repeatable).", valueName: "FIELD=PATH"))
-    var fieldMap: [String] = []
-
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(name: .customLong("max-reject-rate"), help: "Rejected-line share above which the exit code is 2.")
-    var maxRejectRate: Double = 0.01
-
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard printTaxonomy || !paths.isEmpty || !loadState.isEmpty else {
-            throw ValidationError("give log PATHs, --load-state, or both")
-        }
-        for mapping in fieldMap {
-            do { _ = try FieldMapping(parsing: mapping) } catch { throw ValidationError(error.description) }
+        guard printTaxonomy || !input.paths.isEmpty || !loadState.isEmpty else {
+            throw ValidationError("give log PATHs (optional with --load-state)")
         }
     }
 
@@ -63,12 +49,12 @@ struct FeaturesCommand: ParsableCommand {
             print("")
             return
         }
-        var options = ScanOptions()
-        options.threads = threads
-        options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
+        let options = try input.scanOptions()
+        let paths = input.paths
         let result: FeatureRunResult
         do {
             let inputs = paths.isEmpty ? [] : try InputDiscovery.expand(paths)
+            defer { input.clearProgress() }
             let prior = try loadState.map { try AccountStateFile.read(path: $0, expectedTopics: compiled.topicNames).accounts }
             result = FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, priorStates: prior)
         } catch let error as InputError {
@@ -81,7 +67,7 @@ struct FeaturesCommand: ParsableCommand {
             let topics = result.topicNames
             try CSVWriter.write(
                 path: out, header: AccountFeatureTable.header(topicNames: topics), items: result.accounts,
-                threads: threads) { AccountFeatureTable.row($0, topicNames: topics) }
+                threads: options.threads) { AccountFeatureTable.row($0, topicNames: topics) }
             if let saveState {
                 try AccountStateFile(topicNames: result.topicNames, accounts: result.accounts).write(to: saveState)
             }
@@ -93,7 +79,7 @@ struct FeaturesCommand: ParsableCommand {
         let timing = stages.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f s", $0.key, $0.value) }.joined(separator: ", ")
         FileHandle.standardError.write(Data(
             "features: \(result.accounts.count) accounts from \(report.accepted) records (\(report.rejected) rejected); \(timing) -> \(out)\n".utf8))
-        let code = paths.isEmpty ? .success : RunSummary.exitCode(report: report, maxRejectRate: maxRejectRate)
+        let code = paths.isEmpty ? .success : RunSummary.exitCode(report: report, maxRejectRate: input.maxRejectRate)
         // Everything is written: leave without tearing down a few hundred thousand account
         // states one free() at a time (a second or more on large runs).
         exitNow(code)

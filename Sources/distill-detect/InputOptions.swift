@@ -5,7 +5,7 @@ import Foundation
 /// Options shared by every command that reads logs.
 struct InputOptions: ParsableArguments {
     @Argument(help: "Log files, directories (read recursively: *.jsonl, *.json, *.ndjson, *.log, optionally .gz), or - for standard input.")
-    var paths: [String]
+    var paths: [String] = []
 
     @Option(name: .customLong("field-map"), help: ArgumentHelp(
         "Read FIELD from a dotted JSON path, tried before the field's usual names (repeatable).",
@@ -32,6 +32,7 @@ struct InputOptions: ParsableArguments {
     }
 
     func validate() throws {
+        // `features` may run on saved state alone; it checks for PATHs itself.
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate must be between 0 and 1") }
         guard lineLimit >= 64 else { throw ValidationError("--line-limit must be at least 64 bytes") }
