@@ -8,8 +8,8 @@ public enum WindowAttachment {
     static let maxWindowCoverage = 0.5
     static let minProfileSimilarity = 0.9
     static let minContent = 0.15
-    static let minInsideShare = 0.9
-    static let minActiveHours = 3
+    static let minInsideShare = 1.0
+    static let minActiveHours = 4
 
     /// Accounts (indices, ascending) to add to the cluster `members`.
     static func candidates(
