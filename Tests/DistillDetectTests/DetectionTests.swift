@@ -132,3 +132,48 @@ struct OutputSafetyTests {
         }
     }
 }
+
+@Suite("evaluate")
+struct EvaluationTests {
+    @Test("precision, recall, F1, benign false-positive rate, fragmentation and look-alikes from hand-made files")
+    func figures() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("labels.csv", text: """
+            account_id,campaign_id,kind
+            a1,C1,campaign
+            a2,C1,campaign
+            a3,C1,campaign
+            a4,C1,campaign
+            b1,C2,campaign
+            b2,C2,campaign
+            n1,,benign
+            n2,,benign
+            n3,,classroom
+            n4,,benign
+
+            """)
+        // C1: 3 of 4 flagged, split over two clusters; C2: none; one benign and one look-alike flagged.
+        try dir.write("accounts.csv", text: #"""
+            cluster_id,account_id,score,exemplar_prompt
+            C0001,a1,0.9,"multi
+            line, quoted ""text"""
+            C0001,a2,0.9,x
+            C0002,a3,0.8,x
+            C0002,n1,0.8,x
+            C0002,n3,0.8,x
+
+            """#)
+        let r = try Evaluation.run(labelsPath: dir.file("labels.csv"), accountsPath: dir.file("accounts.csv"))
+        #expect(r.flagged == 5)
+        #expect(r.truePositives == 3 && r.falsePositives == 2 && r.falseNegatives == 3)
+        #expect(abs(r.precision - 0.6) < 1e-9)
+        #expect(abs(r.recall - 0.5) < 1e-9)
+        #expect(abs(r.f1 - 2 * 0.6 * 0.5 / 1.1) < 1e-9)
+        #expect(r.benignAccounts == 4 && abs(r.benignFalsePositiveRate - 0.5) < 1e-9)
+        #expect(r.lookAlikesFlagged == ["classroom": 1])
+        let c1 = try #require(r.campaigns.first { $0.campaign == "C1" })
+        #expect(c1.flagged == 3 && c1.clusters == 2 && abs(c1.largestClusterShare - 0.5) < 1e-9)
+        let c2 = try #require(r.campaigns.first { $0.campaign == "C2" })
+        #expect(c2.flagged == 0 && c2.recall == 0)
+    }
+}
