@@ -16,8 +16,8 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Output CSV file.")
-    var out: String
+    @Option(help: "Output CSV file (required unless --print-taxonomy).")
+    var out: String?
 
     @Option(help: "Taxonomy JSON replacing the built-in topics (see --print-taxonomy).")
     var taxonomy: String?
@@ -32,6 +32,7 @@ struct FeaturesCommand: ParsableCommand {
     var loadState: [String] = []
 
     func validate() throws {
+        guard printTaxonomy || out != nil else { throw ValidationError("--out FILE.csv is required") }
         guard printTaxonomy || !input.paths.isEmpty || !loadState.isEmpty else {
             throw ValidationError("give log PATHs (optional with --load-state)")
         }
@@ -49,6 +50,7 @@ struct FeaturesCommand: ParsableCommand {
             print("")
             return
         }
+        guard let out else { return }
         let options = try input.scanOptions()
         let paths = input.paths
         let result: FeatureRunResult
