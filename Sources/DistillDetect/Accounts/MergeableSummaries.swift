@@ -163,7 +163,6 @@ public struct SparseCounts: Equatable, Sendable {
 
     public var keys: [UInt16] { packed.map { UInt16($0 >> 32) } }
     public var counts: [UInt32] { packed.map { UInt32(truncatingIfNeeded: $0) } }
-    public var isEmpty: Bool { packed.isEmpty }
     public var entries: [(key: UInt16, count: UInt32)] { packed.map { (UInt16($0 >> 32), UInt32(truncatingIfNeeded: $0)) } }
 
     @inline(__always)
@@ -257,7 +256,6 @@ public struct DayHours: Equatable, Sendable {
         packed = mergePackedByKey(packed, other.packed) { $0 | $1 }
     }
 
-    public var days: Int { packed.count }
     public var hours: Int { packed.reduce(0) { $0 + ($1 & 0xFF_FFFF).nonzeroBitCount } }
 
     init(packed: [UInt64]) { self.packed = packed }

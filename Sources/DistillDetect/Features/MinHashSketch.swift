@@ -119,11 +119,6 @@ public struct MinHashSketch: Equatable, Sendable {
 
     /// Keys of `bands` LSH bands of `rows` densified bins each: sketches that agree on any
     /// band become candidates.
-    public func bandKeys(bands: Int, rows: Int) -> [UInt64] {
-        Self.bandKeys(densified: densified(), bands: bands, rows: rows)
-    }
-
-    /// Band keys of an already densified sketch.
     public static func bandKeys(densified d: [UInt16], bands: Int, rows: Int) -> [UInt64] {
         precondition(bands * rows <= d.count)
         return (0..<bands).map { band in

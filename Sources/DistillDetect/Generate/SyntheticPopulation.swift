@@ -33,8 +33,6 @@ public enum AccountKind: String, Sendable, Codable {
     /// An organisation running a public coding benchmark from several accounts.
     case benchmark
     case campaign
-
-    public var isLookAlike: Bool { self != .benign && self != .campaign }
 }
 
 struct SyntheticAccount {

@@ -69,7 +69,6 @@ public struct ScoredCluster: Sendable {
     public var sharedNetworkShare: Double
     public var orgShare: Double
     public var reasons: String
-    public var components: [String: Double]
 }
 
 public enum ClusterScoring {
@@ -180,8 +179,6 @@ public enum ClusterScoring {
             topTopic: names[topIndex], topTopicShare: topShare, extractionShare: extractionShare,
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
-            sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, reasons: reasons.joined(separator: "; "),
-            components: ["content": sContent, "focus": sFocus, "cot": sCoT, "infrastructure": sInfra,
-                         "creation": sCreation, "uniformity": sUniform, "size": sSize, "coverage": coverage])
+            sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, reasons: reasons.joined(separator: "; "))
     }
 }
