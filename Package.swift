@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // SQLite (Debian: libsqlite3-dev) for the nightly job's state.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // The system zlib (zlib1g-dev): gzip inflate for ingest, deflate for `generate`.
@@ -33,7 +35,7 @@ let package = Package(
         // The engine: every pipeline stage, free of CLI concerns.
         .target(
             name: "DistillDetect",
-            dependencies: ["CZlib", "CISAL"]
+            dependencies: ["CZlib", "CISAL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // A thin shell: parses arguments and calls the engine.
         .executableTarget(

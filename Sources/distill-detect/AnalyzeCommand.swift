@@ -6,25 +6,8 @@ enum OutputFormat: String, ExpressibleByArgument {
     case csv, json
 }
 
-struct AnalyzeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "analyze",
-        abstract: "Find suspect account clusters and write clusters.csv, accounts.csv and summary.json.",
-        discussion: """
-            accounts.csv lists the accounts of clusters scored at or above --threshold: the list a \
-            reviewer acts on. Every cluster and account row carries a `reasons` sentence with the \
-            numbers behind it. Text from the logs is written so that spreadsheets cannot run it \
-            as a formula. Exit codes: 0 success; 1 failure (no input could be read, output not \
-            writable); 2 outputs written but the rejected-line share was above \
-            --max-reject-rate; 64 usage error.
-            """
-    )
-
-    @OptionGroup var input: InputOptions
-
-    @Option(help: "Output directory.")
-    var out: String
-
+/// Detection options shared by `analyze` and `nightly`.
+struct DetectionOptionGroup: ParsableArguments {
     @Option(help: "Cluster score (0-1) at and above which a cluster is reported.")
     var threshold: Double = 0.5
 
@@ -38,12 +21,12 @@ struct AnalyzeCommand: ParsableCommand {
     var taxonomy: String?
 
     func validate() throws {
-        guard !input.paths.isEmpty else { throw ValidationError("give at least one log PATH") }
         guard (0...1).contains(threshold) else { throw ValidationError("--threshold must be between 0 and 1") }
         guard minClusterSize >= 2 else { throw ValidationError("--min-cluster-size must be at least 2") }
     }
 
-    func run() throws {
+    /// The run's configuration; a taxonomy file that cannot be read is a usage error.
+    func config(_ input: InputOptions) throws -> AnalyzeConfig {
         var config = AnalyzeConfig()
         config.scan = try input.scanOptions()
         config.maxRejectRate = input.maxRejectRate
@@ -55,6 +38,38 @@ struct AnalyzeCommand: ParsableCommand {
         } catch {
             throw fail("\(error)", code: .usage)
         }
+        return config
+    }
+}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Find suspect account clusters and write clusters.csv, accounts.csv, summary.json and report.html.",
+        discussion: """
+            accounts.csv lists the accounts of clusters scored at or above --threshold: the list a \
+            reviewer acts on. Every cluster and account row carries a `reasons` sentence with the \
+            numbers behind it. Text from the logs is written so that spreadsheets cannot run it \
+            as a formula, and is HTML-escaped in report.html (a self-contained page without \
+            scripts). Exit codes: 0 success; 1 failure (no input could be read, output not \
+            writable); 2 outputs written but the rejected-line share was above \
+            --max-reject-rate; 64 usage error.
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    @OptionGroup var detection: DetectionOptionGroup
+
+    func validate() throws {
+        guard !input.paths.isEmpty else { throw ValidationError("give at least one log PATH") }
+    }
+
+    func run() throws {
+        let config = try detection.config(input)
         let summary: RunSummary
         do {
             summary = try AnalyzeRun.run(paths: input.paths, outputDirectory: out, config: config)

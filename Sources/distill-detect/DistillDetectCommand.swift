@@ -11,9 +11,10 @@ struct DistillDetectCommand: ParsableCommand {
             per exchange. See README.md for the input contract.
 
             Exit codes: 0 success; 1 failure (no input could be read, output not writable); \
-            2 outputs written but the rejected-line share was above --max-reject-rate; 64 usage error.
+            2 outputs written but the rejected-line share was above --max-reject-rate; 3 (nightly) \
+            --fail-on matched; 64 usage error.
             """,
         version: DistillDetectVersion.current,
-        subcommands: [AnalyzeCommand.self, CheckCommand.self, FeaturesCommand.self, GenerateCommand.self, EvaluateCommand.self]
+        subcommands: [AnalyzeCommand.self, NightlyCommand.self, CheckCommand.self, FeaturesCommand.self, GenerateCommand.self, EvaluateCommand.self]
     )
 }

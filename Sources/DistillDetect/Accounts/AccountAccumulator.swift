@@ -5,14 +5,17 @@ import Foundation
 
 public final class AccountAccumulator: ExchangeConsumer {
     public let taxonomy: CompiledTaxonomy
+    /// Keeps one state per account and UTC day (the nightly job stores days separately).
+    public let byDay: Bool
     private var analyzer: PromptAnalyzer
     /// Account-id hash → index in `states`.
     private(set) var index: [UInt64: Int] = [:]
     private(set) var states: [AccountState] = []
     private(set) var keys: [UInt64] = []
 
-    public init(taxonomy: CompiledTaxonomy) {
+    public init(taxonomy: CompiledTaxonomy, byDay: Bool = false) {
         self.taxonomy = taxonomy
+        self.byDay = byDay
         analyzer = PromptAnalyzer(taxonomy: taxonomy)
     }
 
@@ -25,7 +28,8 @@ public final class AccountAccumulator: ExchangeConsumer {
     }
 
     public func consume(_ record: borrowing DecodedExchange) {
-        let key = Self.accountKey(record)
+        var key = Self.accountKey(record)
+        if byDay { key = StableHash.combine(key, UInt64(bitPattern: Timestamp.day(record.timestampMilliseconds))) }
         let slot: Int
         if let existing = index[key] {
             slot = existing
@@ -94,7 +98,8 @@ public final class AccountAccumulator: ExchangeConsumer {
             while let state = part.popLast() { all.append(state) }
         }
         // Sort indices, then move each state once: states are large, swapping them is not free.
-        let order = all.indices.sorted { all[$0].accountID < all[$1].accountID }
+        // Per-day states of one account follow each other by day.
+        let order = all.indices.sorted { (all[$0].accountID, all[$0].firstSeen) < (all[$1].accountID, all[$1].firstSeen) }
         return order.map { all[$0] }
     }
 }

@@ -65,7 +65,7 @@ public struct AccountState: Equatable, Sendable {
         let ts = record.timestampMilliseconds
         if ts < firstSeen { firstSeen = ts }
         if ts > lastSeen { lastSeen = ts }
-        let day = ts >= 0 ? ts / 86_400_000 : (ts - 86_399_999) / 86_400_000
+        let day = Timestamp.day(ts)
         activeDays.add(UInt16(truncatingIfNeeded: day))
         let hour = ts >= 0 ? ts / 3_600_000 : (ts - 3_599_999) / 3_600_000
         activeHours.add(day: UInt16(truncatingIfNeeded: day), hour: Int(hour - day * 24))

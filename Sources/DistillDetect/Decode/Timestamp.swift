@@ -5,6 +5,16 @@ public enum Timestamp {
     /// Epoch numbers above this are milliseconds, at or below it seconds (log-format.md).
     public static let millisecondsThreshold: Double = 1e11
 
+    /// UTC day (days since 1970-01-01) of a time in milliseconds, rounding down before 1970 too.
+    @inline(__always)
+    public static func day(_ ms: Int64) -> Int64 { ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000 }
+
+    /// "YYYY-MM-DD" of a UTC day.
+    public static func formatDay(_ day: Int64) -> String {
+        let (y, m, d) = civilFromDays(Int(day))
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil).
     @inline(__always)
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

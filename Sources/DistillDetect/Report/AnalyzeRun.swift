@@ -28,19 +28,23 @@ public enum AnalyzeRun {
         try DetectionReport.write(
             detection, accounts: features.accounts, topicNames: features.topicNames, directory: outputDirectory,
             json: config.json)
+        let report = features.report
+        try HTMLReport.write(
+            HTMLReport.Page(
+                title: "distill-detect analyze", facts: [
+                    ("Inputs", "\(report.inputs.count) files, \(report.compressedBytes) bytes"),
+                    ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
+                    ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
+                    ("Accounts seen", "\(features.accounts.count)"),
+                ], detection: detection, accounts: features.accounts, topicNames: features.topicNames,
+                clusterIDs: detection.reported.indices.map(DetectionReport.clusterID)),
+            to: DetectionReport.path(outputDirectory, "report.html"))
         var stages = features.stageSeconds.merging(detection.seconds) { $1 }
         stages["write"] = monotonicSeconds() - writeStarted
         var summary = RunSummary(
             command: "analyze", report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
-        let options = config.detection
-        summary.detection = DetectionSummary(
-            threshold: options.threshold, minClusterSize: options.minClusterSize, contentThreshold: options.contentThreshold,
-            links: detection.links, clustersScored: detection.scoredClusters, clustersReported: detection.reported.count,
-            accountsFlagged: detection.reported.reduce(0) { $0 + $1.members.count },
-            populationExtractionShare: detection.baseline.extractionShare,
-            populationChainOfThoughtShare: detection.baseline.chainOfThoughtShare,
-            populationContentP95: detection.baseline.contentP95)
+        summary.detection = DetectionSummary(options: config.detection, result: detection)
         try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
         return summary
     }

@@ -14,6 +14,19 @@ public struct DetectionSummary: Codable, Sendable {
     public var populationChainOfThoughtShare: Double
     public var populationContentP95: Double
 
+    public init(options: DetectionOptions, result: DetectionResult) {
+        threshold = options.threshold
+        minClusterSize = options.minClusterSize
+        contentThreshold = options.contentThreshold
+        links = result.links
+        clustersScored = result.scoredClusters
+        clustersReported = result.reported.count
+        accountsFlagged = result.reported.reduce(0) { $0 + $1.members.count }
+        populationExtractionShare = result.baseline.extractionShare
+        populationChainOfThoughtShare = result.baseline.chainOfThoughtShare
+        populationContentP95 = result.baseline.contentP95
+    }
+
     enum CodingKeys: String, CodingKey {
         case threshold, links
         case minClusterSize = "min_cluster_size"
@@ -25,6 +38,20 @@ public struct DetectionSummary: Codable, Sendable {
         case populationChainOfThoughtShare = "population_cot_share"
         case populationContentP95 = "population_content_similarity_p95"
     }
+}
+
+/// Names of the reported clusters and extra columns (added at the end of each row).
+public struct ReportAnnotations: Sendable {
+    /// One id per reported cluster, in report order.
+    public var clusterIDs: [String]
+    public var clusterColumns: [String] = []
+    /// One row of extra values per reported cluster.
+    public var clusterValues: [[CSVField]] = []
+    public var accountColumns: [String] = []
+    /// Extra values by account id.
+    public var accountValues: [String: [CSVField]] = [:]
+
+    public init(clusterIDs: [String]) { self.clusterIDs = clusterIDs }
 }
 
 public enum DetectionReport {
@@ -41,13 +68,13 @@ public enum DetectionReport {
         "account_created", "payment_fingerprints", "networks", "exemplar_prompt", "reasons",
     ]
 
-    static func clusterID(_ rank: Int) -> String { String(format: "C%04d", rank + 1) }
+    static func clusterID(_ rank: Int) -> String { ClusterMatching.clusterID(number: rank + 1) }
 
     static func time(_ ms: Int64) -> CSVField { .text(Timestamp.format(milliseconds: ms)) }
 
-    public static func clusterRow(_ c: ScoredCluster, rank: Int) -> [CSVField] {
+    public static func clusterRow(_ c: ScoredCluster, id: String) -> [CSVField] {
         [
-            .text(clusterID(rank)), .decimal(c.score), .integer(c.members.count), .integer(c.exchanges),
+            .text(id), .decimal(c.score), .integer(c.members.count), .integer(c.exchanges),
             .integer(c.inputTokens), .integer(c.outputTokens), time(c.firstSeen), time(c.lastSeen),
             .integer(c.distinctIPs), .integer(c.distinctNetworks), .integer(c.sharedPayments), .text(c.topTopic),
             .decimal(c.topTopicShare), .decimal(c.extractionShare), .decimal(c.templateSharing),
@@ -57,18 +84,18 @@ public enum DetectionReport {
         ]
     }
 
-    public static func accountRows(_ c: ScoredCluster, rank: Int, accounts: [AccountState], topicNames: [String]) -> [[CSVField]] {
+    public static func accountRows(_ c: ScoredCluster, id: String, accounts: [AccountState], topicNames: [String]) -> [[CSVField]] {
         var templateUse: [UInt64: Int] = [:]
         for m in c.members { for h in accounts[m].templates.hashes { templateUse[h, default: 0] += 1 } }
         return c.members.map { m in
             let a = accounts[m]
             let shared = a.templates.hashes.isEmpty ? 0 : Double(a.templates.hashes.filter { templateUse[$0, default: 0] > 1 }.count) / Double(a.templates.hashes.count)
             let top = a.topTopic
-            var reasons = "member of \(clusterID(rank)) (\(c.members.count) accounts, score \(String(format: "%.2f", c.score)))"
+            var reasons = "member of \(id) (\(c.members.count) accounts, score \(String(format: "%.2f", c.score)))"
             reasons += "; \(Int((shared * 100).rounded()))% of its templates are used by other members"
             if a.chainOfThoughtShare > 0.2 { reasons += "; \(Int((a.chainOfThoughtShare * 100).rounded()))% of its prompts request step-by-step reasoning" }
             return [
-                .text(clusterID(rank)), .text(a.accountID), .decimal(c.score), .integer(a.exchanges), .integer(a.inputTokens),
+                .text(id), .text(a.accountID), .decimal(c.score), .integer(a.exchanges), .integer(a.inputTokens),
                 .integer(a.outputTokens), .integer(a.activeDayCount), .text(top.map { topicNames[$0.index] } ?? ""),
                 top.map { .decimal($0.share) } ?? .empty, .decimal(shared), .decimal(a.chainOfThoughtShare),
                 .integer(Int(a.ips.distinctCount.rounded())), time(a.firstSeen), time(a.lastSeen),
@@ -79,18 +106,27 @@ public enum DetectionReport {
     }
 
     /// Writes clusters.csv and accounts.csv (and their JSON twins when asked) into `directory`.
+    /// `annotations` name the clusters (rank order by default) and add columns at the end.
     public static func write(
-        _ result: DetectionResult, accounts: [AccountState], topicNames: [String], directory: String, json: Bool
+        _ result: DetectionResult, accounts: [AccountState], topicNames: [String], directory: String, json: Bool,
+        annotations: ReportAnnotations? = nil
     ) throws {
-        let clusterRows = result.reported.enumerated().map { clusterRow($0.element, rank: $0.offset) }
-        let accountRows = result.reported.enumerated().flatMap {
-            self.accountRows($0.element, rank: $0.offset, accounts: accounts, topicNames: topicNames)
+        let notes = annotations ?? ReportAnnotations(clusterIDs: result.reported.indices.map(clusterID))
+        let clusterRows = result.reported.enumerated().map {
+            clusterRow($0.element, id: notes.clusterIDs[$0.offset]) + (notes.clusterValues.isEmpty ? [] : notes.clusterValues[$0.offset])
         }
-        try CSVWriter.write(path: path(directory, "clusters.csv"), header: clusterColumns, rows: clusterRows)
-        try CSVWriter.write(path: path(directory, "accounts.csv"), header: accountColumns, rows: accountRows)
+        let accountRows = result.reported.enumerated().flatMap { k, cluster in
+            zip(cluster.members, self.accountRows(cluster, id: notes.clusterIDs[k], accounts: accounts, topicNames: topicNames)).map {
+                $1 + (notes.accountColumns.isEmpty ? [] : notes.accountValues[accounts[$0].accountID] ?? [])
+            }
+        }
+        let clusterHeader = clusterColumns + notes.clusterColumns
+        let accountHeader = accountColumns + notes.accountColumns
+        try CSVWriter.write(path: path(directory, "clusters.csv"), header: clusterHeader, rows: clusterRows)
+        try CSVWriter.write(path: path(directory, "accounts.csv"), header: accountHeader, rows: accountRows)
         if json {
-            try AtomicFile.write(try JSONOutput.encode(objects(clusterColumns, clusterRows)), to: path(directory, "clusters.json"))
-            try AtomicFile.write(try JSONOutput.encode(objects(accountColumns, accountRows)), to: path(directory, "accounts.json"))
+            try AtomicFile.write(try JSONOutput.encode(objects(clusterHeader, clusterRows)), to: path(directory, "clusters.json"))
+            try AtomicFile.write(try JSONOutput.encode(objects(accountHeader, accountRows)), to: path(directory, "accounts.json"))
         }
     }
 

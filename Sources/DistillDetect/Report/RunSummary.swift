@@ -18,6 +18,8 @@ public enum RunExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
     case rejectRateExceeded = 2
+    /// `nightly --fail-on` matched.
+    case alert = 3
     case usage = 64
 }
 
@@ -73,6 +75,8 @@ public struct RunSummary: Codable, Sendable {
     public var exitCode: Int32
     /// `analyze` only: thresholds in force and what was found.
     public var detection: DetectionSummary?
+    /// `nightly` only: state, window, inputs skipped, cluster changes.
+    public var nightly: NightlySummary?
 
     enum CodingKeys: String, CodingKey {
         case tool, version, command, options, inputs, fields, seconds
@@ -95,7 +99,7 @@ public struct RunSummary: Codable, Sendable {
         case megabytesPerSecond = "decompressed_mb_per_second"
         case stageSeconds = "stage_seconds"
         case exitCode = "exit_code"
-        case detection
+        case detection, nightly
     }
 
     public init(

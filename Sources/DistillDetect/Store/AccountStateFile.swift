@@ -65,6 +65,21 @@ public struct AccountStateFile: Sendable {
         bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
     }
 
+    /// One account's state alone (no header): the nightly job stores one per account and day.
+    public static func encodeAccount(_ a: AccountState) -> [UInt8] {
+        var w = ByteWriter()
+        encode(a, &w)
+        return w.bytes
+    }
+
+    /// Reads what `encodeAccount` wrote; `context` names the source in errors.
+    public static func decodeAccount(_ bytes: [UInt8], context: String) throws -> AccountState {
+        var r = ByteReader(bytes: bytes, offset: 0, path: context)
+        let a = try decodeAccount(&r)
+        guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the account") }
+        return a
+    }
+
     static func encode(_ a: AccountState, _ w: inout ByteWriter) {
         w.string(a.accountID)
         for v in [a.exchanges, a.inputTokens, a.outputTokens, a.errors, a.singleTurn, a.withPrompt, a.chainOfThought, a.codeBlocks] {

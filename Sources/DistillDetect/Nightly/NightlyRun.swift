@@ -1,0 +1,304 @@
+// `nightly`: the scheduled job. Reads only inputs the state has not seen (by content), keeps
+// per-day per-account states for a rolling window, re-runs detection over the window, gives
+// clusters stable ids, writes the `analyze` outputs plus changes.csv, then commits the state.
+import Foundation
+
+public enum FailOn: String, Sendable, CaseIterable {
+    case newClusters = "new-clusters"
+    case anyClusters = "any-clusters"
+    case never
+}
+
+public struct NightlyConfig: Sendable {
+    public var analyze = AnalyzeConfig()
+    public var statePath = ""
+    public var windowDays = 30
+    public var failOn = FailOn.never
+
+    public init() {}
+}
+
+/// What summary.json says about the nightly side of a run.
+public struct NightlySummary: Codable, Sendable {
+    public struct SkippedInput: Codable, Sendable, Equatable {
+        public var file: String
+        public var reason: String
+    }
+
+    public var state: String
+    public var run: Int
+    /// True when every input had been read before: the state is left as it was.
+    public var replay: Bool
+    public var asOf: String?
+    public var windowDays: Int
+    public var windowStart: String?
+    public var inputsRead: Int
+    public var inputsSkipped: [SkippedInput]
+    public var daysExpired: [String]
+    public var recordsBeforeWindow: Int
+    public var accountsInWindow: Int
+    public var changes: [String: Int]
+    public var failOn: String
+    public var alert: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case state, run, replay, changes, alert
+        case asOf = "as_of"
+        case windowDays = "window_days"
+        case windowStart = "window_start"
+        case inputsRead = "inputs_read"
+        case inputsSkipped = "inputs_skipped"
+        case daysExpired = "days_expired"
+        case recordsBeforeWindow = "records_before_window"
+        case accountsInWindow = "accounts_in_window"
+        case failOn = "fail_on"
+    }
+}
+
+public enum NightlyRun {
+    public static func run(paths: [String], outputDirectory: String, config: NightlyConfig) throws -> RunSummary {
+        let started = monotonicSeconds()
+        let taxonomy = config.analyze.taxonomy
+        let store = try NightlyStore(path: config.statePath, topicNames: taxonomy.topicNames)
+        let inputs = try InputDiscovery.expand(paths)
+
+        // 1. Which inputs are new, by content.
+        let known = try store.inputs()
+        var fresh: [(source: InputSource, hash: String, bytes: Int64)] = []
+        var skipped: [NightlySummary.SkippedInput] = []
+        var hashesThisRun: [String: String] = [:]
+        for input in inputs {
+            guard case .file(let path) = input.kind else {
+                throw InputError.notFound("- (nightly reads files only: standard input has no identity to remember)")
+            }
+            let (hash, bytes) = try InputFingerprint.contentHash(path: path)
+            if let previous = known[hash] {
+                skipped.append(.init(file: path, reason: "already read (as \(previous.name))"))
+            } else if let twin = hashesThisRun[hash] {
+                skipped.append(.init(file: path, reason: "same content as \(twin)"))
+            } else {
+                hashesThisRun[hash] = path
+                fresh.append((input, hash, bytes))
+            }
+        }
+        let hashed = monotonicSeconds()
+
+        // 2. Read them into per-day states.
+        let (report, accumulators) = LogScanner.scan(fresh.map(\.source), options: config.analyze.scan) { _ in
+            AccountAccumulator(taxonomy: taxonomy, byDay: true)
+        }
+        let newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
+        let scanned = monotonicSeconds()
+
+        // 3. The window, and the states inside it.
+        let lastRun = try store.lastRun()
+        let replay = fresh.isEmpty && lastRun > 0
+        let newLatest = newDays.map { Timestamp.day($0.firstSeen) }.max()
+        let storedLatest = try store.latestDay()
+        let asOfDay = [newLatest, storedLatest].compactMap { $0 }.max()
+        let windowStart = asOfDay.map { $0 - Int64(config.windowDays) + 1 }
+        let expired = try windowStart.map { try store.days(before: $0) } ?? []
+        var window: [DayKey: AccountState] = [:]
+        for (day, state) in try store.dayStates(from: windowStart ?? .min) { window[DayKey(account: state.accountID, day: day)] = state }
+        var changedDays: [(day: Int64, state: AccountState)] = []
+        var recordsBeforeWindow = 0
+        var firstSeen: [(account: String, ms: Int64)] = []
+        for state in newDays {
+            let day = Timestamp.day(state.firstSeen)
+            if firstSeen.last?.account == state.accountID {
+                firstSeen[firstSeen.count - 1].ms = min(firstSeen[firstSeen.count - 1].ms, state.firstSeen)
+            } else {
+                firstSeen.append((state.accountID, state.firstSeen))
+            }
+            guard day >= windowStart ?? .min else {
+                recordsBeforeWindow += state.exchanges
+                continue
+            }
+            let key = DayKey(account: state.accountID, day: day)
+            var merged = state
+            if let stored = window[key] {
+                merged = stored
+                merged.merge(state)
+            }
+            window[key] = merged
+            changedDays.append((day, merged))
+        }
+        // One state per account: its days merged in day order (merges are exact, so this is
+        // the state `analyze` builds from the same records).
+        let ordered = window.keys.sorted { ($0.account, $0.day) < ($1.account, $1.day) }
+        var accounts: [AccountState] = []
+        for key in ordered {
+            let state = window[key]!
+            if accounts.last?.accountID == key.account {
+                accounts[accounts.count - 1].merge(state)
+            } else {
+                accounts.append(state)
+            }
+        }
+        window = [:]
+        let windowed = monotonicSeconds()
+
+        // 4. Detection over the window.
+        var detectionOptions = config.analyze.detection
+        detectionOptions.threads = config.analyze.scan.threads
+        let detection = CampaignDetection.run(accounts: accounts, taxonomy: taxonomy, options: detectionOptions)
+
+        // 5. Stable ids and changes. A replay matches ids against the last run and reports
+        // changes against the run before it, exactly as that run did.
+        var nextNumber = try store.nextClusterNumber()
+        let previous = try store.clusters(run: lastRun)
+        let members = detection.reported.map { $0.members.map { accounts[$0].accountID }.sorted() }
+        let ids = ClusterMatching.assignIDs(current: members, previous: previous, nextNumber: &nextNumber)
+        let now = detection.reported.indices.map {
+            StoredCluster(id: ids[$0], members: members[$0], score: detection.reported[$0].score, exchanges: detection.reported[$0].exchanges)
+        }
+        let base = replay ? try store.clusters(run: lastRun - 1) : previous
+        let changes = ClusterMatching.changes(now: now, before: base)
+
+        // 6. Outputs first.
+        let writeStarted = monotonicSeconds()
+        let asOf = asOfDay.map(Timestamp.formatDay) ?? ""
+        let firstReported = try store.clusterFirstReported()
+        let flaggedIDs = members.flatMap { $0 }
+        let history = try store.accountHistory(flaggedIDs)
+        var annotations = ReportAnnotations(clusterIDs: ids)
+        annotations.clusterColumns = ["first_reported"]
+        annotations.clusterValues = ids.map { [.text(firstReported[$0] ?? asOf)] }
+        annotations.accountColumns = ["first_flagged", "first_seen_ever"]
+        let byID = Dictionary(uniqueKeysWithValues: accounts.lazy.map { ($0.accountID, $0.firstSeen) })
+        for account in flaggedIDs {
+            let past = history[account]
+            let seen = min(past?.firstSeen ?? .max, byID[account] ?? .max)
+            annotations.accountValues[account] = [
+                .text(past?.firstFlagged ?? asOf), seen == .max ? .empty : .text(Timestamp.format(milliseconds: seen)),
+            ]
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError.cannotWrite(path: outputDirectory, reason: error.localizedDescription)
+        }
+        try DetectionReport.write(
+            detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: outputDirectory,
+            json: config.analyze.json, annotations: annotations)
+        try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: outputDirectory)
+        var alert = false
+        switch config.failOn {
+        case .never: break
+        case .anyClusters: alert = !now.isEmpty
+        case .newClusters: alert = changes.contains { $0.kind == .new }
+        }
+        var changeCounts = Dictionary(uniqueKeysWithValues: ClusterChangeKind.allCases.map { ($0.rawValue, 0) })
+        for c in changes { changeCounts[c.kind.rawValue, default: 0] += 1 }
+        let run = replay ? lastRun : lastRun + 1
+        var summary = RunSummary(
+            command: "nightly", report: report, options: config.analyze.scan, maxRejectRate: config.analyze.maxRejectRate,
+            accountsSeen: accounts.count, stageSeconds: [:])
+        summary.detection = DetectionSummary(
+            options: config.analyze.detection, result: detection)
+        summary.nightly = NightlySummary(
+            state: config.statePath, run: run, replay: replay, asOf: asOfDay.map(Timestamp.formatDay), windowDays: config.windowDays,
+            windowStart: windowStart.map(Timestamp.formatDay), inputsRead: fresh.count, inputsSkipped: skipped,
+            daysExpired: expired.map(Timestamp.formatDay), recordsBeforeWindow: recordsBeforeWindow,
+            accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
+        // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate;
+        // 3 when --fail-on matched.
+        var exit = RunExitCode.success.rawValue
+        if !fresh.isEmpty && report.readableInputs == 0 {
+            exit = RunExitCode.failure.rawValue
+        } else if report.rejectedShare > config.analyze.maxRejectRate {
+            exit = RunExitCode.rejectRateExceeded.rawValue
+        } else if alert {
+            exit = RunExitCode.alert.rawValue
+        }
+        summary.exitCode = exit
+        try HTMLReport.write(
+            HTMLReport.Page(
+                title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary), detection: detection, accounts: accounts,
+                topicNames: taxonomy.topicNames, clusterIDs: ids, firstReported: ids.map { firstReported[$0] ?? asOf },
+                changes: changes),
+            to: DetectionReport.path(outputDirectory, "report.html"))
+        let written = monotonicSeconds()
+        summary.stageSeconds = detection.seconds.merging([
+            "hash_inputs": hashed - started, "ingest_decode_features": scanned - hashed, "load_window": windowed - scanned,
+            "write": written - writeStarted,
+        ]) { $1 }
+        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+
+        // 7. Then the state, in one transaction. A replay changes nothing. Inputs that could
+        // not be opened are not remembered, so the next run tries them again.
+        if !replay {
+            let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
+            let read = fresh.compactMap { f -> StoredInput? in
+                guard let r = reports[f.source.displayName], r.error == nil else { return nil }
+                return StoredInput(contentHash: f.hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+            }
+            try store.commit(NightlyCommit(
+                run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
+                finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
+                dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
+                nextClusterNumber: nextNumber, records: report.accepted))
+        }
+        return summary
+    }
+
+    static func nightlyFacts(_ s: RunSummary) -> [(String, String)] {
+        guard let n = s.nightly else { return [] }
+        return [
+            ("As of", n.asOf ?? "no data yet"), ("Window", "\(n.windowDays) days from \(n.windowStart ?? "–")"),
+            ("Run", "\(n.run)\(n.replay ? " (replay: no new input)" : "")"),
+            ("Inputs read / skipped", "\(n.inputsRead) / \(n.inputsSkipped.count)"),
+            ("Records read this run", "\(s.recordsAccepted) accepted, \(s.recordsRejected) rejected"),
+            ("Accounts in window", "\(n.accountsInWindow)"),
+            ("Clusters", ClusterChangeKind.allCases.map { "\(n.changes[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")),
+        ]
+    }
+
+    public static let changeColumns = [
+        "change", "cluster_id", "accounts_before", "accounts_now", "accounts_added", "accounts_removed", "score_before",
+        "score_now", "first_reported",
+    ]
+
+    static func writeChanges(_ changes: [ClusterChange], firstReported: [String: String], asOf: String, directory: String) throws {
+        let rows: [[CSVField]] = changes.map { c in
+            [
+                .text(c.kind.rawValue), .text(c.clusterID), .integer(c.accountsBefore), .integer(c.accountsNow), .integer(c.added),
+                .integer(c.removed), c.scoreBefore.map { .decimal($0) } ?? .empty, c.scoreNow.map { .decimal($0) } ?? .empty,
+                .text(firstReported[c.clusterID] ?? asOf),
+            ]
+        }
+        try CSVWriter.write(path: DetectionReport.path(directory, "changes.csv"), header: changeColumns, rows: rows)
+    }
+}
+
+/// An account on one UTC day.
+struct DayKey: Hashable {
+    var account: String
+    var day: Int64
+}
+
+/// Identity of an input by content, so a renamed or copied file is not read twice.
+public enum InputFingerprint {
+    /// A 128-bit hash of the file's bytes (two independently seeded 64-bit hashes over 1 MiB
+    /// blocks) as 32 hex digits, and the file's size. Not cryptographic: it tells files
+    /// apart, it does not defend against someone forging a collision.
+    public static func contentHash(path: String) throws -> (hash: String, bytes: Int64) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError.notFound(path) }
+        defer { try? handle.close() }
+        var a: UInt64 = 0x6464_6e69
+        var b: UInt64 = 0x6e69_6768
+        var total: Int64 = 0
+        while true {
+            let block = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+            if block.isEmpty { break }
+            block.withUnsafeBytes { raw in
+                a = StableHash.combine(a, StableHash.hash(raw, seed: 0x1))
+                b = StableHash.combine(b, StableHash.hash(raw, seed: 0x9E37_79B9_7F4A_7C15))
+            }
+            total += Int64(block.count)
+        }
+        a = StableHash.combine(a, UInt64(total))
+        b = StableHash.combine(b, UInt64(total))
+        return (String(format: "%016llx%016llx", a, b), total)
+    }
+}
