@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DistillDetectTests",
-            dependencies: ["DistillDetect"],
+            dependencies: ["DistillDetect", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
     ],

@@ -102,9 +102,33 @@ struct DetectionScenarioTests {
     }
 }
 
+/// The DOM headless Chromium builds from a page, or nil where Chromium is not installed
+/// (CI installs it when it can; DISTILL_DETECT_REQUIRE_CHROMIUM=1 makes its absence a failure).
+func chromiumDOM(_ path: String) throws -> String? {
+    let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    guard let browser else {
+        #expect(ProcessInfo.processInfo.environment["DISTILL_DETECT_REQUIRE_CHROMIUM"] == nil, "Chromium required but not found")
+        return nil
+    }
+    let profile = try TemporaryDirectory()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: browser)
+    process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--dump-dom", "file://\(path)"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    return String(decoding: data, as: UTF8.self)
+}
+
 @Suite("Attacker-written text in outputs")
 struct OutputSafetyTests {
-    @Test("prompts that look like formulas or markup come out inert in CSV")
+    @Test("prompts that look like formulas or markup come out inert in CSV and HTML")
     func csvInjection() throws {
         let dir = try TemporaryDirectory()
         // A small campaign whose prompts start with spreadsheet formulas and carry markup.
@@ -129,6 +153,24 @@ struct OutputSafetyTests {
             }
             #expect(row["account_id"]?.hasPrefix("'=cmd") == true)
             #expect(row["exemplar_prompt"]?.hasPrefix("'=HYPERLINK") == true)
+        }
+        let html = try String(contentsOfFile: dir.file("out/report.html"), encoding: .utf8)
+        // The payloads are on the page, as text.
+        #expect(html.contains("=HYPERLINK(&quot;http://evil.example/"))
+        #expect(html.contains("&lt;script&gt;alert("))
+        #expect(html.contains("&quot;&gt;&lt;img onerror=alert(1)&gt;"))
+        #expect(html.contains("=cmd|&#39; /C calc&#39;!A0"))
+        // No element of theirs, and no script at all.
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.lowercased().contains("<img"))
+        #expect(!html.contains("onerror=alert(1)>"))
+        #expect(html.contains("Content-Security-Policy"))
+        // In a real browser: the DOM Chromium builds holds no element from the logs.
+        if let dom = try chromiumDOM(dir.file("out/report.html")) {
+            #expect(dom.contains("&lt;script&gt;alert("))
+            #expect(!dom.lowercased().contains("<script"))
+            #expect(!dom.lowercased().contains("<img"))
+            #expect(dom.contains("Suspect clusters"))
         }
     }
 }

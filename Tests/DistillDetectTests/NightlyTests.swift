@@ -1,0 +1,311 @@
+// The nightly job end to end, on real generated gzip logs and a real SQLite state file.
+import Foundation
+import GRDB
+import Testing
+@testable import DistillDetect
+
+/// Seven generated days, one file per day, shared by the tests of this file (generated once).
+final class SevenDays: @unchecked Sendable {
+    static let shared = SevenDays()
+    let dir: TemporaryDirectory
+    let files: [String]
+
+    private init() {
+        let dir = try! TemporaryDirectory()
+        let config = generatorConfig(exchanges: 24_000, days: 7, seed: 71, campaigns: [.basic, .agentic])
+        _ = try! SyntheticLogGenerator.run(config: config, outputDirectory: dir.file("logs"))
+        files = try! FileManager.default.contentsOfDirectory(atPath: dir.file("logs")).filter { $0.hasSuffix(".gz") }.sorted()
+            .map { dir.file("logs/\($0)") }
+        self.dir = dir
+    }
+}
+
+private func nightlyConfig(state: String, window: Int = 30, failOn: FailOn = .never) -> NightlyConfig {
+    var config = NightlyConfig()
+    config.statePath = state
+    config.windowDays = window
+    config.failOn = failOn
+    config.analyze.scan.threads = 2
+    return config
+}
+
+/// Clusters of an accounts.csv as sets of account ids (ids themselves differ between commands).
+private func partition(_ accountsCSV: String) throws -> Set<Set<String>> {
+    var byCluster: [String: Set<String>] = [:]
+    for row in try CSVReader.records(path: accountsCSV) { byCluster[row["cluster_id"]!, default: []].insert(row["account_id"]!) }
+    return Set(byCluster.values)
+}
+
+private func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+/// A gzip file's content, through the system's gzip.
+private func gunzip(_ path: String) throws -> [UInt8] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "gzip -dc \"$0\"", path]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Array(data)
+}
+
+@Suite("nightly", .serialized)
+struct NightlyTests {
+    let days = SevenDays.shared
+
+    @Test("seven nights one at a time flag the same accounts, in the same clusters, as analyze over all seven")
+    func nightsMatchAnalyze() throws {
+        let dir = try TemporaryDirectory()
+        var analyze = AnalyzeConfig()
+        analyze.scan.threads = 2
+        _ = try AnalyzeRun.run(paths: days.files, outputDirectory: dir.file("all"), config: analyze)
+        let state = dir.file("state.sqlite")
+        var ids: [String: String] = [:]
+        for (night, file) in days.files.enumerated() {
+            let summary = try NightlyRun.run(paths: [file], outputDirectory: dir.file("night\(night)"), config: nightlyConfig(state: state))
+            #expect(summary.nightly?.run == night + 1)
+            #expect(summary.nightly?.inputsRead == 1)
+            // Once reported, a campaign keeps its cluster id from night to night.
+            for row in try CSVReader.records(path: dir.file("night\(night)/accounts.csv")) {
+                if let id = ids[row["account_id"]!] { #expect(id == row["cluster_id"]!, "\(row["account_id"]!)") }
+                ids[row["account_id"]!] = row["cluster_id"]!
+            }
+        }
+        let expected = try partition(dir.file("all/accounts.csv"))
+        #expect(expected.count == 2)
+        #expect(try partition(dir.file("night6/accounts.csv")) == expected)
+        // The account rows agree column for column, but for the cluster id and what mentions it.
+        let strip: ([String: String]) -> [String: String] = { $0.filter { !["cluster_id", "reasons", "first_flagged", "first_seen_ever"].contains($0.key) } }
+        let a = try CSVReader.records(path: dir.file("all/accounts.csv")).map(strip).sorted { $0["account_id"]! < $1["account_id"]! }
+        let n = try CSVReader.records(path: dir.file("night6/accounts.csv")).map(strip).sorted { $0["account_id"]! < $1["account_id"]! }
+        #expect(a == n)
+        // changes.csv of the last night: every cluster there before, none new.
+        let changes = try CSVReader.records(path: dir.file("night6/changes.csv"))
+        #expect(changes.count == 2)
+        #expect(changes.allSatisfy { $0["change"] != "new" && $0["change"] != "gone" })
+        #expect(FileManager.default.fileExists(atPath: dir.file("night6/report.html")))
+    }
+
+    @Test("re-running a night, or reading a renamed copy, changes nothing")
+    func rerunIsNoOp() throws {
+        let dir = try TemporaryDirectory()
+        let state = dir.file("state.sqlite")
+        for (night, file) in days.files.prefix(3).enumerated() {
+            _ = try NightlyRun.run(paths: [file], outputDirectory: dir.file("night\(night)"), config: nightlyConfig(state: state))
+        }
+        let before = try bytes(state)
+        try FileManager.default.copyItem(atPath: days.files[2], toPath: dir.file("renamed.jsonl.gz"))
+        let summary = try NightlyRun.run(
+            paths: [dir.file("renamed.jsonl.gz"), days.files[1], days.files[2]], outputDirectory: dir.file("again"),
+            config: nightlyConfig(state: state))
+        #expect(summary.nightly?.replay == true)
+        #expect(summary.nightly?.inputsRead == 0)
+        #expect(summary.nightly?.inputsSkipped.count == 3)
+        #expect(try bytes(state) == before)
+        for name in ["clusters.csv", "accounts.csv", "changes.csv"] {
+            #expect(try bytes(dir.file("again/\(name)")) == bytes(dir.file("night2/\(name)")), "\(name)")
+        }
+    }
+
+    @Test("days leave the window when they expire")
+    func windowExpiry() throws {
+        let dir = try TemporaryDirectory()
+        let state = dir.file("state.sqlite")
+        var expired: [String] = []
+        for (night, file) in days.files.enumerated() {
+            let s = try NightlyRun.run(paths: [file], outputDirectory: dir.file("n\(night)"), config: nightlyConfig(state: state, window: 3))
+            expired += s.nightly?.daysExpired ?? []
+            #expect(s.nightly?.daysExpired.count == (night >= 3 ? 1 : 0))
+        }
+        #expect(expired == ["2026-04-20", "2026-04-21", "2026-04-22", "2026-04-23"])
+        let queue = try DatabaseQueue(path: state)
+        let stored = try queue.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT day FROM account_days ORDER BY day") }
+        #expect(stored.map(Timestamp.formatDay) == ["2026-04-24", "2026-04-25", "2026-04-26"])
+        // The window's detection is analyze over the window's three files.
+        var analyze = AnalyzeConfig()
+        analyze.scan.threads = 2
+        _ = try AnalyzeRun.run(paths: Array(days.files.suffix(3)), outputDirectory: dir.file("last3"), config: analyze)
+        #expect(try partition(dir.file("n6/accounts.csv")) == partition(dir.file("last3/accounts.csv")))
+        // A late file whose records fall on an expired day is read but kept out of the state.
+        let before = try bytes(state)
+        let late = try dir.writeGzip("late.jsonl.gz", members: [Array(try gunzip(days.files[0]).prefix(20_000))])
+        let s = try NightlyRun.run(paths: [late], outputDirectory: dir.file("late"), config: nightlyConfig(state: state, window: 3))
+        #expect(s.nightly?.inputsRead == 1)
+        #expect(s.recordsAccepted > 0)
+        #expect(s.nightly?.recordsBeforeWindow == s.recordsAccepted)
+        #expect(try partition(dir.file("late/accounts.csv")) == partition(dir.file("n6/accounts.csv")))
+        #expect(try queue.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT day FROM account_days ORDER BY day") } == stored)
+        #expect(try bytes(state) != before)  // the input is remembered
+    }
+
+    @Test("--fail-on decides the exit code")
+    func failOn() throws {
+        let dir = try TemporaryDirectory()
+        let newState = dir.file("a.sqlite")
+        let first = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("a0"), config: nightlyConfig(state: newState, failOn: .newClusters))
+        #expect(first.detection!.clustersReported > 0)
+        #expect(first.exitCode == RunExitCode.alert.rawValue)
+        let second = try NightlyRun.run(paths: [days.files[1]], outputDirectory: dir.file("a1"), config: nightlyConfig(state: newState, failOn: .newClusters))
+        #expect(second.nightly?.changes["new"] == 0)
+        #expect(second.exitCode == 0)
+        let any = try NightlyRun.run(paths: [days.files[2]], outputDirectory: dir.file("a2"), config: nightlyConfig(state: newState, failOn: .anyClusters))
+        #expect(any.exitCode == RunExitCode.alert.rawValue)
+        let never = try NightlyRun.run(paths: [days.files[3]], outputDirectory: dir.file("a3"), config: nightlyConfig(state: newState))
+        #expect(never.exitCode == 0)
+    }
+
+    @Test("a state that is not ours, corrupt, newer or of another taxonomy is refused and left untouched")
+    func refusedStates() throws {
+        let dir = try TemporaryDirectory()
+        // Not SQLite at all.
+        let junk = try dir.write("junk.sqlite", text: "this is not a database\n")
+        #expect(throws: NightlyStateError.self) { try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("o"), config: nightlyConfig(state: junk)) }
+        #expect(try String(contentsOfFile: junk, encoding: .utf8) == "this is not a database\n")
+
+        // A good state, then copies of it spoiled in three ways.
+        let good = dir.file("good.sqlite")
+        _ = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("o"), config: nightlyConfig(state: good))
+        let newer = dir.file("newer.sqlite")
+        try FileManager.default.copyItem(atPath: good, toPath: newer)
+        try DatabaseQueue(path: newer).write { db in try db.execute(sql: "PRAGMA user_version = 99") }
+        let newerBytes = try bytes(newer)
+        do {
+            _ = try NightlyRun.run(paths: [days.files[1]], outputDirectory: dir.file("o"), config: nightlyConfig(state: newer))
+            Issue.record("a newer state was accepted")
+        } catch let error as NightlyStateError {
+            #expect(error == .newerVersion(path: newer, found: 99, supported: NightlyStore.schemaVersion))
+            #expect(error.description.contains("newer distill-detect"))
+        }
+        #expect(try bytes(newer) == newerBytes)
+
+        var corruptBytes = [UInt8](try bytes(good))
+        #expect(corruptBytes.count > 64 * 4096)
+        for i in (corruptBytes.count / 2)..<(corruptBytes.count / 2 + 3 * 4096) { corruptBytes[i] = UInt8(truncatingIfNeeded: i &* 31) }
+        let corrupt = try dir.write("corrupt.sqlite", bytes: corruptBytes)
+        do {
+            _ = try NightlyRun.run(paths: [days.files[1]], outputDirectory: dir.file("o"), config: nightlyConfig(state: corrupt))
+            Issue.record("a corrupt state was accepted")
+        } catch let error as NightlyStateError {
+            guard case .corrupt = error else { Issue.record("\(error)"); return }
+            #expect(error.description.contains("corrupt"))
+        }
+        #expect(try bytes(corrupt) == Data(corruptBytes))
+
+        var other = nightlyConfig(state: good)
+        var renamed = Taxonomy.builtIn
+        renamed.topics[0].name = "renamed_topic"
+        other.analyze.taxonomy = CompiledTaxonomy(renamed)
+        let goodBytes = try bytes(good)
+        #expect(throws: NightlyStateError.self) { try NightlyRun.run(paths: [days.files[1]], outputDirectory: dir.file("o"), config: other) }
+        #expect(try bytes(good) == goodBytes)
+    }
+
+    @Test("a run killed inside its commit leaves the previous state, which the next run accepts")
+    func killedMidCommit() throws {
+        let dir = try TemporaryDirectory()
+        let state = dir.file("state.sqlite")
+        _ = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("n0"), config: nightlyConfig(state: state))
+        let afterNight1 = try bytes(state)
+        let binary = try #require(builtExecutable(), "the distill-detect executable next to the test bundle")
+        for pause in [true, false] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["nightly", "--state", state, "--out", dir.file("killed"), "--quiet", days.files[1], days.files[2]]
+            var environment = ProcessInfo.processInfo.environment
+            if pause { environment["DISTILL_DETECT_TEST_PAUSE_IN_COMMIT"] = "60" }
+            process.environment = environment
+            process.standardError = FileHandle.nullDevice
+            try? FileManager.default.removeItem(atPath: dir.file("killed"))
+            try process.run()
+            if pause {
+                // Inside the transaction: outputs written and SQLite's rollback journal present.
+                let deadline = Date().addingTimeInterval(120)
+                while !(FileManager.default.fileExists(atPath: state + "-journal")
+                    && FileManager.default.fileExists(atPath: dir.file("killed/summary.json"))) && Date() < deadline
+                {
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                #expect(FileManager.default.fileExists(atPath: state + "-journal"))
+            } else {
+                Thread.sleep(forTimeInterval: 0.3)  // somewhere while reading
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            // The state reads as it was after night 1 (SQLite rolls the hot journal back).
+            let queue = try DatabaseQueue(path: state)
+            #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT max(run) FROM runs") } == 1)
+            #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inputs") } == 1)
+        }
+        _ = afterNight1
+        // The next run accepts it, and ends where an uninterrupted pair of nights ends.
+        let resumed = try NightlyRun.run(paths: [days.files[1], days.files[2]], outputDirectory: dir.file("n1"), config: nightlyConfig(state: state))
+        #expect(resumed.nightly?.run == 2)
+        #expect(resumed.nightly?.inputsRead == 2)
+        let clean = dir.file("clean.sqlite")
+        _ = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("c0"), config: nightlyConfig(state: clean))
+        _ = try NightlyRun.run(paths: [days.files[1], days.files[2]], outputDirectory: dir.file("c1"), config: nightlyConfig(state: clean))
+        for name in ["clusters.csv", "accounts.csv", "changes.csv"] {
+            #expect(try bytes(dir.file("n1/\(name)")) == bytes(dir.file("c1/\(name)")), "\(name)")
+        }
+    }
+}
+
+/// The `distill-detect` executable built beside the test bundle (`swift test` builds every target).
+func builtExecutable() -> String? {
+    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = (me as NSString).deletingLastPathComponent
+    for _ in 0..<4 {
+        let candidate = (dir as NSString).appendingPathComponent("distill-detect")
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue { return candidate }
+        dir = (dir as NSString).deletingLastPathComponent
+    }
+    return nil
+}
+
+@Suite("Stable cluster ids")
+struct ClusterMatchingTests {
+    @Test("a growing cluster keeps its id, a split keeps it in the larger part, new clusters get new numbers")
+    func ids() {
+        let previous = [
+            StoredCluster(id: "C0001", members: ["a", "b", "c", "d"], score: 0.9, exchanges: 100),
+            StoredCluster(id: "C0002", members: ["p", "q", "r", "s", "t", "u"], score: 0.8, exchanges: 100),
+            StoredCluster(id: "C0003", members: ["x", "y"], score: 0.7, exchanges: 10),
+        ]
+        var next = 4
+        let current = [
+            ["a", "b", "c", "d", "e", "f", "g"],  // C0001 grown
+            ["p", "q"],  // smaller part of C0002
+            ["r", "s", "t", "u"],  // larger part of C0002
+            ["m", "n", "o"],  // new
+        ]
+        let ids = ClusterMatching.assignIDs(current: current, previous: previous, nextNumber: &next)
+        #expect(ids == ["C0001", "C0004", "C0002", "C0005"])
+        #expect(next == 6)
+        let now = zip(ids, current).map { StoredCluster(id: $0, members: $1.sorted(), score: 0.9, exchanges: 1) }
+        let changes = ClusterMatching.changes(now: now, before: previous)
+        let kinds = Dictionary(uniqueKeysWithValues: changes.map { ($0.clusterID, $0.kind) })
+        #expect(kinds["C0001"] == .grown)
+        #expect(kinds["C0002"] == .shrunk)
+        #expect(kinds["C0003"] == .gone)
+        #expect(kinds["C0004"] == .new && kinds["C0005"] == .new)
+        #expect(changes.first?.kind == .new)
+        #expect(changes.last?.kind == .gone)
+        let grown = changes.first { $0.clusterID == "C0001" }!
+        #expect((grown.accountsBefore, grown.accountsNow, grown.added, grown.removed) == (4, 7, 3, 0))
+    }
+
+    @Test("ids are assigned the same whatever the order of ties")
+    func deterministic() {
+        let previous = [StoredCluster(id: "C0007", members: ["a", "b"], score: 1, exchanges: 1)]
+        var n1 = 8
+        var n2 = 8
+        let one = ClusterMatching.assignIDs(current: [["a", "z"], ["b", "y"]], previous: previous, nextNumber: &n1)
+        let two = ClusterMatching.assignIDs(current: [["a", "z"], ["b", "y"]], previous: previous, nextNumber: &n2)
+        #expect(one == two)
+        #expect(one == ["C0007", "C0008"])
+    }
+}
