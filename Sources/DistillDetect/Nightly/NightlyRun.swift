@@ -87,7 +87,7 @@ public enum NightlyRun {
         let (report, accumulators) = LogScanner.scan(fresh.map(\.source), options: config.analyze.scan) { _ in
             AccountAccumulator(taxonomy: taxonomy, byDay: true)
         }
-        let newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
+        var newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
         let scanned = monotonicSeconds()
 
         // 3. The window, and the states inside it.
@@ -98,44 +98,57 @@ public enum NightlyRun {
         let asOfDay = [newLatest, storedLatest].compactMap { $0 }.max()
         let windowStart = asOfDay.map { $0 - Int64(config.windowDays) + 1 }
         let expired = try windowStart.map { try store.days(before: $0) } ?? []
-        var window: [DayKey: AccountState] = [:]
-        for (day, state) in try store.dayStates(from: windowStart ?? .min) { window[DayKey(account: state.accountID, day: day)] = state }
-        var changedDays: [(day: Int64, state: AccountState)] = []
+        // New records by (account, day); stored days stream past and merge with them.
+        var pending: [DayKey: AccountState] = [:]
         var recordsBeforeWindow = 0
         var firstSeen: [(account: String, ms: Int64)] = []
         for state in newDays {
-            let day = Timestamp.day(state.firstSeen)
             if firstSeen.last?.account == state.accountID {
                 firstSeen[firstSeen.count - 1].ms = min(firstSeen[firstSeen.count - 1].ms, state.firstSeen)
             } else {
                 firstSeen.append((state.accountID, state.firstSeen))
             }
-            guard day >= windowStart ?? .min else {
-                recordsBeforeWindow += state.exchanges
-                continue
-            }
-            let key = DayKey(account: state.accountID, day: day)
-            var merged = state
-            if let stored = window[key] {
-                merged = stored
-                merged.merge(state)
-            }
-            window[key] = merged
-            changedDays.append((day, merged))
-        }
-        // One state per account: its days merged in day order (merges are exact, so this is
-        // the state `analyze` builds from the same records).
-        let ordered = window.keys.sorted { ($0.account, $0.day) < ($1.account, $1.day) }
-        var accounts: [AccountState] = []
-        for key in ordered {
-            let state = window[key]!
-            if accounts.last?.accountID == key.account {
-                accounts[accounts.count - 1].merge(state)
+            let day = Timestamp.day(state.firstSeen)
+            if day >= windowStart ?? .min {
+                pending[DayKey(account: state.accountID, day: day)] = state
             } else {
+                recordsBeforeWindow += state.exchanges
+            }
+        }
+        newDays = []
+        // One state per account: its days merged (merges are exact and order-free, so this
+        // is the state `analyze` builds from the same records).
+        var accounts: [AccountState] = []
+        var accountIndex: [String: Int] = [:]
+        var changedDays: [(day: Int64, state: AccountState)] = []
+        func add(_ state: AccountState) {
+            if let i = accountIndex[state.accountID] {
+                accounts[i].merge(state)
+            } else {
+                accountIndex[state.accountID] = accounts.count
                 accounts.append(state)
             }
         }
-        window = [:]
+        try store.forEachDayState(from: windowStart ?? .min) { day, stored in
+            let key = DayKey(account: stored.accountID, day: day)
+            if let new = pending.removeValue(forKey: key) {
+                var merged = stored
+                merged.merge(new)
+                changedDays.append((day, merged))
+                add(merged)
+            } else {
+                add(stored)
+            }
+        }
+        for key in pending.keys.sorted(by: { ($0.account, $0.day) < ($1.account, $1.day) }) {
+            let state = pending[key]!
+            changedDays.append((key.day, state))
+            add(state)
+        }
+        pending = [:]
+        accountIndex = [:]
+        let order = accounts.indices.sorted { accounts[$0].accountID < accounts[$1].accountID }
+        accounts = order.map { accounts[$0] }
         let windowed = monotonicSeconds()
 
         // 4. Detection over the window.

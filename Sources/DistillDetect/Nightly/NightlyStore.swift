@@ -251,11 +251,11 @@ final class NightlyStore {
         try wrap { try queue.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT day FROM account_days WHERE day < ? ORDER BY day", arguments: [day]) } }
     }
 
-    /// Every stored day state from `day` on, in (account, day) order.
-    func dayStates(from day: Int64) throws -> [(day: Int64, state: AccountState)] {
+    /// Calls `body` with every stored day state from `day` on, in (account, day) order,
+    /// one at a time: a 30-day window is never held in memory day by day.
+    func forEachDayState(from day: Int64, _ body: (Int64, AccountState) throws -> Void) throws {
         try wrap {
             try queue.read { db in
-                var out: [(day: Int64, state: AccountState)] = []
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT day, account_id, state FROM account_days WHERE day >= ? ORDER BY account_id, day", arguments: [day])
                 while let row = try rows.next() {
@@ -272,9 +272,8 @@ final class NightlyStore {
                     guard state.accountID == account else {
                         throw NightlyStateError.corrupt(path: path, reason: "row for \(account) holds the state of \(state.accountID)")
                     }
-                    out.append((d, state))
+                    try body(d, state)
                 }
-                return out
             }
         }
     }
