@@ -22,6 +22,9 @@ public enum Inflater: String, Sendable {
         if ProcessInfo.processInfo.environment["DISTILL_DETECT_INFLATER"] == "zlib" { return .zlib }
         return dd_isal_available() == 1 ? .isal : .zlib
     }()
+
+    /// True when this build has ISA-L.
+    public static var isalAvailable: Bool { dd_isal_available() == 1 }
 }
 
 /// Why an input ended before its data did.
