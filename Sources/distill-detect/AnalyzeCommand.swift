@@ -70,14 +70,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let config = try detection.config(input)
-        let summary: RunSummary
-        do {
-            summary = try AnalyzeRun.run(paths: input.paths, outputDirectory: out, config: config)
-        } catch let error as InputError {
-            throw fail(error.description)
-        } catch {
-            throw fail("\(error)")
-        }
+        let summary = try orFail { try AnalyzeRun.run(paths: input.paths, outputDirectory: out, config: config) }
         input.clearProgress()
         let d = summary.detection
         FileHandle.standardError.write(Data(String(

@@ -23,12 +23,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let summary: RunSummary
-        do {
-            summary = try LogCheck.run(paths: input.paths, options: input.scanOptions(), maxRejectRate: input.maxRejectRate)
-        } catch let error as InputError {
-            throw fail(error.description)
-        }
+        let options = try input.scanOptions()
+        let summary = try orFail { try LogCheck.run(paths: input.paths, options: options, maxRejectRate: input.maxRejectRate) }
         input.clearProgress()
         if json {
             FileHandle.standardOutput.write(try summary.jsonData())

@@ -57,6 +57,11 @@ func fail(_ message: String, code: RunExitCode = .failure) -> ExitCode {
     return ExitCode(code.rawValue)
 }
 
+/// Runs the engine; any error it throws becomes the tool's one-line message and exit code 1.
+func orFail<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw fail("\(error)") }
+}
+
 /// Ends the process once all output is written, skipping deallocation of large in-memory state.
 func exitNow(_ code: RunExitCode) -> Never {
     fflush(nil)  // all C streams

@@ -51,14 +51,7 @@ struct NightlyCommand: ParsableCommand {
         config.statePath = state
         config.windowDays = windowDays
         config.failOn = failOn
-        let summary: RunSummary
-        do {
-            summary = try NightlyRun.run(paths: input.paths, outputDirectory: out, config: config)
-        } catch let error as InputError {
-            throw fail(error.description)
-        } catch {
-            throw fail("\(error)")
-        }
+        let summary = try orFail { try NightlyRun.run(paths: input.paths, outputDirectory: out, config: config) }
         input.clearProgress()
         let n = summary.nightly
         let changes = n.map { c in ClusterChangeKind.allCases.map { "\(c.changes[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ") } ?? ""

@@ -251,13 +251,14 @@ final class NightlyStore {
         try wrap { try queue.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT day FROM account_days WHERE day < ? ORDER BY day", arguments: [day]) } }
     }
 
-    /// Calls `body` with every stored day state from `day` on, in (account, day) order,
+    /// Calls `body` with every stored day state from `day` on, in (day, account) order (the
+    /// table's own, no sort),
     /// one at a time: a 30-day window is never held in memory day by day.
     func forEachDayState(from day: Int64, _ body: (Int64, AccountState) throws -> Void) throws {
         try wrap {
             try queue.read { db in
                 let rows = try Row.fetchCursor(
-                    db, sql: "SELECT day, account_id, state FROM account_days WHERE day >= ? ORDER BY account_id, day", arguments: [day])
+                    db, sql: "SELECT day, account_id, state FROM account_days WHERE day >= ? ORDER BY day, account_id", arguments: [day])
                 while let row = try rows.next() {
                     let d: Int64 = row[0]
                     let account: String = row[1]
