@@ -207,39 +207,36 @@ struct NightlyTests {
         let dir = try TemporaryDirectory()
         let state = dir.file("state.sqlite")
         _ = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("n0"), config: nightlyConfig(state: state))
-        let afterNight1 = try bytes(state)
         let binary = try #require(builtExecutable(), "the distill-detect executable next to the test bundle")
-        for pause in [true, false] {
+        for point in ["in-commit", "after-read"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["nightly", "--state", state, "--out", dir.file("killed"), "--quiet", days.files[1], days.files[2]]
+            process.arguments = ["nightly", "--state", state, "--out", dir.file("killed-\(point)"), "--quiet", days.files[1], days.files[2]]
             var environment = ProcessInfo.processInfo.environment
-            if pause { environment["DISTILL_DETECT_TEST_PAUSE_IN_COMMIT"] = "60" }
+            environment["DISTILL_DETECT_TEST_PAUSE"] = "\(point):60"
             process.environment = environment
             process.standardError = FileHandle.nullDevice
-            try? FileManager.default.removeItem(atPath: dir.file("killed"))
             try process.run()
-            if pause {
-                // Inside the transaction: outputs written and SQLite's rollback journal present.
-                let deadline = Date().addingTimeInterval(120)
-                while !(FileManager.default.fileExists(atPath: state + "-journal")
-                    && FileManager.default.fileExists(atPath: dir.file("killed/summary.json"))) && Date() < deadline
-                {
-                    Thread.sleep(forTimeInterval: 0.02)
-                }
-                #expect(FileManager.default.fileExists(atPath: state + "-journal"))
-            } else {
-                Thread.sleep(forTimeInterval: 0.3)  // somewhere while reading
+            // Wait until the run sits at its pause point: inside the transaction, the outputs
+            // are written and SQLite's rollback journal exists; after reading, nothing is.
+            let deadline = Date().addingTimeInterval(120)
+            let reached: () -> Bool = {
+                point == "in-commit"
+                    ? FileManager.default.fileExists(atPath: state + "-journal")
+                        && FileManager.default.fileExists(atPath: dir.file("killed-in-commit/summary.json"))
+                    : true
             }
+            while !reached() && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if point == "after-read" { Thread.sleep(forTimeInterval: 1.0) }
+            #expect(process.isRunning, "\(point)")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
-            // The state reads as it was after night 1 (SQLite rolls the hot journal back).
+            // The state reads as it was after night 1 (SQLite rolls a hot journal back).
             let queue = try DatabaseQueue(path: state)
             #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT max(run) FROM runs") } == 1)
             #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM inputs") } == 1)
         }
-        _ = afterNight1
         // The next run accepts it, and ends where an uninterrupted pair of nights ends.
         let resumed = try NightlyRun.run(paths: [days.files[1], days.files[2]], outputDirectory: dir.file("n1"), config: nightlyConfig(state: state))
         #expect(resumed.nightly?.run == 2)

@@ -89,6 +89,7 @@ public enum NightlyRun {
         }
         var newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
         let scanned = monotonicSeconds()
+        TestPause.at("after-read")
 
         // 3. The window, and the states inside it.
         let lastRun = try store.lastRun()

@@ -78,6 +78,22 @@ struct NightlyCommit {
     var records: Int
 }
 
+/// Where the crash-safety tests stop a run to kill it: `DISTILL_DETECT_TEST_PAUSE=POINT:SECONDS`
+/// sleeps at POINT (`after-read`: new inputs read, nothing written; `in-commit`: outputs
+/// written, the state transaction open). Unset in normal use, when it costs one lookup.
+enum TestPause {
+    static let setting: (point: String, seconds: Double)? = {
+        guard let value = ProcessInfo.processInfo.environment["DISTILL_DETECT_TEST_PAUSE"] else { return nil }
+        let parts = value.split(separator: ":")
+        guard parts.count == 2, let seconds = Double(parts[1]) else { return nil }
+        return (String(parts[0]), seconds)
+    }()
+
+    static func at(_ point: String) {
+        if let setting, setting.point == point { Thread.sleep(forTimeInterval: setting.seconds) }
+    }
+}
+
 final class NightlyStore {
     static let applicationID: Int32 = 0x4444_4E53  // "DDNS"
     static let schemaVersion = 1
@@ -332,7 +348,6 @@ final class NightlyStore {
 
     /// Writes one run's changes in a single transaction.
     func commit(_ c: NightlyCommit) throws {
-        let pause = ProcessInfo.processInfo.environment["DISTILL_DETECT_TEST_PAUSE_IN_COMMIT"].flatMap(Double.init)
         try wrap {
             try queue.inTransaction(.immediate) { db in
                 let input = try db.makeStatement(
@@ -369,7 +384,7 @@ final class NightlyStore {
                     sql: "INSERT INTO runs (run, as_of_day, window_start, finished_at, inputs, records, clusters) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [c.run, c.asOfDay, c.windowStart, c.finishedAt, c.inputs.count, c.records, c.clusters.count])
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'next_cluster'", arguments: ["\(c.nextClusterNumber)"])
-                if let pause { Thread.sleep(forTimeInterval: pause) }  // tests kill the process here
+                TestPause.at("in-commit")
                 return .commit
             }
         }
