@@ -28,6 +28,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     case notFound(String)
     case emptyDirectory(String)
     case noInputs
+    /// The command reads files only (e.g. `nightly`, which remembers inputs by content).
+    case standardInputNotAllowed(String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,7 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
         case .emptyDirectory(let path):
             return "\(path): directory holds no log files (*.jsonl, *.json, *.ndjson, *.log, optionally .gz)"
         case .noInputs: return "no input paths given"
+        case .standardInputNotAllowed(let command): return "\(command) reads files only, not standard input (an input is remembered by its content)"
         }
     }
 }

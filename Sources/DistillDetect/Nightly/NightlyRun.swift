@@ -69,7 +69,7 @@ public enum NightlyRun {
         var hashesThisRun: [String: String] = [:]
         for input in inputs {
             guard case .file(let path) = input.kind else {
-                throw InputError.notFound("- (nightly reads files only: standard input has no identity to remember)")
+                throw InputError.standardInputNotAllowed("nightly")
             }
             let (hash, bytes) = try InputFingerprint.contentHash(path: path)
             if let previous = known[hash] {
@@ -179,19 +179,14 @@ public enum NightlyRun {
         annotations.clusterColumns = ["first_reported"]
         annotations.clusterValues = ids.map { [.text(firstReported[$0] ?? asOf)] }
         annotations.accountColumns = ["first_flagged", "first_seen_ever"]
-        let byID = Dictionary(uniqueKeysWithValues: accounts.lazy.map { ($0.accountID, $0.firstSeen) })
-        for account in flaggedIDs {
-            let past = history[account]
-            let seen = min(past?.firstSeen ?? .max, byID[account] ?? .max)
-            annotations.accountValues[account] = [
+        for account in detection.reported.flatMap({ $0.members.map { accounts[$0] } }) {
+            let past = history[account.accountID]
+            let seen = min(past?.firstSeen ?? .max, account.firstSeen)
+            annotations.accountValues[account.accountID] = [
                 .text(past?.firstFlagged ?? asOf), seen == .max ? .empty : .text(Timestamp.format(milliseconds: seen)),
             ]
         }
-        do {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError.cannotWrite(path: outputDirectory, reason: error.localizedDescription)
-        }
+        try DetectionReport.makeDirectory(outputDirectory)
         try DetectionReport.write(
             detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: outputDirectory,
             json: config.analyze.json, annotations: annotations)

@@ -20,11 +20,7 @@ public enum AnalyzeRun {
         detectionOptions.threads = config.scan.threads
         let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions)
         let writeStarted = monotonicSeconds()
-        do {
-            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw OutputError.cannotWrite(path: outputDirectory, reason: error.localizedDescription)
-        }
+        try DetectionReport.makeDirectory(outputDirectory)
         try DetectionReport.write(
             detection, accounts: features.accounts, topicNames: features.topicNames, directory: outputDirectory,
             json: config.json)

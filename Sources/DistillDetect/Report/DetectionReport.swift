@@ -132,6 +132,15 @@ public enum DetectionReport {
 
     static func path(_ directory: String, _ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
+    /// Creates the output directory (and its parents) if needed.
+    static func makeDirectory(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError.cannotWrite(path: directory, reason: error.localizedDescription)
+        }
+    }
+
     /// Rows as JSON objects keyed by column (numbers as numbers, text as strings, raw text).
     static func objects(_ columns: [String], _ rows: [[CSVField]]) -> [[String: JSONCell]] {
         rows.map { row in
