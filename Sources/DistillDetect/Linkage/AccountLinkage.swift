@@ -81,6 +81,25 @@ public enum AccountLinkage {
         return nx == 0 || ny == 0 ? 0 : dot / (nx.squareRoot() * ny.squareRoot())
     }
 
+    /// Groups (key, account) entries by key, in key order with accounts ascending, and hands
+    /// each group of two or more to `propose`. Sorting one flat array replaces a dictionary of
+    /// hundreds of thousands of small arrays (one per LSH bucket).
+    static func proposeGroups(_ entries: inout [(key: UInt64, account: Int)], _ propose: ([Int]) -> Void) {
+        entries.sort { ($0.key, $0.account) < ($1.key, $1.account) }
+        var start = 0
+        var members: [Int] = []
+        while start < entries.count {
+            var end = start + 1
+            while end < entries.count && entries[end].key == entries[start].key { end += 1 }
+            if end - start > 1 {
+                members.removeAll(keepingCapacity: true)
+                for k in start..<end { members.append(entries[k].account) }
+                propose(members)
+            }
+            start = end
+        }
+    }
+
     /// Verified links among `accounts` (sorted by id), in a deterministic order.
     public static func links(_ accounts: [AccountState], topicCount: Int, options: DetectionOptions) -> [AccountLink] {
         var candidates: [Int64] = []  // a << 32 | b with a < b
@@ -108,20 +127,21 @@ public enum AccountLinkage {
         }
         // Densify each sketch once: candidates are compared many times.
         var dense = Array(repeating: [UInt16](), count: accounts.count)
-        var buckets: [UInt64: [Int]] = [:]
+        var bandEntries: [(key: UInt64, account: Int)] = []
+        bandEntries.reserveCapacity(eligible.count * options.bands)
         for i in eligible {
             dense[i] = accounts[i].vocabulary.densified()
             for key in MinHashSketch.bandKeys(densified: dense[i], bands: options.bands, rows: options.rows) {
-                buckets[key, default: []].append(i)
+                bandEntries.append((key, i))
             }
         }
-        for key in buckets.keys.sorted() where buckets[key]!.count > 1 { propose(buckets[key]!) }
+        proposeGroups(&bandEntries, propose)
         // Shared payment fingerprints, any volume.
-        var cards: [UInt64: [Int]] = [:]
+        var cardEntries: [(key: UInt64, account: Int)] = []
         for (i, a) in accounts.enumerated() {
-            for h in a.payments.values.hashes { cards[h, default: []].append(i) }
+            for h in a.payments.values.hashes { cardEntries.append((h, i)) }
         }
-        for key in cards.keys.sorted() where cards[key]!.count > 1 { propose(cards[key]!) }
+        proposeGroups(&cardEntries, propose)
 
         candidates.sort()
         // Per-account figures read by every candidate pair, extracted once (copying an
