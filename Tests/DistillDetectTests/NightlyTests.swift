@@ -143,7 +143,7 @@ struct NightlyTests {
     @Test("--fail-on decides the exit code")
     func failOn() throws {
         let dir = try TemporaryDirectory()
-        let newState = dir.file("a.sqlite")
+        let newState = dir.file("state/dir/made/on/first/run/a.sqlite")
         let first = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("a0"), config: nightlyConfig(state: newState, failOn: .newClusters))
         #expect(first.detection!.clustersReported > 0)
         #expect(first.exitCode == RunExitCode.alert.rawValue)

@@ -114,7 +114,11 @@ final class NightlyStore {
         } else {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty, !fm.fileExists(atPath: directory) {
-                throw NightlyStateError.database(path: path, reason: "directory \(directory) does not exist")
+                do {
+                    try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw NightlyStateError.database(path: path, reason: "cannot create directory \(directory): \(error.localizedDescription)")
+                }
             }
         }
         // The lock lives on a side file so that it never touches the database's own bytes.
