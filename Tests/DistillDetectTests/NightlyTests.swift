@@ -140,6 +140,29 @@ struct NightlyTests {
         #expect(try bytes(state) != before)  // the input is remembered
     }
 
+    @Test("records dated in the far future are kept out and cannot expire the window")
+    func futureRecords() throws {
+        let dir = try TemporaryDirectory()
+        let state = dir.file("state.sqlite")
+        for file in days.files.prefix(2) {
+            _ = try NightlyRun.run(paths: [file], outputDirectory: dir.file("n"), config: nightlyConfig(state: state, window: 3))
+        }
+        let queue = try DatabaseQueue(path: state)
+        let storedDays = { try queue.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT day FROM account_days ORDER BY day") } }
+        let before = try storedDays()
+        let future = try dir.write("future.jsonl", text: """
+            {"ts":"2099-01-01T00:00:00Z","account_id":"acct_from_the_future","prompt":"Write a haiku about time."}
+            {"ts":"2099-01-02T00:00:00Z","account_id":"acct_from_the_future","prompt":"And another one."}
+
+            """)
+        let s = try NightlyRun.run(paths: [future], outputDirectory: dir.file("f"), config: nightlyConfig(state: state, window: 3))
+        #expect(s.recordsAccepted == 2)
+        #expect(s.nightly?.recordsAfterTomorrow == 2)
+        #expect(s.nightly?.asOf == "2026-04-21")
+        #expect(s.nightly?.daysExpired == [])
+        #expect(try storedDays() == before)
+    }
+
     @Test("--fail-on decides the exit code")
     func failOn() throws {
         let dir = try TemporaryDirectory()

@@ -36,6 +36,8 @@ public struct NightlySummary: Codable, Sendable {
     public var inputsSkipped: [SkippedInput]
     public var daysExpired: [String]
     public var recordsBeforeWindow: Int
+    /// Records dated after tomorrow by this machine's clock: not stored.
+    public var recordsAfterTomorrow: Int
     public var accountsInWindow: Int
     public var changes: [String: Int]
     public var failOn: String
@@ -50,6 +52,7 @@ public struct NightlySummary: Codable, Sendable {
         case inputsSkipped = "inputs_skipped"
         case daysExpired = "days_expired"
         case recordsBeforeWindow = "records_before_window"
+        case recordsAfterTomorrow = "records_after_tomorrow"
         case accountsInWindow = "accounts_in_window"
         case failOn = "fail_on"
     }
@@ -90,6 +93,16 @@ public enum NightlyRun {
         var newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
         let scanned = monotonicSeconds()
         TestPause.at("after-read")
+        // Records dated after tomorrow (UTC, by this machine's clock) come from a broken clock
+        // or a forged field: they are counted and kept out, so one line from 2099 cannot move
+        // the window forward and expire every stored day.
+        let tomorrow = Timestamp.day(Int64(Date().timeIntervalSince1970 * 1000)) + 1
+        var recordsAfterTomorrow = 0
+        newDays.removeAll { state in
+            guard Timestamp.day(state.firstSeen) > tomorrow else { return false }
+            recordsAfterTomorrow += state.exchanges
+            return true
+        }
 
         // 3. The window, and the states inside it.
         let lastRun = try store.lastRun()
@@ -209,6 +222,7 @@ public enum NightlyRun {
             state: config.statePath, run: run, replay: replay, asOf: asOfDay.map(Timestamp.formatDay), windowDays: config.windowDays,
             windowStart: windowStart.map(Timestamp.formatDay), inputsRead: fresh.count, inputsSkipped: skipped,
             daysExpired: expired.map(Timestamp.formatDay), recordsBeforeWindow: recordsBeforeWindow,
+            recordsAfterTomorrow: recordsAfterTomorrow,
             accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
         // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate;
         // 3 when --fail-on matched.
