@@ -20,7 +20,7 @@ public enum Inflater: String, Sendable {
 
     public static let current: Inflater = {
         if ProcessInfo.processInfo.environment["DISTILL_DETECT_INFLATER"] == "zlib" { return .zlib }
-        return dd_isal_available() == 1 ? .isal : .zlib
+        return isalAvailable ? .isal : .zlib
     }()
 
     /// True when this build has ISA-L.

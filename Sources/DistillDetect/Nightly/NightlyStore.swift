@@ -136,12 +136,7 @@ final class NightlyStore {
         configuration.foreignKeysEnabled = false
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            close(lockDescriptor)
-            throw Self.translate(error, path: path)
-        }
-        do {
-            try checkAndPrepare(topicNames: topicNames, fresh: !existed)
+            try checkAndPrepare(topicNames: topicNames)
         } catch {
             close(lockDescriptor)
             throw Self.translate(error, path: path)
@@ -177,7 +172,7 @@ final class NightlyStore {
         return NightlyStateError.database(path: path, reason: "\(error)")
     }
 
-    private func checkAndPrepare(topicNames: [String], fresh: Bool) throws {
+    private func checkAndPrepare(topicNames: [String]) throws {
         let topicsJSON = String(decoding: try JSONEncoder().encode(topicNames), as: UTF8.self)
         let (applicationID, version, tableCount) = try queue.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check")
