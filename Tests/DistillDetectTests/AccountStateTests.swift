@@ -110,6 +110,138 @@ struct AccountStateTests {
     }
 }
 
+/// Folds records into states summary by summary, the plain way: the oracle for the flat
+/// per-exchange state the accumulator keeps (`HotAccountState`).
+private final class ReferenceFold: ExchangeConsumer {
+    var states: [String: AccountState] = [:]
+    var analyzer: PromptAnalyzer
+
+    init(taxonomy: CompiledTaxonomy) { analyzer = PromptAnalyzer(taxonomy: taxonomy) }
+
+    func consume(_ record: borrowing DecodedExchange) {
+        let id = record.string(.accountID) ?? ""
+        var a = states[id] ?? AccountState(accountID: id)
+        defer { states[id] = a }
+        let ts = record.timestampMilliseconds
+        a.exchanges += 1
+        a.firstSeen = min(a.firstSeen, ts)
+        a.lastSeen = max(a.lastSeen, ts)
+        let day = Timestamp.day(ts)
+        let hour = Int((ts >= 0 ? ts / 3_600_000 : (ts - 3_599_999) / 3_600_000) - day * 24)
+        a.activeDays.add(UInt16(truncatingIfNeeded: day))
+        a.activeHours.add(day: UInt16(truncatingIfNeeded: day), hour: hour)
+        a.hourOfWeek.add(UInt16((((day + 3) % 7 + 7) % 7) * 24 + Int64(hour)))
+        a.times.insert(ts)
+        if let v = record.integer(.inputTokens), v > 0 { a.inputTokens += Int(v) }
+        if let v = record.integer(.outputTokens), v > 0 { a.outputTokens += Int(v) }
+        if let s = record.integer(.status), s >= 400 { a.errors += 1 }
+        if record.userMessageCount <= 1 { a.singleTurn += 1 }
+        if let c = record.integer(.accountCreated), c < (a.createdAt ?? .max) { a.createdAt = c }
+        func hash(_ f: LogField) -> UInt64 { record.string(f).map { StableHash.hash($0) | 1 } ?? 0 }
+        if hash(.apiKeyID) != 0 { a.apiKeys.insert(hash(.apiKeyID)) }
+        if hash(.orgID) != 0 { a.orgs.insert(hash(.orgID)) { record.string(.orgID)! } }
+        if hash(.paymentFingerprint) != 0 { a.payments.insert(hash(.paymentFingerprint)) { record.string(.paymentFingerprint)! } }
+        if hash(.userAgent) != 0 { a.userAgents.insert(hash(.userAgent)) { record.string(.userAgent)! } }
+        if hash(.model) != 0 { a.models.insert(hash(.model)) { record.string(.model)! } }
+        if hash(.country) != 0 { a.countries.insert(hash(.country)) { record.string(.country)! } }
+        if let text = record.string(.ip), let address = IPAddress.parse(text) {
+            a.ips.insert(address.addressKey) { text }
+            a.networks.insert(address.networkKey) { address.networkLabel }
+        }
+        if let spans = record.systemSpans {
+            var system: UInt64 = 0x5359
+            for i in spans {
+                let s = record.textSpans[i]
+                system = StableHash.combine(system, StableHash.hash(UnsafeRawBufferPointer(rebasing: record.line[Int(s.start)..<Int(s.end)])))
+            }
+            a.systemPrompts.insert(system)
+        }
+        guard let spans = record.promptSpans else { return }
+        analyzer.analyze(line: record.line, spans: record.textSpans[spans])
+        let p = analyzer.features
+        a.withPrompt += 1
+        if p.chainOfThought { a.chainOfThought += 1 }
+        if p.hasCodeBlock { a.codeBlocks += 1 }
+        a.topics.add(UInt16(p.topic))
+        a.templates.insert(p.templateKey)
+        a.vocabulary.insert(contentsOf: analyzer.shingles)
+        a.synchronySketch.insert(StableHash.combine(UInt64(bitPattern: ts / AccountState.synchronyBucketMs), p.nearDuplicateKey))
+        // An exemplar is kept when its template ranks among the three smallest; per template,
+        // the text with the smallest hash.
+        let rank = StableHash.combine(p.templateKey, 0x6578)
+        let kept = a.exemplars.first { $0.key == rank }
+        let full = a.exemplars.count == AccountState.exemplarCount && a.exemplars.last!.key < rank
+        if kept.map({ p.textHash < $0.textHash }) ?? !full {
+            analyzer.materializeText()
+            a.addExemplar(rank: rank, textHash: p.textHash) { self.analyzer.promptText }
+        }
+    }
+}
+
+@Suite("Flat per-exchange state")
+struct HotAccountStateTests {
+    /// Seven days of generated logs, shuffled so days interleave (more than the four days the
+    /// flat state counts at once), plus a heavy account that saturates every set.
+    private func lines() throws -> [String] {
+        let dir = try TemporaryDirectory()
+        let config = generatorConfig(exchanges: 6000, days: 7, seed: 77, style: .mixed)
+        let result = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.path)
+        var lines: [String] = []
+        for file in result.files {
+            lines += String(decoding: try InputSource.file(dir.file(file)).readAllBytes(), as: UTF8.self)
+                .split(separator: "\n").map(String.init)
+        }
+        let words = ["alpha", "bravo", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo"]
+        for i in 0..<3000 {
+            let ts = 1_776_000_000 + (i * 7919) % 604_800
+            lines.append("{\"ts\":\(ts),\"account_id\":\"heavy\",\"ip\":\"10.\(i % 250).\(i / 250 % 250).\(i % 7)\",\"api_key_id\":\"k\(i % 90)\",\"model\":\"m\(i % 5)\",\"user_agent\":\"ua-\(i % 40)\",\"prompt\":\"\(words[i % 9]) \(words[i / 9 % 9]) request \(i % 300) about w\(i * 7) \\u00e9t\\u00e9\"}")
+        }
+        var rng = SeededRandom(seed: 3)
+        lines.shuffle(using: &rng)
+        return lines
+    }
+
+    private func compare(taxonomy: CompiledTaxonomy) throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("all.jsonl", text: try lines().joined(separator: "\n"))
+        var options = ScanOptions()
+        options.threads = 1
+        let (_, folds) = LogScanner.scan(try InputDiscovery.expand([path]), options: options) { _ in ReferenceFold(taxonomy: taxonomy) }
+        let expected = folds[0].states.values.sorted { $0.accountID < $1.accountID }
+        for threads in [1, 2] {
+            options.threads = threads
+            options.chunkSize = 64 << 10
+            let got = FeatureRun.run(inputs: try InputDiscovery.expand([path]), options: options, taxonomy: taxonomy).accounts
+            #expect(got.count == expected.count)
+            #expect(got.count > 100)
+            for (g, e) in zip(got, expected) where g != e {
+                Issue.record("account \(e.accountID) differs from the summary-by-summary fold (\(threads) threads)")
+            }
+        }
+        let heavy = try #require(expected.first { $0.accountID == "heavy" })
+        #expect(heavy.ips.values.saturated && heavy.apiKeys.saturated && heavy.templates.saturated)
+        #expect(heavy.activeDays.keys.count >= 7)
+    }
+
+    @Test("folds exchanges exactly as the summaries do: days interleaved, sets saturated, exemplars")
+    func sameAsSummaries() throws {
+        try compare(taxonomy: .builtIn)
+    }
+
+    @Test("topics past the sixteen kept flat are counted too")
+    func manyTopics() throws {
+        var taxonomy = CompiledTaxonomy.builtIn.taxonomy
+        var filler = taxonomy.topics[0]
+        filler.keywords = [:]
+        taxonomy.topics = (0..<16).map { i in
+            var t = filler
+            t.name = "filler_\(i)"
+            return t
+        } + taxonomy.topics
+        try compare(taxonomy: CompiledTaxonomy(taxonomy))
+    }
+}
+
 @Suite("State files")
 struct StateFileTests {
     @Test("state round-trips through its file exactly")

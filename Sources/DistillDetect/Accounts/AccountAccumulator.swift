@@ -10,13 +10,24 @@ public final class AccountAccumulator: ExchangeConsumer {
     private var analyzer: PromptAnalyzer
     /// Account-id hash → index in `states`.
     private(set) var index: [UInt64: Int] = [:]
+    /// Each account's rarely touched state; its per-exchange part is in `hot`.
     private(set) var states: [AccountState] = []
     private(set) var keys: [UInt64] = []
+    /// Per-exchange parts of the states, `segmentSize` accounts per allocation: appending
+    /// never moves them, and `takeStates` frees them one segment at a time.
+    private var hot: [UnsafeMutablePointer<HotAccountState>] = []
+    static let segmentShift = 12
+    static let segmentSize = 1 << segmentShift
 
     public init(taxonomy: CompiledTaxonomy, byDay: Bool = false) {
+        precondition(AccountState.vocabularyBins == 128 && AccountState.synchronyBins == 64)
         self.taxonomy = taxonomy
         self.byDay = byDay
         analyzer = PromptAnalyzer(taxonomy: taxonomy)
+    }
+
+    deinit {
+        releaseHot(from: 0)
     }
 
     /// Hash of an account id; ids are compared by this 64-bit hash (a collision among a
@@ -25,6 +36,11 @@ public final class AccountAccumulator: ExchangeConsumer {
     static func accountKey(_ record: borrowing DecodedExchange) -> UInt64 {
         if let raw = record.rawBytes(.accountID) { return StableHash.hash(raw, seed: 0x6163) }
         return StableHash.hash(record.string(.accountID) ?? "", seed: 0x6163)
+    }
+
+    @inline(__always)
+    private func hotState(_ slot: Int) -> UnsafeMutablePointer<HotAccountState> {
+        hot[slot >> Self.segmentShift] + (slot & (Self.segmentSize - 1))
     }
 
     public func consume(_ record: borrowing DecodedExchange) {
@@ -38,20 +54,45 @@ public final class AccountAccumulator: ExchangeConsumer {
             index[key] = slot
             keys.append(key)
             states.append(AccountState(accountID: record.string(.accountID) ?? ""))
+            if slot & (Self.segmentSize - 1) == 0 {
+                hot.append(UnsafeMutablePointer<HotAccountState>.allocate(capacity: Self.segmentSize))
+            }
+            hotState(slot).initialize(to: HotAccountState())
         }
+        let state = hotState(slot)
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
-            states[slot].add(record, prompt: analyzer.features, shingles: analyzer.shingles) {
+            state.pointee.add(record, prompt: analyzer.features, shingles: analyzer.shingles, cold: &states[slot]) {
                 self.analyzer.materializeText()
                 return self.analyzer.promptText
             }
         } else {
-            states[slot].add(record, prompt: nil, shingles: []) { "" }
+            state.pointee.add(record, prompt: nil, shingles: [], cold: &states[slot]) { "" }
         }
+    }
+
+    /// Frees the hot segments from `segment` on (their states must be finished).
+    private func releaseHot(from segment: Int) {
+        for s in segment..<hot.count {
+            let first = s << Self.segmentShift
+            hot[s].deinitialize(count: min(Self.segmentSize, states.count - first))
+            hot[s].deallocate()
+        }
+        hot.removeSubrange(segment...)
     }
 
     /// Hands over the states (and their keys), leaving this accumulator empty.
     func takeStates() -> (keys: [UInt64], states: [AccountState]) {
+        // Finish the last segment first and free it, so the hot parts and the finished states
+        // are never all in memory at once.
+        while !hot.isEmpty {
+            let segment = hot.count - 1
+            let first = segment << Self.segmentShift
+            for slot in first..<min(first + Self.segmentSize, states.count) {
+                hotState(slot).pointee.finish(into: &states[slot])
+            }
+            releaseHot(from: segment)
+        }
         defer {
             index = [:]
             keys = []
@@ -69,8 +110,12 @@ public final class AccountAccumulator: ExchangeConsumer {
         var partition = Array(repeating: [(key: UInt64, state: AccountState)](), count: shards)
         // popLast moves elements out without copying, so every state stays uniquely
         // referenced and merges mutate it in place (no copy-on-write).
-        for accumulator in accumulators {
-            var (keys, states) = accumulator.takeStates()
+        // Each worker's table is finished (hot parts handed over) on a thread of its own.
+        let taken = ResultSlots<(keys: [UInt64], states: [AccountState])>(count: accumulators.count)
+        let shared = UncheckedSendable(accumulators)
+        runOnThreads(accumulators.count) { i in taken.set(i, shared.value[i].takeStates()) }
+        for i in accumulators.indices {
+            var (keys, states) = taken.take(i)
             while let state = states.popLast(), let key = keys.popLast() {
                 partition[Int(key % UInt64(shards))].append((key, state))
             }

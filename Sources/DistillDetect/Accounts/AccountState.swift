@@ -51,104 +51,17 @@ public struct AccountState: Equatable, Sendable {
     /// Per template, the variant with the smallest text hash, so merges pick the same text.
     public internal(set) var exemplars: [(key: UInt64, textHash: UInt64, text: String)] = []
 
-    /// Signature of the identifiers last added (a cache: not part of the state's value).
-    private var lastIdentifiers: UInt64 = 0
-
     public init(accountID: String) { self.accountID = accountID }
 
-    /// Adds one exchange. `prompt` is nil when the line carried no prompt text; `shingles`
-    /// are the prompt's word-bigram hashes; `promptText` is called only to keep an exemplar.
-    mutating func add(
-        _ record: borrowing DecodedExchange, prompt: PromptFeatures?, shingles: [UInt64], promptText: () -> String
-    ) {
-        exchanges += 1
-        let ts = record.timestampMilliseconds
-        if ts < firstSeen { firstSeen = ts }
-        if ts > lastSeen { lastSeen = ts }
-        let day = Timestamp.day(ts)
-        activeDays.add(UInt16(truncatingIfNeeded: day))
-        let hour = ts >= 0 ? ts / 3_600_000 : (ts - 3_599_999) / 3_600_000
-        activeHours.add(day: UInt16(truncatingIfNeeded: day), hour: Int(hour - day * 24))
-        // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7.
-        let weekday = ((day + 3) % 7 + 7) % 7
-        hourOfWeek.add(UInt16(weekday * 24 + (hour - day * 24)))
-        times.insert(ts)
-        if let v = record.integer(.inputTokens), v > 0 { inputTokens += Int(v) }
-        if let v = record.integer(.outputTokens), v > 0 { outputTokens += Int(v) }
-        if let status = record.integer(.status), status >= 400 { errors += 1 }
-        if record.userMessageCount <= 1 { singleTurn += 1 }
-        if let created = record.integer(.accountCreated), created < (createdAt ?? .max) { createdAt = created }
-        // Most requests of an account repeat its key, card, agent, model and address: one
-        // signature over them skips the set updates and IP parsing when nothing changed.
-        let key = identifierHash(record, .apiKeyID)
-        let org = identifierHash(record, .orgID)
-        let payment = identifierHash(record, .paymentFingerprint)
-        let agent = identifierHash(record, .userAgent)
-        let model = identifierHash(record, .model)
-        let country = identifierHash(record, .country)
-        let ip = identifierHash(record, .ip)
-        var system: UInt64 = 0
-        if let spans = record.systemSpans {
-            system = 0x5359
-            for i in spans {
-                let s = record.textSpans[i]
-                system = StableHash.combine(system, StableHash.hash(UnsafeRawBufferPointer(rebasing: record.line[Int(s.start)..<Int(s.end)])))
-            }
-        }
-        var signature = StableHash.combine(StableHash.combine(key, org), StableHash.combine(payment, agent))
-        signature = StableHash.combine(signature, StableHash.combine(StableHash.combine(model, country), StableHash.combine(ip, system)))
-        if signature != lastIdentifiers {
-            lastIdentifiers = signature
-            if key != 0 { apiKeys.insert(key) }
-            if org != 0 { orgs.insert(org) { record.string(.orgID) ?? "" } }
-            if payment != 0 { payments.insert(payment) { record.string(.paymentFingerprint) ?? "" } }
-            if agent != 0 { userAgents.insert(agent) { record.string(.userAgent) ?? "" } }
-            if model != 0 { models.insert(model) { record.string(.model) ?? "" } }
-            if country != 0 { countries.insert(country) { record.string(.country) ?? "" } }
-            if ip != 0 {
-                if let raw = record.rawBytes(.ip), let address = IPAddress.parse(raw) {
-                    ips.insert(address.addressKey) { String(decoding: raw, as: UTF8.self) }
-                    networks.insert(address.networkKey) { address.networkLabel }
-                } else if let text = record.string(.ip), let address = IPAddress.parse(text) {
-                    ips.insert(address.addressKey) { text }
-                    networks.insert(address.networkKey) { address.networkLabel }
-                }
-            }
-            if system != 0 { systemPrompts.insert(system) }
-        }
-        guard let prompt else { return }
-        withPrompt += 1
-        if prompt.chainOfThought { chainOfThought += 1 }
-        if prompt.hasCodeBlock { codeBlocks += 1 }
-        topics.add(UInt16(prompt.topic))
-        templates.insert(prompt.templateKey)
-        vocabulary.insert(contentsOf: shingles)
-        let bucket = ts / Self.synchronyBucketMs
-        synchronySketch.insert(StableHash.combine(UInt64(bitPattern: bucket), prompt.nearDuplicateKey))
-        addExemplar(key: prompt.templateKey, textHash: prompt.textHash, text: promptText)
-    }
-
-    /// Hash of an identifier field's text (0 when absent): the raw bytes when unescaped.
-    @inline(__always)
-    private func identifierHash(_ record: borrowing DecodedExchange, _ field: LogField) -> UInt64 {
-        if let raw = record.rawBytes(field) { return StableHash.hash(raw) | 1 }
-        if let text = record.string(field) { return StableHash.hash(text) | 1 }
-        return 0
-    }
-
-    private mutating func addExemplar(key: UInt64, textHash: UInt64, text: () -> String) {
-        let rank = StableHash.combine(key, 0x6578)
-        // Decide on the integers alone: most exchanges change nothing, and touching the
-        // tuples' strings would cost a retain and release each.
-        let keep = exemplars.withUnsafeBufferPointer { b -> Bool in
-            if b.count == Self.exemplarCount && b[b.count - 1].key < rank { return false }
-            for i in 0..<b.count where b[i].key == rank { return textHash < b[i].textHash }
-            return true
-        }
-        guard keep else { return }
+    /// Keeps a prompt as an exemplar (cut to `exemplarLength` characters); the caller has
+    /// checked that its rank and text hash make the cut (see `HotAccountState.wantsExemplar`).
+    mutating func addExemplar(rank: UInt64, textHash: UInt64, text: () -> String) {
         var body = text()
-        if body.utf8.count > Self.exemplarLength && body.count > Self.exemplarLength {
-            body = String(body.prefix(Self.exemplarLength)) + "…"
+        // Counting characters stops at the cut: prompts can be long.
+        if body.utf8.count > Self.exemplarLength,
+            let cut = body.index(body.startIndex, offsetBy: Self.exemplarLength, limitedBy: body.endIndex),
+            cut != body.endIndex {
+            body = String(body[..<cut]) + "…"
         }
         restoreExemplar(rank: rank, textHash: textHash, text: body)
     }

@@ -57,6 +57,9 @@ public struct BottomKSet: Equatable, Sendable {
 
     public func contains(_ h: UInt64) -> Bool { position(h).1 }
 
+    /// Inserting a hash above this changes nothing: the set is saturated and keeps smaller ones.
+    var ceiling: UInt64 { saturated ? (hashes.last ?? .max) : .max }
+
     public mutating func merge(_ other: BottomKSet) {
         if other.hashes.isEmpty {
             saturated = saturated || other.saturated
@@ -248,7 +251,13 @@ public struct DayHours: Equatable, Sendable {
 
     @inline(__always)
     public mutating func add(day: UInt16, hour: Int) {
-        updatePacked(&packed, key: UInt64(day)) { old in (old ?? UInt64(day) << 32) | UInt64(1) << UInt64(hour) }
+        add(day: day, mask: 1 << UInt32(hour))
+    }
+
+    /// Marks the hours set in `mask` (bit h = hour h) as active on `day`.
+    @inline(__always)
+    public mutating func add(day: UInt16, mask: UInt32) {
+        updatePacked(&packed, key: UInt64(day)) { old in (old ?? UInt64(day) << 32) | UInt64(mask) }
     }
 
     /// Linear merge of the two sorted lists; masks of the same day are ORed.

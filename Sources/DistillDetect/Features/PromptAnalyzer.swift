@@ -527,7 +527,11 @@ struct PromptCache {
     private var keys = [UInt64](repeating: 0, count: PromptCache.slots)
     private var features = [PromptFeatures](repeating: PromptFeatures(), count: PromptCache.slots)
     private var counts = [UInt16](repeating: 0, count: PromptCache.slots)
-    private var arena = [UInt64](repeating: 0, count: PromptCache.slots * PromptCache.maxShingles)
+    /// Left uninitialised (5 MB per worker): a slot's shingles are read only after they were
+    /// written, so the pages are touched only as slots fill.
+    private var arena = [UInt64](unsafeUninitializedCapacity: PromptCache.slots * PromptCache.maxShingles) { _, count in
+        count = PromptCache.slots * PromptCache.maxShingles
+    }
 
     /// Copies the cached analysis of `key` out; false on a miss.
     mutating func lookup(_ key: UInt64, features out: inout PromptFeatures, shingles: inout [UInt64]) -> Bool {
