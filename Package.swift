@@ -32,10 +32,12 @@ let package = Package(
             cSettings: haveISAL ? [.define("DD_HAVE_ISAL")] : [],
             linkerSettings: haveISAL ? [.linkedLibrary("isal")] : []
         ),
+        // memmem(3), which Swift's Glibc module leaves out.
+        .target(name: "CSupport", path: "Sources/CSupport"),
         // The engine: every pipeline stage, free of CLI concerns.
         .target(
             name: "DistillDetect",
-            dependencies: ["CZlib", "CISAL", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CZlib", "CISAL", "CSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // A thin shell: parses arguments and calls the engine.
         .executableTarget(

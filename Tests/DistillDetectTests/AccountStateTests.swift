@@ -242,6 +242,52 @@ struct HotAccountStateTests {
     }
 }
 
+@Suite("Lines split by account over workers")
+struct AccountRoutingTests {
+    @Test("routing by account changes nothing: same states, counts, rejects and line numbers for 1-4 threads")
+    func routedScan() throws {
+        let dir = try TemporaryDirectory()
+        var lines: [String] = []
+        for i in 0..<4000 {
+            let ts = "\"2026-04-2\(i % 3)T\(10 + i % 9):00:0\(i % 10)Z\""
+            switch i % 13 {
+            case 0: lines.append("")  // blank
+            case 1: lines.append("{\"ts\":\(ts),\"account_id\":\"acct_\\u0041\(i % 17)\",\"prompt\":\"escaped id\"}")
+            case 2: lines.append("{\"ts\":\(ts),\"user\":\"acct_\(i % 29)\",\"messages\":[{\"role\":\"user\",\"content\":\"alias id \(i)\"}]}")
+            case 3: lines.append("{\"ts\":\(ts),\"account_id\":\(i % 23),\"prompt\":\"numeric id\"}")
+            case 4: lines.append("{\"ts\":\(ts),\"account_id\":\"acct_\(i % 31)\",\"prompt\":\"cut")  // bad JSON
+            case 5: lines.append("{\"ts\":\(ts),\"prompt\":\"no account\"}")
+            case 6: lines.append("{\"ts\":\(ts),\"account_id\":\"acct_\(i % 31)\",\"prompt\":\"\(String(repeating: "x", count: 3000))\"}")
+            case 7: lines.append("{\"meta\":{\"account_id\":\"decoy\"},\"ts\":\(ts),\"account_id\" : \"acct_\(i % 31)\",\"prompt\":\"nested decoy\"}")
+            default: lines.append(logLine(account: "acct_\(i % 31)", ts: ts, "\"ip\":\"10.0.\(i % 7).1\",\"prompt\":\"Explain the bug in line \(i)\""))
+            }
+        }
+        try dir.write("a.jsonl", text: lines[..<2000].joined(separator: "\n"))
+        try dir.write("b.jsonl", text: lines[2000...].joined(separator: "\n") + "\n{\"ts\":1")
+        var results: [FeatureRunResult] = []
+        for threads in [1, 2, 3, 4] {
+            var options = ScanOptions()
+            options.threads = threads
+            options.chunkSize = 16 << 10
+            options.lineLimit = 2048
+            results.append(FeatureRun.run(inputs: try InputDiscovery.expand([dir.path]), options: options, taxonomy: .builtIn))
+        }
+        let first = results[0]
+        #expect(first.report.accepted > 2000)
+        #expect(first.report.rejected > 500)
+        #expect(first.report.inputs.map(\.blankLines).reduce(0, +) > 200)
+        #expect(first.accounts.contains { $0.accountID == "acct_A1" })
+        for r in results.dropFirst() {
+            #expect(r.accounts == first.accounts)
+            #expect(r.report.accepted == first.report.accepted)
+            #expect(r.report.rejectedByReason == first.report.rejectedByReason)
+            #expect(r.report.samples == first.report.samples)
+            #expect(r.report.inputs == first.report.inputs)
+            #expect(r.report.fieldCounts == first.report.fieldCounts)
+        }
+    }
+}
+
 @Suite("State files")
 struct StateFileTests {
     @Test("state round-trips through its file exactly")

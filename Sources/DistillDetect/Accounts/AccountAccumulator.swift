@@ -34,9 +34,14 @@ public final class AccountAccumulator: ExchangeConsumer {
     /// million accounts has a chance of about 3e-8).
     @inline(__always)
     static func accountKey(_ record: borrowing DecodedExchange) -> UInt64 {
-        if let raw = record.rawBytes(.accountID) { return StableHash.hash(raw, seed: 0x6163) }
-        return StableHash.hash(record.string(.accountID) ?? "", seed: 0x6163)
+        if let raw = record.rawBytes(.accountID) { return StableHash.hash(raw, seed: accountSeed) }
+        return StableHash.hash(record.string(.accountID) ?? "", seed: accountSeed)
     }
+
+    static let accountSeed: UInt64 = 0x6163
+
+    /// Workers split lines by account (see `AccountRouter`), so each keeps its own accounts.
+    public static var routesByAccount: Bool { true }
 
     @inline(__always)
     private func hotState(_ slot: Int) -> UnsafeMutablePointer<HotAccountState> {

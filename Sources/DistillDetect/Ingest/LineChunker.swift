@@ -18,6 +18,9 @@ final class LineChunk: @unchecked Sendable {
     var fileIndex = 0
     var sequence = 0
     var trailingRejection: RejectReason?
+    /// Workers still reading the chunk (more than one when every worker sees every chunk);
+    /// the last one to give it back returns it to the pool.
+    var holders = 1
 
     init(capacity: Int, pool: ChunkPool) {
         storage = .allocate(byteCount: capacity, alignment: 64)
@@ -59,6 +62,12 @@ final class ChunkPool: @unchecked Sendable {
 
     func give(_ chunk: LineChunk) {
         condition.lock()
+        chunk.holders -= 1
+        guard chunk.holders <= 0 else {
+            condition.unlock()
+            return
+        }
+        chunk.holders = 1
         chunk.count = 0
         chunk.trailingRejection = nil
         free.append(chunk)

@@ -14,6 +14,14 @@ import Darwin
 /// consumer needs no locking; the caller merges them after the scan.
 public protocol ExchangeConsumer: AnyObject, SendableMetatype {
     func consume(_ record: borrowing DecodedExchange)
+    /// When true (and there are several workers), every worker sees every chunk and decodes
+    /// only the lines of its share of the accounts (`AccountRouter`); otherwise each chunk
+    /// goes whole to one worker.
+    static var routesByAccount: Bool { get }
+}
+
+extension ExchangeConsumer {
+    public static var routesByAccount: Bool { false }
 }
 
 /// Settings of a scan.
@@ -227,7 +235,10 @@ public enum LogScanner {
         let workers = max(1, options.threads)
         let readers = max(1, min(workers, inputs.count))
         let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: options.lineLimit)
-        let queue = BlockingQueue<LineChunk>()
+        let routed = Consumer.routesByAccount && workers > 1
+        // Routed: one queue per worker, each chunk pushed to all of them.
+        let queues = (0..<(routed ? workers : 1)).map { _ in BlockingQueue<LineChunk>() }
+        let router = AccountRouter(schema: schema)
         let claim = WorkCounter(limit: inputs.count)
         let readersLeft = Countdown(readers)
         let resultsBox = ResultSlots<InputReadResult>(count: inputs.count)
@@ -258,19 +269,23 @@ public enum LogScanner {
             if thread < readers {
                 let pool = chunker.makePool(buffers: 2 + max(2, workers))
                 while let index = claim.claim() {
-                    let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool, progress: counter) { queue.push($0) }
+                    let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool, progress: counter) { chunk in
+                        chunk.holders = queues.count
+                        for queue in queues { queue.push(chunk) }
+                    }
                     resultsBox.set(index, result)
                 }
                 // The last reader to finish closes the queue; each keeps its pool alive until
                 // the workers have handed back every chunk of it.
-                if readersLeft.decrement() == 0 { queue.close() }
+                if readersLeft.decrement() == 0 { for queue in queues { queue.close() } }
                 pool.waitUntilAllReturned()
             } else {
                 let worker = thread - readers
                 var decoder = ExchangeDecoder(schema: schema)
                 decodeChunks(
-                    queue: queue, decoder: &decoder, consumer: shared.value.0[worker],
-                    tally: shared.value.1[worker], lineLimit: lineLimit)
+                    queue: queues[routed ? worker : 0], decoder: &decoder, consumer: shared.value.0[worker],
+                    tally: shared.value.1[worker], lineLimit: lineLimit,
+                    share: routed ? (worker, workers, router) : nil)
             }
         }
 
@@ -281,8 +296,11 @@ public enum LogScanner {
 
     static func decodeChunks<Consumer: ExchangeConsumer>(
         queue: BlockingQueue<LineChunk>, decoder: inout ExchangeDecoder, consumer: Consumer,
-        tally: DecodeTally, lineLimit: Int
+        tally: DecodeTally, lineLimit: Int, share: (worker: Int, of: Int, router: AccountRouter)? = nil
     ) {
+        // Routed: this worker decodes the lines of its accounts, and counts the other lines
+        // it owns (blank, too long, id not found quickly: by line number).
+        let lead = share.map { $0.worker == 0 } ?? true
         while let chunk = queue.pop() {
             let base = chunk.storage.baseAddress!
             let count = chunk.count
@@ -298,6 +316,17 @@ public enum LogScanner {
                     contentEnd -= 1
                 }
                 let length = contentEnd - position
+                if let share {
+                    var owner = lineNumber % share.of
+                    if length <= lineLimit,
+                        let key = share.router.accountKey(UnsafeRawBufferPointer(start: base + position, count: length)) {
+                        owner = Int(key % UInt64(share.of))
+                    }
+                    if owner != share.worker {
+                        position = lineEnd + 1
+                        continue
+                    }
+                }
                 if length > lineLimit {
                     tally.reject(.lineTooLong, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil)
                 } else if isBlank(base + position, length) {
@@ -313,9 +342,9 @@ public enum LogScanner {
             }
             if let reason = chunk.trailingRejection {
                 lineNumber += 1
-                tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil)
+                if lead { tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil) }
             }
-            tally.chunkLines.append(.init(fileIndex: file, chunk: chunk.sequence, lines: lineNumber))
+            if lead { tally.chunkLines.append(.init(fileIndex: file, chunk: chunk.sequence, lines: lineNumber)) }
             chunk.pool.give(chunk)
         }
     }
