@@ -32,7 +32,7 @@ let package = Package(
             cSettings: haveISAL ? [.define("DD_HAVE_ISAL")] : [],
             linkerSettings: haveISAL ? [.linkedLibrary("isal")] : []
         ),
-        // memmem(3), which Swift's Glibc module leaves out.
+        // memmem(3), which Swift's Glibc module leaves out, and a prefetch hint.
         .target(name: "CSupport", path: "Sources/CSupport"),
         // The engine: every pipeline stage, free of CLI concerns.
         .target(

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 // Stage 4 of the pipeline: each decode worker turns its records into per-exchange features
 // and folds them into its own table of account states; the tables are then merged by
@@ -65,6 +66,9 @@ public final class AccountAccumulator: ExchangeConsumer {
             hotState(slot).initialize(to: HotAccountState())
         }
         let state = hotState(slot)
+        // The account's per-exchange state is rarely in cache (accounts interleave); ask for
+        // it now, so it arrives while the prompt is analysed.
+        dd_prefetch_for_write(state, MemoryLayout<HotAccountState>.size)
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
             state.pointee.add(record, prompt: analyzer.features, shingles: analyzer.shingles, cold: &states[slot]) {

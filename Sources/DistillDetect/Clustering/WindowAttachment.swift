@@ -33,18 +33,18 @@ public enum WindowAttachment {
         for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
         let sample = Array(members.prefix(64))
         var added: [Int] = []
-        for (i, a) in accounts.enumerated() where !taken.contains(i) && a.withPrompt >= minPrompts {
+        for i in accounts.indices where !taken.contains(i) && accounts[i].withPrompt >= minPrompts {
             guard AccountLinkage.cosine(profiles[i], centroid) >= minProfileSimilarity else { continue }
             var hours = 0
             var inside = 0
-            for e in a.activeHours.packed {
+            for e in accounts[i].activeHours.packed {
                 for hour in 0..<24 where e >> UInt64(hour) & 1 == 1 {
                     hours += 1
                     if windows.contains((e >> 32) << 8 | UInt64(hour)) { inside += 1 }
                 }
             }
             guard hours >= minActiveHours, Double(inside) >= minInsideShare * Double(hours) else { continue }
-            let best = sample.map { MinHashSketch.similarity(a.vocabulary, accounts[$0].vocabulary) }.max() ?? 0
+            let best = sample.map { MinHashSketch.similarity(accounts[i].vocabulary, accounts[$0].vocabulary) }.max() ?? 0
             if best >= minContent { added.append(i) }
         }
         return added

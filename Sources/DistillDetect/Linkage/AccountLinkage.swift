@@ -65,8 +65,22 @@ public enum AccountLinkage {
     }
 
     /// Topic shares followed by the chain-of-thought share.
-    static func profile(_ a: AccountState, topics: Int) -> [Double] {
-        (0..<topics).map { a.topicShare($0) } + [a.chainOfThoughtShare]
+    static func profile(_ a: borrowing AccountState, topics: Int) -> [Double] {
+        var p: [Double] = []
+        p.reserveCapacity(topics + 1)
+        for t in 0..<topics { p.append(a.topicShare(t)) }
+        p.append(a.chainOfThoughtShare)
+        return p
+    }
+
+    /// Bins equal in two rows of a flat table of densified sketches.
+    @inline(__always)
+    static func equalBins(_ table: [UInt16], _ x: Int, _ y: Int, count: Int) -> Int {
+        table.withUnsafeBufferPointer { t in
+            var equal = 0
+            for b in 0..<count where t[x + b] == t[y + b] { equal += 1 }
+            return equal
+        }
     }
 
     static func cosine(_ x: [Double], _ y: [Double]) -> Double {
@@ -121,32 +135,53 @@ public enum AccountLinkage {
         }
         // Content: LSH buckets of the densified vocabulary sketches.
         var eligible: [Int] = []
-        for (i, a) in accounts.enumerated()
-        where a.withPrompt >= options.minPrompts && filledBins(a.vocabulary) >= options.minVocabularyBins {
+        // (Accounts are read in place, `accounts[i].field`: iterating them would copy each
+        // state and retain every one of its buffers.)
+        for i in accounts.indices
+        where accounts[i].withPrompt >= options.minPrompts && filledBins(accounts[i].vocabulary) >= options.minVocabularyBins {
             eligible.append(i)
         }
-        // Densify each sketch once: candidates are compared many times.
-        var dense = Array(repeating: [UInt16](), count: accounts.count)
+        // Densify each sketch once, into one flat table (candidates are compared many times,
+        // and a separate array per account would cost a cache miss per comparison).
+        let bins = AccountState.vocabularyBins
+        var dense = [UInt16](repeating: 0, count: accounts.count * bins)
+        var hasDense = [Bool](repeating: false, count: accounts.count)
         var bandEntries: [(key: UInt64, account: Int)] = []
         bandEntries.reserveCapacity(eligible.count * options.bands)
         for i in eligible {
-            dense[i] = accounts[i].vocabulary.densified()
-            for key in MinHashSketch.bandKeys(densified: dense[i], bands: options.bands, rows: options.rows) {
+            let d = accounts[i].vocabulary.densified()
+            hasDense[i] = true
+            dense.withUnsafeMutableBufferPointer { out in
+                for b in 0..<bins { out[i * bins + b] = d[b] }
+            }
+            for key in MinHashSketch.bandKeys(densified: d, bands: options.bands, rows: options.rows) {
                 bandEntries.append((key, i))
             }
         }
         proposeGroups(&bandEntries, propose)
         // Shared payment fingerprints, any volume.
         var cardEntries: [(key: UInt64, account: Int)] = []
-        for (i, a) in accounts.enumerated() {
-            for h in a.payments.values.hashes { cardEntries.append((h, i)) }
+        for i in accounts.indices {
+            for h in accounts[i].payments.values.hashes { cardEntries.append((h, i)) }
         }
         proposeGroups(&cardEntries, propose)
 
         candidates.sort()
         // Per-account figures read by every candidate pair, extracted once (copying an
-        // account's state per pair would retain every one of its buffers).
-        let profiles = accounts.map { profile($0, topics: topicCount) }
+        // account's state per pair would retain every one of its buffers): profiles in one
+        // flat table with their norms, for the same cosine as `cosine(_:_:)`.
+        let stride = topicCount + 1
+        var profiles = [Double](repeating: 0, count: accounts.count * stride)
+        var norms = [Double](repeating: 0, count: accounts.count)
+        for i in accounts.indices {
+            let p = profile(accounts[i], topics: topicCount)
+            var n = 0.0
+            for t in 0..<stride {
+                profiles[i * stride + t] = p[t]
+                n += p[t] * p[t]
+            }
+            norms[i] = n.squareRoot()
+        }
         let orgs = accounts.map { $0.orgs.values }
         let cardSets = accounts.map { $0.payments.values }
         let networkSets = accounts.map { $0.networks.values }
@@ -158,30 +193,29 @@ public enum AccountLinkage {
         candidates = []
         let parts = max(1, min(options.threads, unique.count / 10_000 + 1))
         let results = ResultSlots<[AccountLink]>(count: parts)
-        let shared = UncheckedSendable((unique, dense, profiles, orgs, cardSets, networkSets, accounts))
+        let shared = UncheckedSendable((unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts))
         runOnThreads(parts) { part in
-            let (unique, dense, profiles, orgs, cardSets, networkSets, accounts) = shared.value
+            let (unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts) = shared.value
             var found: [AccountLink] = []
             for k in (unique.count * part / parts)..<(unique.count * (part + 1) / parts) {
                 let (i, j) = (Int(unique[k] >> 32), Int(unique[k] & 0xFFFF_FFFF))
                 // Cheap checks first: most candidates fail the profile test and share no card.
-                let alike = cosine(profiles[i], profiles[j]) >= options.minProfileSimilarity
+                let alike = profiles.withUnsafeBufferPointer { p -> Double in
+                    guard norms[i] != 0 && norms[j] != 0 else { return 0 }
+                    var dot = 0.0
+                    for t in 0..<stride { dot += p[i * stride + t] * p[j * stride + t] }
+                    return dot / (norms[i] * norms[j])
+                } >= options.minProfileSimilarity
                 let card = !cardSets[i].hashes.isEmpty && !cardSets[j].hashes.isEmpty && sharedCount(cardSets[i], cardSets[j]) > 0
                 guard alike || card else { continue }
                 // Accounts of one organisation are one customer, openly: never "unrelated accounts".
                 if !orgs[i].hashes.isEmpty && !orgs[j].hashes.isEmpty && sharedCount(orgs[i], orgs[j]) > 0 { continue }
                 let content: Double
-                if dense[i].isEmpty || dense[j].isEmpty {
+                if !hasDense[i] || !hasDense[j] {
                     // Pairs proposed by a shared card may include accounts too small for LSH.
                     content = MinHashSketch.similarity(accounts[i].vocabulary, accounts[j].vocabulary)
                 } else {
-                    var equal = 0
-                    dense[i].withUnsafeBufferPointer { x in
-                        dense[j].withUnsafeBufferPointer { y in
-                            for b in 0..<x.count where x[b] == y[b] { equal += 1 }
-                        }
-                    }
-                    content = Double(equal) / Double(dense[i].count)
+                    content = Double(equalBins(dense, i * bins, j * bins, count: bins)) / Double(bins)
                 }
                 let linked = (content >= options.contentThreshold && alike) || (card && content >= options.sharedPaymentContentThreshold)
                 guard linked else { continue }

@@ -18,13 +18,13 @@ public struct PopulationBaseline: Sendable {
         var prompts = 0
         var extraction = 0
         var cot = 0
-        for a in accounts {
-            prompts += a.withPrompt
-            cot += a.chainOfThought
-            for e in a.topics.entries where targets.contains(e.key) { extraction += Int(e.count) }
+        for i in accounts.indices {
+            prompts += accounts[i].withPrompt
+            cot += accounts[i].chainOfThought
+            for e in accounts[i].topics.entries where targets.contains(e.key) { extraction += Int(e.count) }
         }
-        let eligible = accounts.filter {
-            $0.withPrompt >= options.minPrompts && AccountLinkage.filledBins($0.vocabulary) >= options.minVocabularyBins
+        let eligible = accounts.indices.filter {
+            accounts[$0].withPrompt >= options.minPrompts && AccountLinkage.filledBins(accounts[$0].vocabulary) >= options.minVocabularyBins
         }
         var rng = SeededRandom(seed: 0xBA5E)
         var sims: [Double] = []
@@ -32,7 +32,7 @@ public struct PopulationBaseline: Sendable {
             for _ in 0..<min(2000, eligible.count * 4) {
                 let x = rng.int(0..<eligible.count)
                 let y = rng.int(0..<eligible.count)
-                if x != y { sims.append(MinHashSketch.similarity(eligible[x].vocabulary, eligible[y].vocabulary)) }
+                if x != y { sims.append(MinHashSketch.similarity(accounts[eligible[x]].vocabulary, accounts[eligible[y]].vocabulary)) }
             }
         }
         sims.sort()
@@ -79,8 +79,9 @@ public enum ClusterScoring {
         _ members: [Int], accounts: [AccountState], links: [AccountLink], baseline: PopulationBaseline,
         taxonomy: CompiledTaxonomy
     ) -> ScoredCluster {
-        let group = members.map { accounts[$0] }
-        let n = group.count
+        // Members are read in place (`accounts[m].field`): a copy of an account's state would
+        // retain each of its buffers.
+        let n = members.count
         let names = taxonomy.topicNames
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         var prompts = 0
@@ -92,21 +93,21 @@ public enum ClusterScoring {
         var payments: [UInt64: Int] = [:]
         var orgs: [UInt64: Int] = [:]
         var templates: [UInt64: Int] = [:]
-        for a in group {
-            prompts += a.withPrompt
-            cot += a.chainOfThought
-            for e in a.topics.entries {
+        for m in members {
+            prompts += accounts[m].withPrompt
+            cot += accounts[m].chainOfThought
+            for e in accounts[m].topics.entries {
                 if Int(e.key) < topicCounts.count { topicCounts[Int(e.key)] += Int(e.count) }
                 if targets.contains(e.key) { extraction += Int(e.count) }
             }
-            ips.formUnion(a.ips.values.hashes)
-            for h in a.networks.values.hashes { networks[h, default: 0] += 1 }
-            for h in a.payments.values.hashes { payments[h, default: 0] += 1 }
-            for h in a.orgs.values.hashes { orgs[h, default: 0] += 1 }
-            for h in a.templates.hashes { templates[h, default: 0] += 1 }
+            ips.formUnion(accounts[m].ips.values.hashes)
+            for h in accounts[m].networks.values.hashes { networks[h, default: 0] += 1 }
+            for h in accounts[m].payments.values.hashes { payments[h, default: 0] += 1 }
+            for h in accounts[m].orgs.values.hashes { orgs[h, default: 0] += 1 }
+            for h in accounts[m].templates.hashes { templates[h, default: 0] += 1 }
         }
-        let exchanges = group.reduce(0) { $0 + $1.exchanges }
-        let volumes = group.map { Double($0.exchanges) }
+        let exchanges = members.reduce(0) { $0 + accounts[$1].exchanges }
+        let volumes = members.map { Double(accounts[$0].exchanges) }
         let mean = volumes.reduce(0, +) / Double(n)
         let cv = n > 1 ? (volumes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot() / max(mean, 1) : 0
         let internalLinks = links
@@ -115,16 +116,16 @@ public enum ClusterScoring {
         let synchrony = internalLinks.isEmpty ? 0 : internalLinks.prefix(2000).reduce(0) {
             $0 + MinHashSketch.similarity(accounts[$1.a].synchronySketch, accounts[$1.b].synchronySketch)
         } / Double(min(internalLinks.count, 2000))
-        let sharedNetworkShare = Double(group.filter { a in a.networks.values.hashes.contains { networks[$0, default: 0] > 1 } }.count) / Double(n)
+        let sharedNetworkShare = Double(members.filter { m in accounts[m].networks.values.hashes.contains { networks[$0, default: 0] > 1 } }.count) / Double(n)
         let sharedPayments = payments.values.filter { $0 > 1 }.count
-        let paymentShare = Double(group.filter { a in a.payments.values.hashes.contains { payments[$0, default: 0] > 1 } }.count) / Double(n)
+        let paymentShare = Double(members.filter { m in accounts[m].payments.values.hashes.contains { payments[$0, default: 0] > 1 } }.count) / Double(n)
         let orgShare = Double(orgs.values.max() ?? 0) / Double(n)
         // Template sharing: share of the members' kept templates that another member also used.
-        let keptTemplates = group.reduce(0) { $0 + $1.templates.hashes.count }
-        let sharedTemplates = group.reduce(0) { total, a in total + a.templates.hashes.filter { templates[$0, default: 0] > 1 }.count }
+        let keptTemplates = members.reduce(0) { $0 + accounts[$1].templates.hashes.count }
+        let sharedTemplates = members.reduce(0) { total, m in total + accounts[m].templates.hashes.filter { templates[$0, default: 0] > 1 }.count }
         let templateSharing = keptTemplates == 0 ? 0 : Double(sharedTemplates) / Double(keptTemplates)
         // Creation: share of members created within 24 hours of the cluster's median creation.
-        let created = group.compactMap(\.createdAt).sorted()
+        let created = members.compactMap { accounts[$0].createdAt }.sorted()
         var spreadHours: Double?
         var burstShare = 0.0
         if created.count >= 2 {
@@ -173,8 +174,8 @@ public enum ClusterScoring {
 
         return ScoredCluster(
             members: members, score: score, exchanges: exchanges,
-            inputTokens: group.reduce(0) { $0 + $1.inputTokens }, outputTokens: group.reduce(0) { $0 + $1.outputTokens },
-            firstSeen: group.map(\.firstSeen).min() ?? 0, lastSeen: group.map(\.lastSeen).max() ?? 0,
+            inputTokens: members.reduce(0) { $0 + accounts[$1].inputTokens }, outputTokens: members.reduce(0) { $0 + accounts[$1].outputTokens },
+            firstSeen: members.map { accounts[$0].firstSeen }.min() ?? 0, lastSeen: members.map { accounts[$0].lastSeen }.max() ?? 0,
             distinctIPs: ips.count, distinctNetworks: networks.count, sharedPayments: sharedPayments,
             topTopic: names[topIndex], topTopicShare: topShare, extractionShare: extractionShare,
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
