@@ -71,12 +71,13 @@ public final class AccountAccumulator: ExchangeConsumer {
         dd_prefetch_for_write(state, MemoryLayout<HotAccountState>.size)
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
-            state.pointee.add(record, prompt: analyzer.features, shingles: analyzer.shingles, cold: &states[slot]) {
+            state.pointee.add(record, prompt: analyzer.features, cold: &states[slot]) {
                 self.analyzer.materializeText()
                 return self.analyzer.promptText
             }
+            analyzer.insertShingles(into: &state.pointee)
         } else {
-            state.pointee.add(record, prompt: nil, shingles: [], cold: &states[slot]) { "" }
+            state.pointee.add(record, prompt: nil, cold: &states[slot]) { "" }
         }
     }
 
@@ -151,9 +152,20 @@ public final class AccountAccumulator: ExchangeConsumer {
             var part = results.take(shard)
             while let state = part.popLast() { all.append(state) }
         }
-        // Sort indices, then move each state once: states are large, swapping them is not free.
-        // Per-day states of one account follow each other by day.
+        // Sort indices, then move each state once, following the permutation's cycles (states
+        // are large; copying one would retain each of its buffers). Per-day states of one
+        // account follow each other by day.
         let order = all.indices.sorted { (all[$0].accountID, all[$0].firstSeen) < (all[$1].accountID, all[$1].firstSeen) }
-        return order.map { all[$0] }
+        var placed = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !placed[start] {
+            var k = start
+            placed[k] = true
+            while order[k] != start {
+                all.swapAt(k, order[k])
+                k = order[k]
+                placed[k] = true
+            }
+        }
+        return all
     }
 }

@@ -144,7 +144,7 @@ struct HotAccountState {
 
     /// `MinHashSketch.insert(contentsOf:)` on the inline vocabulary sketch (128 bins).
     @inline(__always)
-    mutating func insertVocabulary(_ hashes: [UInt64]) {
+    mutating func insertVocabulary(_ hashes: UnsafeBufferPointer<UInt64>) {
         guard !hashes.isEmpty else { return }
         vocabularyUsed = true
         for hash in hashes {
@@ -214,12 +214,11 @@ struct HotAccountState {
 
 extension HotAccountState {
     /// Folds one exchange into the account. `prompt` is nil when the line carried no prompt
-    /// text; `shingles` are the prompt's word-bigram hashes; `promptText` is called only to
-    /// keep an exemplar. `cold` is the account's state for everything not kept here.
+    /// text; `promptText` is called only to keep an exemplar. `cold` is the account's state for
+    /// everything not kept here. The prompt's shingles go in by `insertVocabulary`.
     @inline(__always)
     mutating func add(
-        _ record: borrowing DecodedExchange, prompt: PromptFeatures?, shingles: [UInt64], cold: inout AccountState,
-        promptText: () -> String
+        _ record: borrowing DecodedExchange, prompt: PromptFeatures?, cold: inout AccountState, promptText: () -> String
     ) {
         exchanges += 1
         let ts = record.timestampMilliseconds
@@ -252,7 +251,6 @@ extension HotAccountState {
             cold.topics.add(UInt16(prompt.topic))
         }
         insertTemplate(prompt.templateKey)
-        insertVocabulary(shingles)
         let bucket = ts / AccountState.synchronyBucketMs
         insertSynchrony(StableHash.combine(UInt64(bitPattern: bucket), prompt.nearDuplicateKey))
         let rank = StableHash.combine(prompt.templateKey, 0x6578)

@@ -10,32 +10,44 @@ import CSupport
 
 struct AccountRouter: Sendable {
     /// `"name"` for each name the account id may come under, in priority order (the last
-    /// component of a mapped path).
-    private let patterns: [[UInt8]]
+    /// component of a mapped path), back to back in one buffer: the scan per line then
+    /// retains nothing.
+    private let bytes: [UInt8]
+    private let ends: [Int]
 
     init(schema: DecodeSchema) {
-        patterns = schema.fieldSources.sources[LogField.accountID.rawValue].compactMap { path in
-            path.last.map { Array("\"\($0)\"".utf8) }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for path in schema.fieldSources.sources[LogField.accountID.rawValue] {
+            guard let name = path.last else { continue }
+            bytes += Array("\"\(name)\"".utf8)
+            ends.append(bytes.count)
         }
+        self.bytes = bytes
+        self.ends = ends
     }
 
     /// The account key (`AccountAccumulator.accountKey`) of the line when it is found quickly.
     func accountKey(_ line: UnsafeRawBufferPointer) -> UInt64? {
         guard let base = line.baseAddress else { return nil }
         let end = line.count
-        for pattern in patterns {
-            var from = 0
-            while from < end {
-                let hit = pattern.withUnsafeBytes { p in
-                    dd_memmem(base + from, end - from, p.baseAddress!, p.count)
+        return bytes.withUnsafeBytes { patterns in
+            ends.withUnsafeBufferPointer { ends in
+                var start = 0
+                for patternEnd in ends {
+                    let pattern = patterns.baseAddress! + start
+                    let length = patternEnd - start
+                    start = patternEnd
+                    var from = 0
+                    while from < end, let hit = dd_memmem(base + from, end - from, pattern, length) {
+                        let at = base.distance(to: UnsafeRawPointer(hit))
+                        from = at + 1
+                        if let key = value(line, after: at + length) { return key }
+                    }
                 }
-                guard let hit else { break }
-                let at = base.distance(to: UnsafeRawPointer(hit))
-                from = at + 1
-                if let key = value(line, after: at + pattern.count) { return key }
+                return nil
             }
         }
-        return nil
     }
 
     /// Hash of the string or number that follows `: ` at `i`, or nil when the key is not

@@ -225,7 +225,10 @@ public struct PromptAnalyzer {
     public static let sketchBins = 64
     let taxonomy: CompiledTaxonomy?
     public private(set) var features = PromptFeatures()
-    public private(set) var shingles: [UInt64] = []
+    /// Shingles of the last prompt analysed (not served from the cache).
+    private var computedShingles: [UInt64] = []
+    /// Cache slot that served the last prompt, or -1.
+    private var cachedSlot = -1
     public private(set) var sketch = MinHashSketch(binCount: PromptAnalyzer.sketchBins)
     /// Skeleton token hashes of the last prompt.
     public private(set) var skeleton: [UInt64] = []
@@ -240,7 +243,7 @@ public struct PromptAnalyzer {
     public init(taxonomy: CompiledTaxonomy?) {
         self.taxonomy = taxonomy
         scores = Array(repeating: 0, count: taxonomy?.topicNames.count ?? 0)
-        shingles.reserveCapacity(256)
+        computedShingles.reserveCapacity(256)
         skeleton.reserveCapacity(256)
         keywordHashes.reserveCapacity(256)
         text.reserveCapacity(4096)
@@ -283,7 +286,8 @@ public struct PromptAnalyzer {
         for span in spans {
             key = StableHash.combine(key, StableHash.hash(UnsafeRawBufferPointer(rebasing: line[Int(span.start)..<Int(span.end)])))
         }
-        if cache.lookup(key, features: &features, shingles: &shingles) {
+        if let slot = cache.lookup(key, features: &features) {
+            cachedSlot = slot
             textIsCurrent = false
             pendingLine = line
             pendingSpans = spans
@@ -296,12 +300,26 @@ public struct PromptAnalyzer {
         text = []
         local.withUnsafeBytes { analyze($0) }
         text = local
-        cache.store(key, features: features, shingles: shingles)
+        cache.store(key, features: features, shingles: computedShingles)
+    }
+
+    /// The last prompt's shingles (word-bigram hashes of its skeleton).
+    public var shingles: [UInt64] { cachedSlot >= 0 ? cache.shingles(cachedSlot) : computedShingles }
+
+    /// Adds the last prompt's shingles to an account's vocabulary sketch, read where they lie
+    /// (a cache hit is not copied out).
+    func insertShingles(into hot: inout HotAccountState) {
+        if cachedSlot >= 0 {
+            cache.withShingles(cachedSlot) { hot.insertVocabulary($0) }
+        } else {
+            computedShingles.withUnsafeBufferPointer { hot.insertVocabulary($0) }
+        }
     }
 
     /// Analyzes prompt text given as UTF-8 bytes.
     public mutating func analyze(_ bytes: UnsafeRawBufferPointer) {
         features = PromptFeatures()
+        cachedSlot = -1
         features.textHash = StableHash.hash(bytes, seed: 0x7478)
         tokenize(bytes, sentenceStart: true)
         features.tokens = skeleton.count
@@ -310,15 +328,15 @@ public struct PromptAnalyzer {
         for h in skeleton { key = StableHash.combine(key, h) }
         features.templateKey = key
         // Shingles: skeleton bigrams (a lone token stands for itself).
-        shingles.removeAll(keepingCapacity: true)
+        computedShingles.removeAll(keepingCapacity: true)
         sketch.reset()
         if skeleton.count == 1 {
-            shingles.append(StableHash.combine(0x51, skeleton[0]))
+            computedShingles.append(StableHash.combine(0x51, skeleton[0]))
         } else if skeleton.count > 1 {
-            for i in 1..<skeleton.count { shingles.append(StableHash.combine(skeleton[i - 1], skeleton[i])) }
+            for i in 1..<skeleton.count { computedShingles.append(StableHash.combine(skeleton[i - 1], skeleton[i])) }
         }
-        sketch.insert(contentsOf: shingles)
-        if !shingles.isEmpty {
+        sketch.insert(contentsOf: computedShingles)
+        if !computedShingles.isEmpty {
             let pair = UInt64(sketch.densifiedBin(0)) << 32 | UInt64(sketch.densifiedBin(1))
             features.nearDuplicateKey = StableHash.combine(pair, 0x4E44)
         }
@@ -533,18 +551,22 @@ struct PromptCache {
         count = PromptCache.slots * PromptCache.maxShingles
     }
 
-    /// Copies the cached analysis of `key` out; false on a miss.
-    mutating func lookup(_ key: UInt64, features out: inout PromptFeatures, shingles: inout [UInt64]) -> Bool {
+    /// Copies the cached features of `key` out and returns its slot (for its shingles); nil
+    /// on a miss.
+    func lookup(_ key: UInt64, features out: inout PromptFeatures) -> Int? {
         let slot = Int(truncatingIfNeeded: key >> 52)
-        guard keys[slot] == key | 1 else { return false }
+        guard keys[slot] == key | 1 else { return nil }
         out = features[slot]
-        let n = Int(counts[slot])
-        shingles.removeAll(keepingCapacity: true)
-        arena.withUnsafeBufferPointer { a in
-            shingles.append(contentsOf: UnsafeBufferPointer(rebasing: a[(slot * Self.maxShingles)..<(slot * Self.maxShingles + n)]))
-        }
-        return true
+        return slot
     }
+
+    func withShingles<R>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
+        arena.withUnsafeBufferPointer { a in
+            body(UnsafeBufferPointer(rebasing: a[(slot * Self.maxShingles)..<(slot * Self.maxShingles + Int(counts[slot]))]))
+        }
+    }
+
+    func shingles(_ slot: Int) -> [UInt64] { withShingles(slot) { Array($0) } }
 
     /// Keeps an analysis unless its shingles do not fit.
     mutating func store(_ key: UInt64, features f: PromptFeatures, shingles: [UInt64]) {

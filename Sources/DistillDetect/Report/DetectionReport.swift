@@ -147,8 +147,9 @@ public enum DetectionReport {
             Dictionary(uniqueKeysWithValues: zip(columns, row).map { column, field in
                 switch field {
                 case .empty: return (column, JSONCell.null)
-                case .number(let s): return (column, Double(s).map(JSONCell.number) ?? .string(s))
                 case .text(let s): return (column, .string(s))
+                case .number(let s): return (column, Double(s).map(JSONCell.number) ?? .string(s))
+                case .int, .millionths: return (column, field.numericValue.map(JSONCell.number) ?? .null)
                 }
             })
         }
