@@ -54,7 +54,22 @@ public enum AccountClustering {
             flat[fill[l.b]] = l.a
             fill[l.b] += 1
         }
-        for i in 0..<accountCount { flat[degree[i]..<degree[i + 1]].sort() }
+        // Links in (a, b) order with a < b, as `AccountLinkage.links` returns them, fill each
+        // list already sorted (smaller neighbours first, then larger, each ascending); sort
+        // only the lists that are not.
+        flat.withUnsafeMutableBufferPointer { f in
+            for i in 0..<accountCount where degree[i + 1] - degree[i] > 1 {
+                var sorted = true
+                for k in (degree[i] + 1)..<degree[i + 1] where f[k - 1] > f[k] {
+                    sorted = false
+                    break
+                }
+                if !sorted {
+                    var list = UnsafeMutableBufferPointer(rebasing: f[degree[i]..<degree[i + 1]])
+                    list.sort()
+                }
+            }
+        }
         // Checked on all cores in contiguous ranges, so the order never depends on threads.
         let parts = max(1, min(threads, links.count / 20_000 + 1))
         let results = ResultSlots<[AccountLink]>(count: parts)

@@ -155,7 +155,8 @@ public struct ScanReport: Sendable {
     public var readableInputs: Int { inputs.filter { $0.error == nil }.count }
 }
 
-/// Per-worker decode statistics; merged after the scan.
+/// Per-worker decode statistics; merged after the scan. Each is used by one worker thread, so
+/// its per-line counters skip dynamic exclusivity checks.
 final class DecodeTally {
     struct PendingSample {
         var fileIndex: Int
@@ -171,17 +172,17 @@ final class DecodeTally {
         var lines: Int
     }
 
-    var accepted = 0
-    var rejected = [Int](repeating: 0, count: RejectReason.allCases.count)
-    var fileAccepted: [Int]
-    var fileRejected: [Int]
-    var fileBlank: [Int]
+    @exclusivity(unchecked) var accepted = 0
+    @exclusivity(unchecked) var rejected = [Int](repeating: 0, count: RejectReason.allCases.count)
+    @exclusivity(unchecked) var fileAccepted: [Int]
+    @exclusivity(unchecked) var fileRejected: [Int]
+    @exclusivity(unchecked) var fileBlank: [Int]
     var samples: [[PendingSample]] = Array(repeating: [], count: RejectReason.allCases.count)
     var chunkLines: [ChunkLines] = []
-    var fieldCounts: [Int]
-    var withPrompt = 0
-    var minTs = Int64.max
-    var maxTs = Int64.min
+    @exclusivity(unchecked) var fieldCounts: [Int]
+    @exclusivity(unchecked) var withPrompt = 0
+    @exclusivity(unchecked) var minTs = Int64.max
+    @exclusivity(unchecked) var maxTs = Int64.min
     let samplesPerReason: Int
     let stride: Int
 

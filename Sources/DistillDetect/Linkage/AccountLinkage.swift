@@ -197,7 +197,8 @@ public enum AccountLinkage {
         runOnThreads(parts) { part in
             let (unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts) = shared.value
             var found: [AccountLink] = []
-            for k in (unique.count * part / parts)..<(unique.count * (part + 1) / parts) {
+            let range = (unique.count * part / parts)..<(unique.count * (part + 1) / parts)
+            for k in range {
                 let (i, j) = (Int(unique[k] >> 32), Int(unique[k] & 0xFFFF_FFFF))
                 // Cheap checks first: most candidates fail the profile test and share no card.
                 let alike = profiles.withUnsafeBufferPointer { p -> Double in
