@@ -70,21 +70,26 @@ public enum AccountClustering {
                 }
             }
         }
-        // Checked on all cores in contiguous ranges, so the order never depends on threads.
-        let parts = max(1, min(threads, links.count / 20_000 + 1))
-        let results = ResultSlots<[AccountLink]>(count: parts)
+        // Checked on all cores in blocks kept in order, so the order never depends on threads.
         let shared = UncheckedSendable((flat, degree, links))
-        runOnThreads(parts) { part in
+        return parallelBlocks(count: links.count, blockSize: 16384, threads: threads) { range in
             let (flat, degree, links) = shared.value
-            let range = (links.count * part / parts)..<(links.count * (part + 1) / parts)
-            let kept = flat.withUnsafeBufferPointer { n in
+            return flat.withUnsafeBufferPointer { n in
                 links[range].filter { l in
                     var i = degree[l.a]
                     let iEnd = degree[l.a + 1]
                     var j = degree[l.b]
                     let jEnd = degree[l.b + 1]
+                    // Kept when common >= minCommon and common >= minShare × (smaller degree − 1),
+                    // or, with a shared payment fingerprint (evidence on its own for a pair of
+                    // few-prompt accounts), when common >= 1. The walk stops as soon as the
+                    // count needed is reached, or can no longer be.
+                    let smaller = min(iEnd - degree[l.a], jEnd - degree[l.b])
+                    let share = minShare * Double(smaller - 1)
+                    var needed = max(minCommon, share > 0 ? Int(share.rounded(.up)) : 0)
+                    if l.sharedPayment { needed = min(needed, 1) }
                     var common = 0
-                    while i < iEnd && j < jEnd {
+                    while common < needed && i < iEnd && j < jEnd && common + min(iEnd - i, jEnd - j) >= needed {
                         if n[i] == n[j] {
                             common += 1
                             i += 1
@@ -95,15 +100,10 @@ public enum AccountClustering {
                             j += 1
                         }
                     }
-                    // A shared payment fingerprint is evidence on its own for a pair of few-prompt accounts.
-                    if l.sharedPayment && common >= 1 { return true }
-                    let smaller = min(iEnd - degree[l.a], jEnd - degree[l.b])
-                    return common >= minCommon && Double(common) >= minShare * Double(smaller - 1)
+                    return common >= needed
                 }
             }
-            results.set(part, kept)
         }
-        return (0..<parts).flatMap { results.take($0) }
     }
 
     /// Groups of account indices (each sorted), for components of at least `minSize` accounts.

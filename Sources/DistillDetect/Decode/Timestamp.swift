@@ -146,10 +146,37 @@ public enum Timestamp {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        guard (0...9999).contains(y) else {
+            func pad(_ v: Int, _ width: Int) -> String {
+                let s = String(v)
+                return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+            }
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        // Four-digit years (all real logs): digits written into 24 bytes, no interpolation.
+        return String(unsafeUninitializedCapacity: 24) { b in
+            func put(_ v: Int, _ at: Int, _ width: Int) {
+                var v = v
+                for k in stride(from: at + width - 1, through: at, by: -1) {
+                    b[k] = UInt8(v % 10) | 0x30
+                    v /= 10
+                }
+            }
+            put(y, 0, 4)
+            b[4] = 0x2D
+            put(m, 5, 2)
+            b[7] = 0x2D
+            put(d, 8, 2)
+            b[10] = 0x54
+            put(secondOfDay / 3600, 11, 2)
+            b[13] = 0x3A
+            put(secondOfDay / 60 % 60, 14, 2)
+            b[16] = 0x3A
+            put(secondOfDay % 60, 17, 2)
+            b[19] = 0x2E
+            put(millis, 20, 3)
+            b[23] = 0x5A
+            return 24
+        }
     }
 }

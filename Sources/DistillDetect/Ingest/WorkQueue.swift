@@ -128,3 +128,24 @@ final class ResultSlots<Value>: @unchecked Sendable {
         return value
     }
 }
+
+/// Runs `body` over `0..<count` cut into blocks of about `blockSize`, on `threads` threads that
+/// claim blocks as they go (so a costly stretch of the input does not leave one thread working
+/// alone), and returns the blocks' results concatenated in block order: the same for any
+/// thread count.
+func parallelBlocks<Element>(
+    count: Int, blockSize: Int, threads: Int, _ body: @escaping @Sendable (Range<Int>) -> [Element]
+) -> [Element] {
+    let blocks = max(1, (count + blockSize - 1) / blockSize)
+    let results = ResultSlots<UncheckedSendable<[Element]>>(count: blocks)
+    let claim = WorkCounter(limit: blocks)
+    runOnThreads(max(1, min(threads, blocks))) { _ in
+        while let b = claim.claim() {
+            let range = (count * b / blocks)..<(count * (b + 1) / blocks)
+            results.set(b, UncheckedSendable(body(range)))
+        }
+    }
+    var out: [Element] = []
+    for b in 0..<blocks { out += results.take(b).value }
+    return out
+}

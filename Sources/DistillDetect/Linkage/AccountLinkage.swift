@@ -41,25 +41,53 @@ public struct AccountLink: Sendable, Equatable {
     public var sharedNetworks: Int
 }
 
-public enum AccountLinkage {
-    static func sharedCount(_ x: BottomKSet, _ y: BottomKSet) -> Int {
-        var n = 0
-        var i = 0
-        var j = 0
-        while i < x.hashes.count && j < y.hashes.count {
-            if x.hashes[i] == y.hashes[j] {
-                n += 1
-                i += 1
-                j += 1
-            } else if x.hashes[i] < y.hashes[j] {
-                i += 1
-            } else {
-                j += 1
-            }
+/// Many accounts' sorted hash sets in one flat array (offsets per account): intersecting two
+/// reads two runs of one buffer instead of chasing each account's own array.
+struct FlatSets: @unchecked Sendable {
+    private let offsets: [Int32]
+    private let values: [UInt64]
+
+    init(_ sets: [BottomKSet]) {
+        var offsets: [Int32] = [0]
+        var values: [UInt64] = []
+        offsets.reserveCapacity(sets.count + 1)
+        for set in sets {
+            values += set.hashes
+            offsets.append(Int32(values.count))
         }
-        return n
+        self.offsets = offsets
+        self.values = values
     }
 
+    /// Values the two sets share.
+    @inline(__always)
+    func sharedCount(_ x: Int, _ y: Int) -> Int {
+        offsets.withUnsafeBufferPointer { o in
+            var i = Int(o[x])
+            let iEnd = Int(o[x + 1])
+            var j = Int(o[y])
+            let jEnd = Int(o[y + 1])
+            guard i < iEnd && j < jEnd else { return 0 }
+            return values.withUnsafeBufferPointer { v in
+                var n = 0
+                while i < iEnd && j < jEnd {
+                    if v[i] == v[j] {
+                        n += 1
+                        i += 1
+                        j += 1
+                    } else if v[i] < v[j] {
+                        i += 1
+                    } else {
+                        j += 1
+                    }
+                }
+                return n
+            }
+        }
+    }
+}
+
+public enum AccountLinkage {
     static func filledBins(_ s: MinHashSketch) -> Int {
         s.storage.reduce(0) { $0 + ($1 == MinHashSketch.emptyBin ? 0 : 1) }
     }
@@ -182,22 +210,21 @@ public enum AccountLinkage {
             }
             norms[i] = n.squareRoot()
         }
-        let orgs = accounts.map { $0.orgs.values }
-        let cardSets = accounts.map { $0.payments.values }
-        let networkSets = accounts.map { $0.networks.values }
+        let orgs = FlatSets(accounts.indices.map { accounts[$0].orgs.values })
+        let cardSets = FlatSets(accounts.indices.map { accounts[$0].payments.values })
+        let networkSets = FlatSets(accounts.indices.map { accounts[$0].networks.values })
         // Unique candidates, verified on all cores in contiguous ranges (so the result keeps
         // the sorted order whatever the thread count).
         var unique: [Int64] = []
         unique.reserveCapacity(candidates.count)
         for pair in candidates where unique.last != pair { unique.append(pair) }
         candidates = []
-        let parts = max(1, min(options.threads, unique.count / 10_000 + 1))
-        let results = ResultSlots<[AccountLink]>(count: parts)
+        // Blocks claimed by the threads as they go: the costly candidates (a campaign's)
+        // bunch up in the order, and fixed halves left one thread working alone.
         let shared = UncheckedSendable((unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts))
-        runOnThreads(parts) { part in
+        return parallelBlocks(count: unique.count, blockSize: 8192, threads: options.threads) { range in
             let (unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts) = shared.value
             var found: [AccountLink] = []
-            let range = (unique.count * part / parts)..<(unique.count * (part + 1) / parts)
             for k in range {
                 let (i, j) = (Int(unique[k] >> 32), Int(unique[k] & 0xFFFF_FFFF))
                 // Cheap checks first: most candidates fail the profile test and share no card.
@@ -207,10 +234,10 @@ public enum AccountLinkage {
                     for t in 0..<stride { dot += p[i * stride + t] * p[j * stride + t] }
                     return dot / (norms[i] * norms[j])
                 } >= options.minProfileSimilarity
-                let card = !cardSets[i].hashes.isEmpty && !cardSets[j].hashes.isEmpty && sharedCount(cardSets[i], cardSets[j]) > 0
+                let card = cardSets.sharedCount(i, j) > 0
                 guard alike || card else { continue }
                 // Accounts of one organisation are one customer, openly: never "unrelated accounts".
-                if !orgs[i].hashes.isEmpty && !orgs[j].hashes.isEmpty && sharedCount(orgs[i], orgs[j]) > 0 { continue }
+                if orgs.sharedCount(i, j) > 0 { continue }
                 let content: Double
                 if !hasDense[i] || !hasDense[j] {
                     // Pairs proposed by a shared card may include accounts too small for LSH.
@@ -221,12 +248,9 @@ public enum AccountLinkage {
                 let linked = (content >= options.contentThreshold && alike) || (card && content >= options.sharedPaymentContentThreshold)
                 guard linked else { continue }
                 found.append(AccountLink(
-                    a: i, b: j, content: content, sharedPayment: card, sharedNetworks: sharedCount(networkSets[i], networkSets[j])))
+                    a: i, b: j, content: content, sharedPayment: card, sharedNetworks: networkSets.sharedCount(i, j)))
             }
-            results.set(part, found)
+            return found
         }
-        var links: [AccountLink] = []
-        for part in 0..<parts { links += results.take(part) }
-        return links
     }
 }

@@ -118,19 +118,13 @@ public enum CSVWriter {
 
     /// Builds the rows of a table on `threads` threads (rows are independent), in order.
     public static func table<T: Sendable>(header: [String], items: [T], threads: Int, row: @escaping @Sendable (T) -> [CSVField]) -> [UInt8] {
-        let parts = max(1, min(threads, items.count / 1000 + 1))
-        let results = ResultSlots<[UInt8]>(count: parts)
         let shared = UncheckedSendable(items)
-        runOnThreads(parts) { part in
-            let range = (shared.value.count * part / parts)..<(shared.value.count * (part + 1) / parts)
+        return Array(Self.header(header).utf8) + parallelBlocks(count: items.count, blockSize: 2048, threads: threads) { range in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(range.count * 400)
             for i in range { append(row(shared.value[i]), to: &bytes) }
-            results.set(part, bytes)
+            return bytes
         }
-        var out = Array(Self.header(header).utf8)
-        for part in 0..<parts { out += results.take(part) }
-        return out
     }
 
     public static func header(_ names: [String]) -> String { names.joined(separator: ",") + "\n" }
