@@ -31,7 +31,8 @@ public enum WindowAttachment {
         else { return [] }
         var centroid = [Double](repeating: 0, count: profiles[members[0]].count)
         for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
-        let sample = Array(members.prefix(64))
+        // The sample's sketches densified once, not once per candidate.
+        let sample = members.prefix(64).filter { !accounts[$0].vocabulary.isEmpty }.map { accounts[$0].vocabulary.densified() }
         var added: [Int] = []
         for i in accounts.indices where !taken.contains(i) && accounts[i].withPrompt >= minPrompts {
             guard AccountLinkage.cosine(profiles[i], centroid) >= minProfileSimilarity else { continue }
@@ -44,7 +45,9 @@ public enum WindowAttachment {
                 }
             }
             guard hours >= minActiveHours, Double(inside) >= minInsideShare * Double(hours) else { continue }
-            let best = sample.map { MinHashSketch.similarity(accounts[i].vocabulary, accounts[$0].vocabulary) }.max() ?? 0
+            guard !accounts[i].vocabulary.isEmpty else { continue }
+            let own = accounts[i].vocabulary.densified()
+            let best = sample.map { MinHashSketch.similarity(densified: own, $0) }.max() ?? 0
             if best >= minContent { added.append(i) }
         }
         return added

@@ -110,8 +110,12 @@ public struct MinHashSketch: Equatable, Sendable {
     /// Estimated Jaccard similarity of the two sets (0 when either is empty).
     public static func similarity(_ a: MinHashSketch, _ b: MinHashSketch) -> Double {
         guard !a.isEmpty, !b.isEmpty, a.binCount == b.binCount else { return 0 }
-        let da = a.densified()
-        let db = b.densified()
+        return similarity(densified: a.densified(), b.densified())
+    }
+
+    /// The same estimate from two densified sketches of non-empty sets.
+    public static func similarity(densified da: [UInt16], _ db: [UInt16]) -> Double {
+        precondition(da.count == db.count)
         var equal = 0
         for i in 0..<da.count where da[i] == db[i] { equal += 1 }
         return Double(equal) / Double(da.count)
