@@ -3,9 +3,9 @@ import Testing
 @testable import DistillDetect
 
 /// Generated logs decompressed to plain lines, shared by the tests below.
-private func generatedLines(exchanges: Int = 3000, seed: UInt64 = 21, style: LogStyle = .mixed) throws -> [String] {
+private func generatedLines(exchanges: Int = 3000, days: Int = 3, seed: UInt64 = 21, style: LogStyle = .mixed) throws -> [String] {
     let dir = try TemporaryDirectory()
-    let config = generatorConfig(exchanges: exchanges, days: 3, seed: seed, style: style)
+    let config = generatorConfig(exchanges: exchanges, days: days, seed: seed, style: style)
     let result = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.path)
     var lines: [String] = []
     for file in result.files {
@@ -183,14 +183,7 @@ struct HotAccountStateTests {
     /// Seven days of generated logs, shuffled so days interleave (more than the four days the
     /// flat state counts at once), plus a heavy account that saturates every set.
     private func lines() throws -> [String] {
-        let dir = try TemporaryDirectory()
-        let config = generatorConfig(exchanges: 6000, days: 7, seed: 77, style: .mixed)
-        let result = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.path)
-        var lines: [String] = []
-        for file in result.files {
-            lines += String(decoding: try InputSource.file(dir.file(file)).readAllBytes(), as: UTF8.self)
-                .split(separator: "\n").map(String.init)
-        }
+        var lines = try generatedLines(exchanges: 6000, days: 7, seed: 77)
         let words = ["alpha", "bravo", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo"]
         for i in 0..<3000 {
             let ts = 1_776_000_000 + (i * 7919) % 604_800

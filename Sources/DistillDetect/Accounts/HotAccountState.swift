@@ -292,31 +292,11 @@ extension HotAccountState {
             cold.apiKeys.insert(key)
             inserted(.apiKeys, cold.apiKeys)
         }
-        let org = Self.identifierHash(record, .orgID)
-        if !known(org, .orgs) {
-            cold.orgs.insert(org) { record.string(.orgID) ?? "" }
-            inserted(.orgs, cold.orgs.values)
-        }
-        let payment = Self.identifierHash(record, .paymentFingerprint)
-        if !known(payment, .payments) {
-            cold.payments.insert(payment) { record.string(.paymentFingerprint) ?? "" }
-            inserted(.payments, cold.payments.values)
-        }
-        let agent = Self.identifierHash(record, .userAgent)
-        if !known(agent, .userAgents) {
-            cold.userAgents.insert(agent) { record.string(.userAgent) ?? "" }
-            inserted(.userAgents, cold.userAgents.values)
-        }
-        let model = Self.identifierHash(record, .model)
-        if !known(model, .models) {
-            cold.models.insert(model) { record.string(.model) ?? "" }
-            inserted(.models, cold.models.values)
-        }
-        let country = Self.identifierHash(record, .country)
-        if !known(country, .countries) {
-            cold.countries.insert(country) { record.string(.country) ?? "" }
-            inserted(.countries, cold.countries.values)
-        }
+        addLabelled(record, .orgID, .orgs, \.orgs, cold: &cold)
+        addLabelled(record, .paymentFingerprint, .payments, \.payments, cold: &cold)
+        addLabelled(record, .userAgent, .userAgents, \.userAgents, cold: &cold)
+        addLabelled(record, .model, .models, \.models, cold: &cold)
+        addLabelled(record, .country, .countries, \.countries, cold: &cold)
         let ip = Self.identifierHash(record, .ip)
         if ip != lastIPText {
             lastIPText = ip
@@ -354,6 +334,19 @@ extension HotAccountState {
             cold.systemPrompts.insert(system)
             inserted(.systemPrompts, cold.systemPrompts)
         }
+    }
+
+    /// Adds a field's value to one of the labelled sets (labelled by the field's text) unless
+    /// the hot filter knows it.
+    @inline(__always)
+    private mutating func addLabelled(
+        _ record: borrowing DecodedExchange, _ field: LogField, _ set: IdentifierSet,
+        _ path: WritableKeyPath<AccountState, LabelledSet>, cold: inout AccountState
+    ) {
+        let h = Self.identifierHash(record, field)
+        guard !known(h, set) else { return }
+        cold[keyPath: path].insert(h) { record.string(field) ?? "" }
+        inserted(set, cold[keyPath: path].values)
     }
 
     /// Hash of an identifier field's text (0 when absent): the raw bytes when unescaped.

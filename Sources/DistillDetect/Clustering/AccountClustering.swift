@@ -76,30 +76,14 @@ public enum AccountClustering {
             let (flat, degree, links) = shared.value
             return flat.withUnsafeBufferPointer { n in
                 links[range].filter { l in
-                    var i = degree[l.a]
-                    let iEnd = degree[l.a + 1]
-                    var j = degree[l.b]
-                    let jEnd = degree[l.b + 1]
                     // Kept when common >= minCommon and common >= minShare × (smaller degree − 1),
                     // or, with a shared payment fingerprint (evidence on its own for a pair of
-                    // few-prompt accounts), when common >= 1. The walk stops as soon as the
-                    // count needed is reached, or can no longer be.
-                    let smaller = min(iEnd - degree[l.a], jEnd - degree[l.b])
+                    // few-prompt accounts), when common >= 1. The walk stops once that is decided.
+                    let smaller = min(degree[l.a + 1] - degree[l.a], degree[l.b + 1] - degree[l.b])
                     let share = minShare * Double(smaller - 1)
                     var needed = max(minCommon, share > 0 ? Int(share.rounded(.up)) : 0)
                     if l.sharedPayment { needed = min(needed, 1) }
-                    var common = 0
-                    while common < needed && i < iEnd && j < jEnd && common + min(iEnd - i, jEnd - j) >= needed {
-                        if n[i] == n[j] {
-                            common += 1
-                            i += 1
-                            j += 1
-                        } else if n[i] < n[j] {
-                            i += 1
-                        } else {
-                            j += 1
-                        }
-                    }
+                    let common = commonCount(n, degree[l.a]..<degree[l.a + 1], degree[l.b]..<degree[l.b + 1], needed: needed)
                     return common >= needed
                 }
             }

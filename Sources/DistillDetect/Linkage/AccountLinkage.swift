@@ -63,28 +63,34 @@ struct FlatSets: @unchecked Sendable {
     @inline(__always)
     func sharedCount(_ x: Int, _ y: Int) -> Int {
         offsets.withUnsafeBufferPointer { o in
-            var i = Int(o[x])
-            let iEnd = Int(o[x + 1])
-            var j = Int(o[y])
-            let jEnd = Int(o[y + 1])
-            guard i < iEnd && j < jEnd else { return 0 }
-            return values.withUnsafeBufferPointer { v in
-                var n = 0
-                while i < iEnd && j < jEnd {
-                    if v[i] == v[j] {
-                        n += 1
-                        i += 1
-                        j += 1
-                    } else if v[i] < v[j] {
-                        i += 1
-                    } else {
-                        j += 1
-                    }
-                }
-                return n
+            values.withUnsafeBufferPointer { v in
+                commonCount(v, Int(o[x])..<Int(o[x + 1]), Int(o[y])..<Int(o[y + 1]))
             }
         }
     }
+}
+
+/// Elements two ascending runs of `v` have in common. With `needed`, the walk stops as soon as
+/// that many are found (returning them) or can no longer be (returning fewer): enough to
+/// decide `commonCount >= needed`.
+@inline(__always)
+func commonCount<T: Comparable>(_ v: UnsafeBufferPointer<T>, _ a: Range<Int>, _ b: Range<Int>, needed: Int? = nil) -> Int {
+    var i = a.lowerBound
+    var j = b.lowerBound
+    var common = 0
+    while i < a.upperBound && j < b.upperBound {
+        if let needed, common >= needed || common + min(a.upperBound - i, b.upperBound - j) < needed { break }
+        if v[i] == v[j] {
+            common += 1
+            i += 1
+            j += 1
+        } else if v[i] < v[j] {
+            i += 1
+        } else {
+            j += 1
+        }
+    }
+    return common
 }
 
 public enum AccountLinkage {
