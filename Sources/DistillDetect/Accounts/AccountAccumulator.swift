@@ -11,8 +11,9 @@ public final class AccountAccumulator: ExchangeConsumer {
     // Touched for every exchange by the one worker that owns this accumulator: no dynamic
     // exclusivity checks (they cost about 2% of the pipeline's instructions).
     @exclusivity(unchecked) private var analyzer: PromptAnalyzer
-    /// Account-id hash → index in `states`.
-    @exclusivity(unchecked) private(set) var index: [UInt64: Int] = [:]
+    /// Account-id hash → index in `states`. The keys are already hashes, so an open-addressing
+    /// table over them (slot + 1, 0 empty) saves the Dictionary's rehashing of every key.
+    @exclusivity(unchecked) private var table = [Int32](repeating: 0, count: 1024)
     /// Each account's rarely touched state; its per-exchange part is in `hot`.
     @exclusivity(unchecked) private(set) var states: [AccountState] = []
     @exclusivity(unchecked) private(set) var keys: [UInt64] = []
@@ -55,12 +56,14 @@ public final class AccountAccumulator: ExchangeConsumer {
         var key = Self.accountKey(record)
         if byDay { key = StableHash.combine(key, UInt64(bitPattern: Timestamp.day(record.timestampMilliseconds))) }
         let slot: Int
-        if let existing = index[key] {
+        let found = probe(key)
+        if let existing = found.slot {
             slot = existing
         } else {
             slot = states.count
-            index[key] = slot
             keys.append(key)
+            table[found.position] = Int32(slot + 1)
+            if keys.count * 2 > table.count { growTable() }
             states.append(AccountState(accountID: record.string(.accountID) ?? ""))
             if slot & (Self.segmentSize - 1) == 0 {
                 hot.append(UnsafeMutablePointer<HotAccountState>.allocate(capacity: Self.segmentSize))
@@ -80,6 +83,34 @@ public final class AccountAccumulator: ExchangeConsumer {
             analyzer.insertShingles(into: &state.pointee)
         } else {
             state.pointee.add(record, prompt: nil, cold: &states[slot]) { "" }
+        }
+    }
+
+    /// The slot of `key` (nil when absent) and where its probe ended (where it would go).
+    @inline(__always)
+    private func probe(_ key: UInt64) -> (slot: Int?, position: Int) {
+        table.withUnsafeBufferPointer { t in
+            keys.withUnsafeBufferPointer { k in
+                let mask = t.count - 1
+                var p = Int(truncatingIfNeeded: key) & mask
+                while t[p] != 0 {
+                    let slot = Int(t[p]) - 1
+                    if k[slot] == key { return (slot, p) }
+                    p = (p + 1) & mask
+                }
+                return (nil, p)
+            }
+        }
+    }
+
+    /// Doubles the table (keeping it at most half full).
+    private func growTable() {
+        table = [Int32](repeating: 0, count: table.count * 2)
+        let mask = table.count - 1
+        for (slot, key) in keys.enumerated() {
+            var p = Int(truncatingIfNeeded: key) & mask
+            while table[p] != 0 { p = (p + 1) & mask }
+            table[p] = Int32(slot + 1)
         }
     }
 
@@ -106,7 +137,7 @@ public final class AccountAccumulator: ExchangeConsumer {
             releaseHot(from: segment)
         }
         defer {
-            index = [:]
+            table = [Int32](repeating: 0, count: 1024)
             keys = []
             states = []
         }
