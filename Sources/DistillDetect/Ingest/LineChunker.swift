@@ -21,6 +21,32 @@ final class LineChunk: @unchecked Sendable {
     /// Workers still reading the chunk (more than one when every worker sees every chunk);
     /// the last one to give it back returns it to the pool.
     var holders = 1
+    /// When workers split lines by account: each line's start, length (without its line end)
+    /// and owning worker, found once by the reader (`route`) for all workers.
+    var routes: [(start: Int32, length: Int32, owner: Int32)] = []
+
+    /// Fills `routes`: the owner of a line is the worker its account hashes to, or, when the
+    /// account id is not found quickly (or the line is blank or too long), its line number.
+    func route(router: AccountRouter, workers: Int, lineLimit: Int) {
+        routes.removeAll(keepingCapacity: true)
+        let base = storage.baseAddress!
+        var position = 0
+        while position < count {
+            let newline = memchr(base + position, 0x0A, count - position)
+            let lineEnd = newline.map { base.distance(to: UnsafeMutableRawPointer($0)) } ?? count
+            var contentEnd = lineEnd
+            if contentEnd > position && base.load(fromByteOffset: contentEnd - 1, as: UInt8.self) == 0x0D {
+                contentEnd -= 1
+            }
+            let length = contentEnd - position
+            var owner = (routes.count + 1) % workers
+            if length <= lineLimit, let key = router.accountKey(UnsafeRawBufferPointer(start: base + position, count: length)) {
+                owner = Int(key % UInt64(workers))
+            }
+            routes.append((Int32(position), Int32(length), Int32(owner)))
+            position = lineEnd + 1
+        }
+    }
 
     init(capacity: Int, pool: ChunkPool) {
         storage = .allocate(byteCount: capacity, alignment: 64)

@@ -271,6 +271,7 @@ public enum LogScanner {
                 let pool = chunker.makePool(buffers: 2 + max(2, workers))
                 while let index = claim.claim() {
                     let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool, progress: counter) { chunk in
+                        if routed { chunk.route(router: router, workers: workers, lineLimit: lineLimit) }
                         chunk.holders = queues.count
                         for queue in queues { queue.push(chunk) }
                     }
@@ -286,7 +287,7 @@ public enum LogScanner {
                 decodeChunks(
                     queue: queues[routed ? worker : 0], decoder: &decoder, consumer: shared.value.0[worker],
                     tally: shared.value.1[worker], lineLimit: lineLimit,
-                    share: routed ? (worker, workers, router) : nil)
+                    share: routed ? (worker, workers) : nil)
             }
         }
 
@@ -297,37 +298,18 @@ public enum LogScanner {
 
     static func decodeChunks<Consumer: ExchangeConsumer>(
         queue: BlockingQueue<LineChunk>, decoder: inout ExchangeDecoder, consumer: Consumer,
-        tally: DecodeTally, lineLimit: Int, share: (worker: Int, of: Int, router: AccountRouter)? = nil
+        tally: DecodeTally, lineLimit: Int, share: (worker: Int, of: Int)? = nil
     ) {
-        // Routed: this worker decodes the lines of its accounts, and counts the other lines
-        // it owns (blank, too long, id not found quickly: by line number).
+        // Routed: this worker decodes the lines the reader assigned to it (its accounts, and
+        // blank, too long or unreadable lines by line number), and skips the others.
         let lead = share.map { $0.worker == 0 } ?? true
         while let chunk = queue.pop() {
             let base = chunk.storage.baseAddress!
             let count = chunk.count
             let file = chunk.fileIndex
-            var position = 0
             var lineNumber = 0
-            while position < count {
-                let newline = memchr(base + position, 0x0A, count - position)
-                let lineEnd = newline.map { base.distance(to: UnsafeMutableRawPointer($0)) } ?? count
-                lineNumber += 1
-                var contentEnd = lineEnd
-                if contentEnd > position && base.load(fromByteOffset: contentEnd - 1, as: UInt8.self) == 0x0D {
-                    contentEnd -= 1
-                }
-                let length = contentEnd - position
-                if let share {
-                    var owner = lineNumber % share.of
-                    if length <= lineLimit,
-                        let key = share.router.accountKey(UnsafeRawBufferPointer(start: base + position, count: length)) {
-                        owner = Int(key % UInt64(share.of))
-                    }
-                    if owner != share.worker {
-                        position = lineEnd + 1
-                        continue
-                    }
-                }
+
+            @inline(__always) func handle(_ position: Int, _ length: Int, _ lineNumber: Int) {
                 if length > lineLimit {
                     tally.reject(.lineTooLong, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil)
                 } else if isBlank(base + position, length) {
@@ -339,7 +321,28 @@ public enum LogScanner {
                     tally.count(decoder.record, file: file)
                     consumer.consume(decoder.record)
                 }
-                position = lineEnd + 1
+            }
+
+            if let share {
+                chunk.routes.withUnsafeBufferPointer { routes in
+                    for k in routes.indices where Int(routes[k].owner) == share.worker {
+                        handle(Int(routes[k].start), Int(routes[k].length), k + 1)
+                    }
+                }
+                lineNumber = chunk.routes.count
+            } else {
+                var position = 0
+                while position < count {
+                    let newline = memchr(base + position, 0x0A, count - position)
+                    let lineEnd = newline.map { base.distance(to: UnsafeMutableRawPointer($0)) } ?? count
+                    lineNumber += 1
+                    var contentEnd = lineEnd
+                    if contentEnd > position && base.load(fromByteOffset: contentEnd - 1, as: UInt8.self) == 0x0D {
+                        contentEnd -= 1
+                    }
+                    handle(position, contentEnd - position, lineNumber)
+                    position = lineEnd + 1
+                }
             }
             if let reason = chunk.trailingRejection {
                 lineNumber += 1
