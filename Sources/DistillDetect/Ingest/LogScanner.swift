@@ -268,7 +268,7 @@ public enum LogScanner {
         defer { counter.finish() }
         runOnThreads(readers + workers) { thread in
             if thread < readers {
-                let pool = chunker.makePool(buffers: 2 + max(2, workers))
+                let pool = chunker.makePool(buffers: routed ? 4 * workers + 2 : 2 + max(2, workers))
                 while let index = claim.claim() {
                     let result = chunker.run(source: inputs[index], fileIndex: index, pool: pool, progress: counter) { chunk in
                         if routed { chunk.route(router: router, workers: workers, lineLimit: lineLimit) }
