@@ -1,8 +1,10 @@
 import CSupport
 import Foundation
 // Stage 4 of the pipeline: each decode worker turns its records into per-exchange features
-// and folds them into its own table of account states; the tables are then merged by
-// account-hash shard on all cores. Merges are exact, so any thread count gives the same result.
+// and folds them into its own table of account states. Workers are handed the lines of their
+// own accounts (`AccountRouter`), so an account's state is normally in one table; whatever the
+// routing, the tables are then merged by account-hash shard on all cores, and merges are
+// exact, so any thread count gives the same result.
 
 public final class AccountAccumulator: ExchangeConsumer {
     public let taxonomy: CompiledTaxonomy
