@@ -21,20 +21,35 @@ public enum AnalyzeRun {
         let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions)
         let writeStarted = monotonicSeconds()
         try DetectionReport.makeDirectory(outputDirectory)
-        try DetectionReport.write(
-            detection, accounts: features.accounts, topicNames: features.topicNames, directory: outputDirectory,
-            json: config.json)
         let report = features.report
-        try HTMLReport.write(
-            HTMLReport.Page(
-                title: "distill-detect analyze", facts: [
-                    ("Inputs", "\(report.inputs.count) files, \(report.compressedBytes) bytes"),
-                    ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
-                    ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
-                    ("Accounts seen", "\(features.accounts.count)"),
-                ], detection: detection, accounts: features.accounts, topicNames: features.topicNames,
-                clusterIDs: detection.reported.indices.map(DetectionReport.clusterID)),
-            to: DetectionReport.path(outputDirectory, "report.html"))
+        let page = HTMLReport.Page(
+            title: "distill-detect analyze", facts: [
+                ("Inputs", "\(report.inputs.count) files, \(report.compressedBytes) bytes"),
+                ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
+                ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
+                ("Accounts seen", "\(features.accounts.count)"),
+            ], detection: detection, accounts: features.accounts, topicNames: features.topicNames,
+            clusterIDs: detection.reported.indices.map(DetectionReport.clusterID))
+        // The tables and the page are independent: written side by side.
+        let failures = ResultSlots<UncheckedSendable<Error?>>(count: 2)
+        let shared = UncheckedSendable((detection, features, page))
+        let json = config.json
+        runOnThreads(2) { part in
+            let (detection, features, page) = shared.value
+            do {
+                if part == 0 {
+                    try DetectionReport.write(
+                        detection, accounts: features.accounts, topicNames: features.topicNames, directory: outputDirectory,
+                        json: json)
+                } else {
+                    try HTMLReport.write(page, to: DetectionReport.path(outputDirectory, "report.html"))
+                }
+                failures.set(part, UncheckedSendable(nil))
+            } catch {
+                failures.set(part, UncheckedSendable(error))
+            }
+        }
+        for part in 0..<2 { if let error = failures.take(part).value { throw error } }
         var stages = features.stageSeconds.merging(detection.seconds) { $1 }
         stages["write"] = monotonicSeconds() - writeStarted
         var summary = RunSummary(
