@@ -13,7 +13,8 @@ public enum WindowAttachment {
 
     /// Accounts (indices, ascending) to add to the cluster `members`.
     static func candidates(
-        for members: [Int], accounts: [AccountState], taken: Set<Int>, profiles: [[Double]], minPrompts: Int
+        for members: [Int], accounts: [AccountState], taken: Set<Int>, profiles: [[Double]], minPrompts: Int,
+        threads: Int = 1
     ) -> [Int] {
         // The cluster's windows: day-hours in which at least a fifth of its members were active.
         var activity: [UInt64: Int] = [:]
@@ -33,23 +34,28 @@ public enum WindowAttachment {
         for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
         // The sample's sketches densified once, not once per candidate.
         let sample = members.prefix(64).filter { !accounts[$0].vocabulary.isEmpty }.map { accounts[$0].vocabulary.densified() }
-        var added: [Int] = []
-        for i in accounts.indices where !taken.contains(i) && accounts[i].withPrompt >= minPrompts {
-            guard AccountLinkage.cosine(profiles[i], centroid) >= minProfileSimilarity else { continue }
-            var hours = 0
-            var inside = 0
-            for e in accounts[i].activeHours.packed {
-                for hour in 0..<24 where e >> UInt64(hour) & 1 == 1 {
-                    hours += 1
-                    if windows.contains((e >> 32) << 8 | UInt64(hour)) { inside += 1 }
+        // Every account is checked on its own: in blocks on all cores, results kept in order.
+        let shared = UncheckedSendable((accounts, taken, profiles, centroid, windows, sample))
+        return parallelBlocks(count: accounts.count, blockSize: 4096, threads: threads) { range in
+            let (accounts, taken, profiles, centroid, windows, sample) = shared.value
+            var added: [Int] = []
+            for i in range where !taken.contains(i) && accounts[i].withPrompt >= minPrompts {
+                guard AccountLinkage.cosine(profiles[i], centroid) >= minProfileSimilarity else { continue }
+                var hours = 0
+                var inside = 0
+                for e in accounts[i].activeHours.packed {
+                    for hour in 0..<24 where e >> UInt64(hour) & 1 == 1 {
+                        hours += 1
+                        if windows.contains((e >> 32) << 8 | UInt64(hour)) { inside += 1 }
+                    }
                 }
+                guard hours >= minActiveHours, Double(inside) >= minInsideShare * Double(hours) else { continue }
+                guard !accounts[i].vocabulary.isEmpty else { continue }
+                let own = accounts[i].vocabulary.densified()
+                let best = sample.map { MinHashSketch.similarity(densified: own, $0) }.max() ?? 0
+                if best >= minContent { added.append(i) }
             }
-            guard hours >= minActiveHours, Double(inside) >= minInsideShare * Double(hours) else { continue }
-            guard !accounts[i].vocabulary.isEmpty else { continue }
-            let own = accounts[i].vocabulary.densified()
-            let best = sample.map { MinHashSketch.similarity(densified: own, $0) }.max() ?? 0
-            if best >= minContent { added.append(i) }
+            return added
         }
-        return added
     }
 }

@@ -38,7 +38,7 @@ public enum CampaignDetection {
         for k in reported.indices {
             let extra = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
-                minPrompts: max(3, options.minPrompts / 2))
+                minPrompts: max(3, options.minPrompts / 2), threads: options.threads)
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts, links: internalLinks[reported[k].index],
