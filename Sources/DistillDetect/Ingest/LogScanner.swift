@@ -200,12 +200,22 @@ final class DecodeTally {
         let r = RejectReason.allCases.firstIndex(of: reason)!
         rejected[r] += 1
         fileRejected[file] += 1
-        // Within a worker, chunks of one file arrive in order, so the first samples kept
-        // per (worker, reason) include the earliest lines; the merge sorts and trims.
-        if samples[r].count < samplesPerReason * 4 {
-            samples[r].append(PendingSample(fileIndex: file, chunk: chunk, lineInChunk: line, reason: reason, byteOffset: byteOffset))
+        // Keeps the earliest rejects (by input, chunk, line) per (worker, reason), whatever
+        // order the chunks of several inputs arrived in; the merge sorts and trims, so the
+        // samples reported are the earliest of all, for any thread count.
+        guard samplesPerReason > 0 else { return }
+        let sample = PendingSample(fileIndex: file, chunk: chunk, lineInChunk: line, reason: reason, byteOffset: byteOffset)
+        if samples[r].count < samplesPerReason {
+            samples[r].append(sample)
+            return
         }
+        var latest = 0
+        for k in 1..<samples[r].count where Self.position(samples[r][k]) > Self.position(samples[r][latest]) { latest = k }
+        if Self.position(sample) < Self.position(samples[r][latest]) { samples[r][latest] = sample }
     }
+
+    @inline(__always)
+    static func position(_ s: PendingSample) -> (Int, Int, Int) { (s.fileIndex, s.chunk, s.lineInChunk) }
 
     @inline(__always)
     func count(_ record: borrowing DecodedExchange, file: Int) {
