@@ -51,21 +51,23 @@ extension AccountState {
         return (1..<t.count).map { Double(t[$0] - t[$0 - 1]) / 1000 * scale }
     }
 
-    public var interarrivalMedianSeconds: Double? {
-        let gaps = interarrivalSeconds.sorted()
-        guard !gaps.isEmpty else { return nil }
-        return gaps.count % 2 == 1 ? gaps[gaps.count / 2] : (gaps[gaps.count / 2 - 1] + gaps[gaps.count / 2]) / 2
-    }
+    public var interarrivalMedianSeconds: Double? { interarrival.median }
 
     /// Coefficient of variation of the gaps: near 0 for a metronome, about 1 for random
     /// (Poisson) traffic, above 1 for bursts.
-    public var interarrivalCV: Double? {
+    public var interarrivalCV: Double? { interarrival.cv }
+
+    /// Median and coefficient of variation of the gaps, from one pass over the sample.
+    public var interarrival: (median: Double?, cv: Double?) {
         let gaps = interarrivalSeconds
-        guard gaps.count > 1 else { return nil }
+        guard !gaps.isEmpty else { return (nil, nil) }
+        let sorted = gaps.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        guard gaps.count > 1 else { return (median, nil) }
         let mean = gaps.reduce(0, +) / Double(gaps.count)
-        guard mean > 0 else { return 0 }
+        guard mean > 0 else { return (median, 0) }
         let variance = gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gaps.count - 1)
-        return variance.squareRoot() / mean
+        return (median, variance.squareRoot() / mean)
     }
 
     /// Share of exchanges between 00:00 and 06:00 UTC.
@@ -92,7 +94,8 @@ public enum AccountFeatureTable {
     }
 
     public static func row(_ a: AccountState, topicNames: [String]) -> [CSVField] {
-        func count(_ d: Double) -> CSVField { .number(String(Int(d.rounded()))) }
+        func count(_ d: Double) -> CSVField { .int(Int(d.rounded())) }
+        let interarrival = a.interarrival
         var row: [CSVField] = [
             .text(a.accountID), .integer(a.exchanges), .integer(a.inputTokens), .integer(a.outputTokens),
             .decimal(a.outputInputRatio), .decimal(a.errorShare),
@@ -101,8 +104,8 @@ public enum AccountFeatureTable {
             .integer(a.activeDayCount), .integer(a.activeHourCount),
             .text(a.createdAt.map { Timestamp.format(milliseconds: $0) } ?? ""),
             .decimal(a.singleTurnShare), .decimal(a.promptShare),
-            a.interarrivalMedianSeconds.map { .decimal($0) } ?? .empty,
-            a.interarrivalCV.map { .decimal($0) } ?? .empty,
+            interarrival.median.map { .decimal($0) } ?? .empty,
+            interarrival.cv.map { .decimal($0) } ?? .empty,
             .decimal(a.nightShare), count(a.ips.distinctCount), count(a.networks.distinctCount),
             count(a.userAgents.distinctCount), count(a.apiKeys.distinctCount), count(a.orgs.distinctCount),
             count(a.payments.distinctCount), count(a.models.distinctCount), count(a.systemPrompts.distinctCount),
@@ -117,7 +120,14 @@ public enum AccountFeatureTable {
             .decimal(a.topicEntropy(topicCount: topicNames.count)), .decimal(a.topicConcentration),
             .decimal(a.chainOfThoughtShare), .decimal(a.withPrompt == 0 ? 0 : Double(a.codeBlocks) / Double(a.withPrompt)),
         ]
-        row += topicNames.indices.map { .decimal(a.topicShare($0)) }
+        // Topic shares from one pass over the histogram (same figures as `topicShare`).
+        var topicCounts = [UInt32](repeating: 0, count: topicNames.count)
+        var topicTotal: UInt64 = 0
+        for e in a.topics.entries {
+            topicTotal += UInt64(e.count)
+            if Int(e.key) < topicCounts.count { topicCounts[Int(e.key)] = e.count }
+        }
+        row += topicCounts.map { .decimal(topicTotal == 0 ? 0 : Double($0) / Double(topicTotal)) }
         row += [
             .text(a.ips.labels.joined(separator: " ")), .text(a.networks.labels.joined(separator: " ")),
             .text(a.payments.labels.joined(separator: " ")), .text(a.orgs.labels.joined(separator: " ")),
