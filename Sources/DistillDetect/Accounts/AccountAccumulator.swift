@@ -126,10 +126,15 @@ public final class AccountAccumulator: ExchangeConsumer {
         hot.removeSubrange(segment...)
     }
 
-    /// Hands over the states (and their keys), leaving this accumulator empty.
-    func takeStates() -> (keys: [UInt64], states: [AccountState]) {
-        // Finish the last segment first and free it, so the hot parts and the finished states
-        // are never all in memory at once.
+    /// The worker has no more lines: finish the states now, on its own thread, while other
+    /// workers may still be reading theirs.
+    public func scanEnded() {
+        finishHot()
+    }
+
+    /// Hands the per-exchange parts over to the states. Finishes the last segment first and
+    /// frees it, so the hot parts and the finished states are never all in memory at once.
+    private func finishHot() {
         while !hot.isEmpty {
             let segment = hot.count - 1
             let first = segment << Self.segmentShift
@@ -138,6 +143,11 @@ public final class AccountAccumulator: ExchangeConsumer {
             }
             releaseHot(from: segment)
         }
+    }
+
+    /// Hands over the states (and their keys), leaving this accumulator empty.
+    func takeStates() -> (keys: [UInt64], states: [AccountState]) {
+        finishHot()
         defer {
             table = [Int32](repeating: 0, count: 1024)
             keys = []

@@ -18,10 +18,13 @@ public protocol ExchangeConsumer: AnyObject, SendableMetatype {
     /// only the lines of its share of the accounts (`AccountRouter`); otherwise each chunk
     /// goes whole to one worker.
     static var routesByAccount: Bool { get }
+    /// Called on the worker's thread once it has consumed its last record.
+    func scanEnded()
 }
 
 extension ExchangeConsumer {
     public static var routesByAccount: Bool { false }
+    public func scanEnded() {}
 }
 
 /// Settings of a scan.
@@ -298,6 +301,7 @@ public enum LogScanner {
                     queue: queues[routed ? worker : 0], decoder: &decoder, consumer: shared.value.0[worker],
                     tally: shared.value.1[worker], lineLimit: lineLimit,
                     share: routed ? (worker, workers) : nil)
+                shared.value.0[worker].scanEnded()
             }
         }
 
