@@ -28,6 +28,7 @@ struct DetectionOptionGroup: ParsableArguments {
     /// The run's configuration; a taxonomy file that cannot be read is a usage error.
     func config(_ input: InputOptions) throws -> AnalyzeConfig {
         var config = AnalyzeConfig()
+        config.keepStatesUntilExit = true  // the command exits right after (exitNow)
         config.scan = try input.scanOptions()
         config.maxRejectRate = input.maxRejectRate
         config.json = format == .json

@@ -83,7 +83,8 @@ struct FeaturesCommand: ParsableCommand {
             "features: \(result.accounts.count) accounts from \(report.accepted) records (\(report.rejected) rejected); \(timing) -> \(out)\n".utf8))
         let code = paths.isEmpty ? .success : RunSummary.exitCode(report: report, maxRejectRate: input.maxRejectRate)
         // Everything is written: leave without tearing down a few hundred thousand account
-        // states one free() at a time (a second or more on large runs).
-        exitNow(code)
+        // states one free() at a time (a second or more on large runs). The states must stay
+        // referenced until then, or Swift frees them after their last use above.
+        withExtendedLifetime(result) { exitNow(code) }
     }
 }
