@@ -48,6 +48,7 @@ struct NightlyCommand: ParsableCommand {
     func run() throws {
         var config = NightlyConfig()
         config.analyze = try detection.config(input)
+        config.analyze.keepStatesUntilExit = true  // the command exits right after (exitNow)
         config.statePath = state
         config.windowDays = windowDays
         config.failOn = failOn

@@ -262,6 +262,7 @@ public enum NightlyRun {
                 dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
                 nextClusterNumber: nextNumber, records: report.accepted))
         }
+        if config.analyze.keepStatesUntilExit { KeptUntilExit.shared.keep((accounts, detection)) }
         return summary
     }
 
