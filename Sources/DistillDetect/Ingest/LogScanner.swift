@@ -300,7 +300,7 @@ public enum LogScanner {
                 decodeChunks(
                     queue: queues[routed ? worker : 0], decoder: &decoder, consumer: shared.value.0[worker],
                     tally: shared.value.1[worker], lineLimit: lineLimit,
-                    share: routed ? (worker, workers) : nil)
+                    routedWorker: routed ? worker : nil)
                 shared.value.0[worker].scanEnded()
             }
         }
@@ -312,11 +312,11 @@ public enum LogScanner {
 
     static func decodeChunks<Consumer: ExchangeConsumer>(
         queue: BlockingQueue<LineChunk>, decoder: inout ExchangeDecoder, consumer: Consumer,
-        tally: DecodeTally, lineLimit: Int, share: (worker: Int, of: Int)? = nil
+        tally: DecodeTally, lineLimit: Int, routedWorker: Int? = nil
     ) {
         // Routed: this worker decodes the lines the reader assigned to it (its accounts, and
         // blank, too long or unreadable lines by line number), and skips the others.
-        let lead = share.map { $0.worker == 0 } ?? true
+        let lead = (routedWorker ?? 0) == 0
         while let chunk = queue.pop() {
             let base = chunk.storage.baseAddress!
             let count = chunk.count
@@ -337,9 +337,9 @@ public enum LogScanner {
                 }
             }
 
-            if let share {
+            if let routedWorker {
                 chunk.routes.withUnsafeBufferPointer { routes in
-                    for k in routes.indices where Int(routes[k].owner) == share.worker {
+                    for k in routes.indices where Int(routes[k].owner) == routedWorker {
                         handle(Int(routes[k].start), Int(routes[k].length), k + 1)
                     }
                 }
