@@ -106,7 +106,7 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
                                    maxDuration: .seconds(20), maxIterations: 3)) { benchmark in
         let accounts = LargePopulation.shared.accounts
-        var options = DetectionOptions()
+        var options = DetectionConfig()
         options.threads = 2
         benchmark.startMeasurement()
         let result = CampaignDetection.run(accounts: accounts, taxonomy: .builtIn, options: options)

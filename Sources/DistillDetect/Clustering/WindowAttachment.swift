@@ -4,17 +4,10 @@
 // must hold, and only for clusters whose windows cover a small part of the day.
 
 public enum WindowAttachment {
-    /// Share of a cluster's active day-hours above which its windows say nothing.
-    static let maxWindowCoverage = 0.5
-    static let minProfileSimilarity = 0.9
-    static let minContent = 0.15
-    static let minInsideShare = 1.0
-    static let minActiveHours = 4
-
     /// Accounts (indices, ascending) to add to the cluster `members`.
     static func candidates(
         for members: [Int], accounts: [AccountState], taken: Set<Int>, profiles: [[Double]], minPrompts: Int,
-        threads: Int = 1
+        config: DetectionConfig
     ) -> [Int] {
         // The cluster's windows: day-hours in which at least a fifth of its members were active.
         var activity: [UInt64: Int] = [:]
@@ -28,7 +21,7 @@ public enum WindowAttachment {
         let needed = max(2, members.count / 5)
         let windows = Set(activity.filter { $0.value >= needed }.map(\.key))
         guard !windows.isEmpty, !days.isEmpty,
-            Double(windows.count) / Double(days.count * 24) <= maxWindowCoverage
+            Double(windows.count) / Double(days.count * 24) <= config.attachMaxWindowCoverage
         else { return [] }
         var centroid = [Double](repeating: 0, count: profiles[members[0]].count)
         for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
@@ -36,11 +29,11 @@ public enum WindowAttachment {
         let sample = members.prefix(64).filter { !accounts[$0].vocabulary.isEmpty }.map { accounts[$0].vocabulary.densified() }
         // Every account is checked on its own: in blocks on all cores, results kept in order.
         let shared = UncheckedSendable((accounts, taken, profiles, centroid, windows, sample))
-        return parallelBlocks(count: accounts.count, blockSize: 4096, threads: threads) { range in
+        return parallelBlocks(count: accounts.count, blockSize: 4096, threads: config.threads) { range in
             let (accounts, taken, profiles, centroid, windows, sample) = shared.value
             var added: [Int] = []
             for i in range where !taken.contains(i) && accounts[i].withPrompt >= minPrompts {
-                guard AccountLinkage.cosine(profiles[i], centroid) >= minProfileSimilarity else { continue }
+                guard AccountLinkage.cosine(profiles[i], centroid) >= config.attachMinProfileSimilarity else { continue }
                 var hours = 0
                 var inside = 0
                 for e in accounts[i].activeHours.packed {
@@ -49,11 +42,11 @@ public enum WindowAttachment {
                         if windows.contains((e >> 32) << 8 | UInt64(hour)) { inside += 1 }
                     }
                 }
-                guard hours >= minActiveHours, Double(inside) >= minInsideShare * Double(hours) else { continue }
+                guard hours >= config.attachMinActiveHours, inside == hours else { continue }
                 guard !accounts[i].vocabulary.isEmpty else { continue }
                 let own = accounts[i].vocabulary.densified()
                 let best = sample.map { MinHashSketch.similarity(densified: own, $0) }.max() ?? 0
-                if best >= minContent { added.append(i) }
+                if best >= config.attachMinContent { added.append(i) }
             }
             return added
         }

@@ -2,40 +2,12 @@
 // locality-sensitive hashing over the accounts' vocabulary sketches (never all pairs) and from
 // shared payment fingerprints; each candidate is verified and keeps the evidence it carries.
 
-/// Settings of linkage, clustering and scoring.
-public struct DetectionOptions: Sendable {
-    /// Score (0…1) at and above which a cluster is reported.
-    public var threshold = 0.5
-    /// Smallest cluster reported.
-    public var minClusterSize = 5
-    /// Accounts with fewer prompts are not linked by content (their vocabulary says too little).
-    public var minPrompts = 8
-    /// Non-empty vocabulary-sketch bins an account needs for content linkage (about the number
-    /// of distinct word bigrams, up to 128).
-    public var minVocabularyBins = 48
-    /// Estimated vocabulary Jaccard similarity that links two accounts.
-    public var contentThreshold = 0.3
-    /// Lower content similarity that still links two accounts sharing a payment fingerprint.
-    public var sharedPaymentContentThreshold = 0.12
-    /// Cosine similarity of two accounts' capability profiles (topic shares and the
-    /// chain-of-thought share) needed for a content link: a campaign's accounts send the
-    /// same mix; a heavy ordinary user whose phrasing overlaps theirs does not.
-    public var minProfileSimilarity = 0.85
-    /// LSH bands × rows over the 128 vocabulary bins: a pair with similarity s shares a band
-    /// with probability 1 − (1 − s⁵)²⁵ (0.54 at s = 0.4, 0.04 at s = 0.2).
-    public var bands = 25
-    public var rows = 5
-    /// Threads for verifying candidate pairs.
-    public var threads = 2
-
-    public init() {}
-}
-
 /// Evidence between two accounts (indices into the account list).
 public struct AccountLink: Sendable, Equatable {
     public var a: Int
     public var b: Int
-    /// Estimated Jaccard similarity of their vocabularies (word bigrams).
+    /// Rarity-weighted similarity of their vocabularies (word bigrams), 0–1
+    /// (`VocabularyRarity.weightedSimilarity`).
     public var content: Double
     public var sharedPayment: Bool
     public var sharedNetworks: Int
@@ -107,16 +79,6 @@ public enum AccountLinkage {
         return p
     }
 
-    /// Bins equal in two rows of a flat table of densified sketches.
-    @inline(__always)
-    static func equalBins(_ table: [UInt16], _ x: Int, _ y: Int, count: Int) -> Int {
-        table.withUnsafeBufferPointer { t in
-            var equal = 0
-            for b in 0..<count where t[x + b] == t[y + b] { equal += 1 }
-            return equal
-        }
-    }
-
     static func cosine(_ x: [Double], _ y: [Double]) -> Double {
         var dot = 0.0
         var nx = 0.0
@@ -148,8 +110,11 @@ public enum AccountLinkage {
         }
     }
 
-    /// Verified links among `accounts` (sorted by id), in a deterministic order.
-    public static func links(_ accounts: [AccountState], topicCount: Int, options: DetectionOptions) -> [AccountLink] {
+    /// Verified links among `accounts` (sorted by id), in a deterministic order. `rarity` holds
+    /// the accounts' densified vocabulary sketches and the population weights of their values.
+    public static func links(
+        _ accounts: [AccountState], rarity: VocabularyRarity, topicCount: Int, options: DetectionConfig
+    ) -> [AccountLink] {
         var candidates: [Int64] = []  // a << 32 | b with a < b
         func propose(_ members: [Int]) {
             // Small groups: all pairs. Large groups (a campaign's shared bucket, or a big
@@ -175,20 +140,10 @@ public enum AccountLinkage {
         where accounts[i].withPrompt >= options.minPrompts && filledBins(accounts[i].vocabulary) >= options.minVocabularyBins {
             eligible.append(i)
         }
-        // Densify each sketch once, into one flat table (candidates are compared many times,
-        // and a separate array per account would cost a cache miss per comparison).
-        let bins = AccountState.vocabularyBins
-        var dense = [UInt16](repeating: 0, count: accounts.count * bins)
-        var hasDense = [Bool](repeating: false, count: accounts.count)
         var bandEntries: [(key: UInt64, account: Int)] = []
         bandEntries.reserveCapacity(eligible.count * options.bands)
         for i in eligible {
-            let d = accounts[i].vocabulary.densified()
-            hasDense[i] = true
-            dense.withUnsafeMutableBufferPointer { out in
-                for b in 0..<bins { out[i * bins + b] = d[b] }
-            }
-            for key in MinHashSketch.bandKeys(densified: d, bands: options.bands, rows: options.rows) {
+            for key in MinHashSketch.bandKeys(densified: Array(rarity.row(i)), bands: options.bands, rows: options.rows) {
                 bandEntries.append((key, i))
             }
         }
@@ -227,9 +182,9 @@ public enum AccountLinkage {
         candidates = []
         // Blocks claimed by the threads as they go: the costly candidates (a campaign's)
         // bunch up in the order, and fixed halves left one thread working alone.
-        let shared = UncheckedSendable((unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts))
+        let shared = UncheckedSendable((unique, rarity, profiles, norms, orgs, cardSets, networkSets))
         return parallelBlocks(count: unique.count, blockSize: 8192, threads: options.threads) { range in
-            let (unique, dense, hasDense, profiles, norms, orgs, cardSets, networkSets, accounts) = shared.value
+            let (unique, rarity, profiles, norms, orgs, cardSets, networkSets) = shared.value
             var found: [AccountLink] = []
             for k in range {
                 let (i, j) = (Int(unique[k] >> 32), Int(unique[k] & 0xFFFF_FFFF))
@@ -244,13 +199,8 @@ public enum AccountLinkage {
                 guard alike || card else { continue }
                 // Accounts of one organisation are one customer, openly: never "unrelated accounts".
                 if orgs.sharedCount(i, j) > 0 { continue }
-                let content: Double
-                if !hasDense[i] || !hasDense[j] {
-                    // Pairs proposed by a shared card may include accounts too small for LSH.
-                    content = MinHashSketch.similarity(accounts[i].vocabulary, accounts[j].vocabulary)
-                } else {
-                    content = Double(equalBins(dense, i * bins, j * bins, count: bins)) / Double(bins)
-                }
+                // Weighted by rarity: what many accounts share says little about these two.
+                let content = rarity.weightedSimilarity(i, j)
                 let linked = (content >= options.contentThreshold && alike) || (card && content >= options.sharedPaymentContentThreshold)
                 guard linked else { continue }
                 found.append(AccountLink(

@@ -3,7 +3,7 @@ import Foundation
 
 public struct AnalyzeConfig: Sendable {
     public var scan = ScanOptions()
-    public var detection = DetectionOptions()
+    public var detection = DetectionConfig()
     public var maxRejectRate = 0.01
     public var json = false
     public var taxonomy = CompiledTaxonomy.builtIn

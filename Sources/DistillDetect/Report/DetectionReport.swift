@@ -3,9 +3,10 @@
 import Foundation
 
 public struct DetectionSummary: Codable, Sendable {
-    public var threshold: Double
-    public var minClusterSize: Int
-    public var contentThreshold: Double
+    /// Every setting of linkage, clustering and scoring in force.
+    public var config: DetectionConfig
+    /// Significance level each evidence family was tested at.
+    public var familyLevel: Double
     public var links: Int
     public var clustersScored: Int
     public var clustersReported: Int
@@ -14,10 +15,9 @@ public struct DetectionSummary: Codable, Sendable {
     public var populationChainOfThoughtShare: Double
     public var populationContentP95: Double
 
-    public init(options: DetectionOptions, result: DetectionResult) {
-        threshold = options.threshold
-        minClusterSize = options.minClusterSize
-        contentThreshold = options.contentThreshold
+    public init(options: DetectionConfig, result: DetectionResult) {
+        config = options
+        familyLevel = result.familyLevel
         links = result.links
         clustersScored = result.scoredClusters
         clustersReported = result.reported.count
@@ -28,9 +28,8 @@ public struct DetectionSummary: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case threshold, links
-        case minClusterSize = "min_cluster_size"
-        case contentThreshold = "content_threshold"
+        case config, links
+        case familyLevel = "family_level"
         case clustersScored = "clusters_scored"
         case clustersReported = "clusters_reported"
         case accountsFlagged = "accounts_flagged"
@@ -67,6 +66,30 @@ public enum DetectionReport {
         "top_topic_share", "shared_template_share", "cot_share", "distinct_ips", "first_seen", "last_seen",
         "account_created", "payment_fingerprints", "networks", "exemplar_prompt", "reasons",
     ]
+
+    /// candidates.csv: every cluster of at least the minimum size, reported or not, with each
+    /// family's figure, null mean and p-value, and the verdict.
+    public static var candidateColumns: [String] {
+        ["candidate", "cluster_id", "reported", "score", "accounts", "exchanges", "distinct_templates"]
+            + EvidenceFamily.allCases.flatMap { ["\($0.name)_figure", "\($0.name)_null_mean", "\($0.name)_p_value"] }
+            + ["linked_by", "significant_families", "family_level", "verdict"]
+    }
+
+    static func candidateRow(_ c: ScoredCluster, rank: Int, clusterID: String?, level: Double) -> [CSVField] {
+        var row: [CSVField] = [
+            .text(String(format: "K%04d", rank + 1)), .text(clusterID ?? ""), .text(c.isReported ? "yes" : "no"),
+            .decimal(c.score), .integer(c.members.count), .integer(c.exchanges), .integer(c.distinctTemplates),
+        ]
+        for e in c.evidence {
+            row += e.available ? [.decimal(e.statistic), .decimal(e.nullMean), .number(String(format: "%.3g", e.pValue))] : [.empty, .empty, .empty]
+        }
+        row += [
+            .text(EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }.map(\.name).joined(separator: " ")),
+            .text(c.significantFamilies.map(\.name).joined(separator: " ")), .number(String(format: "%.3g", level)),
+            .text(c.verdict),
+        ]
+        return row
+    }
 
     static func clusterID(_ rank: Int) -> String { ClusterMatching.clusterID(number: rank + 1) }
 
@@ -124,6 +147,13 @@ public enum DetectionReport {
         let accountHeader = accountColumns + notes.accountColumns
         try CSVWriter.write(path: path(directory, "clusters.csv"), header: clusterHeader, rows: clusterRows)
         try CSVWriter.write(path: path(directory, "accounts.csv"), header: accountHeader, rows: accountRows)
+        // Near misses: reported clusters keep their ids; the others have only a candidate number.
+        var reportedID: [Int: String] = [:]
+        for (k, c) in result.reported.enumerated() { reportedID[c.members[0]] = notes.clusterIDs[k] }
+        let candidateRows = result.candidates.enumerated().map {
+            candidateRow($0.element, rank: $0.offset, clusterID: $0.element.isReported ? reportedID[$0.element.members[0]] : nil, level: result.familyLevel)
+        }
+        try CSVWriter.write(path: path(directory, "candidates.csv"), header: candidateColumns, rows: candidateRows)
         if json {
             try AtomicFile.write(try JSONOutput.encode(objects(clusterHeader, clusterRows)), to: path(directory, "clusters.json"))
             try AtomicFile.write(try JSONOutput.encode(objects(accountHeader, accountRows)), to: path(directory, "accounts.json"))

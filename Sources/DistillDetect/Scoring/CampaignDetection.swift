@@ -1,36 +1,57 @@
 // Stages 5–7 together: link, cluster and score the accounts of a run.
 
 public struct DetectionResult: Sendable {
-    /// Clusters at or above the threshold, highest score first.
+    /// Reported clusters, highest score first.
     public var reported: [ScoredCluster]
-    /// Every cluster of at least the minimum size that was scored.
-    public var scoredClusters: Int
+    /// Every cluster of at least the minimum size, scored, reported or not (the near misses),
+    /// highest score first.
+    public var candidates: [ScoredCluster]
     public var links: Int
     public var baseline: PopulationBaseline
+    /// The significance level each family was tested at (`ClusterScoring.familyLevel`).
+    public var familyLevel: Double
+    public var config: DetectionConfig
     public var seconds: [String: Double]
+
+    /// Every cluster of at least the minimum size that was scored.
+    public var scoredClusters: Int { candidates.count }
 }
 
 public enum CampaignDetection {
-    public static func run(accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionOptions) -> DetectionResult {
+    public static func run(accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionConfig) -> DetectionResult {
         let t0 = monotonicSeconds()
+        let rarity = VocabularyRarity(accounts)
         let links = AccountClustering.supported(
-            AccountLinkage.links(accounts, topicCount: taxonomy.topicNames.count, options: options),
-            accountCount: accounts.count, threads: options.threads)
+            AccountLinkage.links(accounts, rarity: rarity, topicCount: taxonomy.topicNames.count, options: options),
+            accountCount: accounts.count, threads: options.threads, minCommon: options.supportMinCommon,
+            minShare: options.supportMinShare)
         let t1 = monotonicSeconds()
         let groups = AccountClustering.clusters(accountCount: accounts.count, links: links, minSize: options.minClusterSize)
         let t2 = monotonicSeconds()
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
+        let index = PopulationIndex(accounts, taxonomy: taxonomy, rarity: rarity)
+        let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)
         for (c, group) in groups.enumerated() { for m in group { clusterOf[m] = c } }
         var internalLinks = Array(repeating: [AccountLink](), count: groups.count)
         for l in links where clusterOf[l.a] >= 0 && clusterOf[l.a] == clusterOf[l.b] { internalLinks[clusterOf[l.a]].append(l) }
-        let scored = groups.enumerated().map {
-            ClusterScoring.score($0.element, accounts: accounts, links: internalLinks[$0.offset], baseline: baseline, taxonomy: taxonomy)
+        // Clusters are scored on all cores; each draws its null groups from its own seeded
+        // stream, so the result does not depend on the thread count.
+        let shared = UncheckedSendable((groups, accounts, internalLinks, baseline, taxonomy, index))
+        let scored = parallelBlocks(count: groups.count, blockSize: 1, threads: options.threads) { range in
+            let (groups, accounts, internalLinks, baseline, taxonomy, index) = shared.value
+            return range.map {
+                ClusterScoring.score(
+                    groups[$0], accounts: accounts, links: internalLinks[$0], baseline: baseline, taxonomy: taxonomy,
+                    index: index, config: options, level: level)
+            }
         }
-        var reported = scored.enumerated().filter { $0.element.score >= options.threshold }.sorted {
-            ($1.element.score, accounts[$0.element.members[0]].accountID) < ($0.element.score, accounts[$1.element.members[0]].accountID)
-        }.map { (index: $0.offset, cluster: $0.element) }
+        func ranked(_ a: ScoredCluster, _ b: ScoredCluster) -> Bool {
+            (b.score, accounts[a.members[0]].accountID) < (a.score, accounts[b.members[0]].accountID)
+        }
+        var reported = scored.enumerated().filter { $0.element.isReported }.sorted { ranked($0.element, $1.element) }
+            .map { (index: $0.offset, cluster: $0.element) }
         // Low-volume accounts that keep a reported cluster's time windows, capability mix and
         // some of its phrasing join it; the cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
@@ -38,23 +59,25 @@ public enum CampaignDetection {
         for k in reported.indices {
             let extra = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
-                minPrompts: max(3, options.minPrompts / 2), threads: options.threads)
+                minPrompts: max(3, options.minPrompts / 2), config: options)
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts, links: internalLinks[reported[k].index],
-                baseline: baseline, taxonomy: taxonomy)
-            // Joining must not carry a cluster below the threshold: then it stays as it was.
-            guard rescored.score >= options.threshold else { continue }
+                baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level)
+            // Joining must not carry a cluster below the reporting line: then it stays as it was.
+            guard rescored.isReported else { continue }
             taken.formUnion(extra)
             rescored.reasons += "; \(extra.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
             reported[k].cluster = rescored
         }
-        reported.sort {
-            ($1.cluster.score, accounts[$0.cluster.members[0]].accountID) < ($0.cluster.score, accounts[$1.cluster.members[0]].accountID)
-        }
+        reported.sort { ranked($0.cluster, $1.cluster) }
+        var candidates = scored
+        for r in reported { candidates[r.index] = r.cluster }
+        candidates.sort(by: ranked)
         let t3 = monotonicSeconds()
         return DetectionResult(
-            reported: reported.map(\.cluster), scoredClusters: scored.count, links: links.count, baseline: baseline,
+            reported: reported.map(\.cluster), candidates: candidates, links: links.count, baseline: baseline,
+            familyLevel: level, config: options,
             seconds: ["linkage": t1 - t0, "clustering": t2 - t1, "scoring": t3 - t2])
     }
 }

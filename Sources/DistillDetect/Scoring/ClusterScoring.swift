@@ -1,7 +1,8 @@
-// Stage 7: each cluster against the population. No single signal flags anyone: the score
-// combines content homogeneity, capability focus, chain-of-thought elicitation, shared
-// infrastructure, creation bursts and volume uniformity, each measured against the
-// population of accounts in the same run, and every score carries its reasons.
+// Stage 7: each cluster against the population. No single signal flags anyone: each evidence
+// family (content, capability, infrastructure, timing, load balancing) is measured against
+// volume-matched random groups of the same run (`NullModel`), and a cluster is reported when
+// enough independent families stand out at a level set by the expected number of false
+// clusters per run. Every score carries its reasons, each figure beside its null reference.
 import Foundation
 
 /// What the population looks like, for comparison.
@@ -13,7 +14,7 @@ public struct PopulationBaseline: Sendable {
     public var contentMedian: Double
     public var contentP95: Double
 
-    public static func measure(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionOptions) -> PopulationBaseline {
+    public static func measure(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionConfig) -> PopulationBaseline {
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         var prompts = 0
         var extraction = 0
@@ -68,16 +69,43 @@ public struct ScoredCluster: Sendable {
     public var volumeCV: Double
     public var sharedNetworkShare: Double
     public var orgShare: Double
+    /// Distinct prompt templates the members kept (bottom-k per account, merged).
+    public var distinctTemplates: Int
+    /// Each family's evidence, in `EvidenceFamily` order.
+    public var evidence: [FamilyEvidence]
+    /// Families by which the cluster's links were made: significant by construction, so they
+    /// do not count towards reporting.
+    public var linkedBy: Set<EvidenceFamily>
+    /// Families significant at the run's level that count towards reporting.
+    public var significantFamilies: [EvidenceFamily]
+    /// Whether the cluster is reported, and in words why or why not.
+    public var isReported: Bool
+    public var verdict: String
     public var reasons: String
 }
 
 public enum ClusterScoring {
     static func clamp(_ x: Double) -> Double { min(1, max(0, x)) }
 
-    /// Scores one cluster; `links` are the links between its members.
-    public static func score(
+    /// The significance level α each family is tested at, so that the expected number of
+    /// benign clusters reported per run is `maxFalseClusters`: with `candidates` clusters, `k`
+    /// families that count and `r` required, a benign cluster is reported when r of its k
+    /// (independent, uniform under the null) p-values fall below α, which happens with
+    /// probability at most C(k, r)·αʳ; so α = (E / (candidates · C(k, r)))^(1/r).
+    public static func familyLevel(candidates: Int, config: DetectionConfig, countedFamilies: Int = 4) -> Double {
+        let r = max(1, config.requiredFamilies)
+        let k = max(r, countedFamilies)
+        var combinations = 1.0
+        for i in 0..<r { combinations *= Double(k - i) / Double(i + 1) }
+        let bound = config.maxFalseClusters / (Double(max(1, candidates)) * combinations)
+        return min(0.5, pow(bound, 1 / Double(r)))
+    }
+
+    /// Scores one cluster; `links` are the links between its members, `level` the family
+    /// significance level of the run (`familyLevel`).
+    static func score(
         _ members: [Int], accounts: [AccountState], links: [AccountLink], baseline: PopulationBaseline,
-        taxonomy: CompiledTaxonomy
+        taxonomy: CompiledTaxonomy, index: PopulationIndex, config: DetectionConfig, level: Double
     ) -> ScoredCluster {
         // Members are read in place (`accounts[m].field`): a copy of an account's state would
         // retain each of its buffers.
@@ -139,38 +167,59 @@ public enum ClusterScoring {
         let cotShare = prompts == 0 ? 0 : Double(cot) / Double(prompts)
         let topIndex = topicCounts.indices.max { (topicCounts[$0], -$0) < (topicCounts[$1], -$1) } ?? 0
         let topShare = prompts == 0 ? 0 : Double(topicCounts[topIndex]) / Double(prompts)
+        // Links rest on content; those resting on a shared card alone make infrastructure a
+        // linkage family too.
+        var linkedBy: Set<EvidenceFamily> = [.content]
+        if links.contains(where: { $0.sharedPayment && $0.content < config.contentThreshold }) { linkedBy.insert(.infrastructure) }
+        func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
-        // Components, each 0…1 relative to the population.
-        let sContent = clamp((contentSimilarity - baseline.contentP95) / max(0.05, 0.7 - baseline.contentP95))
-        let sFocus = clamp((extractionShare - baseline.extractionShare) / max(0.05, 0.95 - baseline.extractionShare))
-        let sCoT = clamp((cotShare - baseline.chainOfThoughtShare) / max(0.05, 0.7 - baseline.chainOfThoughtShare))
-        let sInfra = max(paymentShare, 0.6 * sharedNetworkShare)
-        let sCreation = clamp((burstShare - 0.3) / 0.5)
-        let sUniform = n >= 3 ? clamp(1 - cv / 1.2) : 0
-        let sSize = clamp(Double(n - 2) / 8)
-        // Content homogeneity links accounts but also groups heavy ordinary users of common
-        // phrasing; capability focus and reasoning elicitation are what set campaigns apart.
-        var score = 0.20 * sContent + 0.30 * sFocus + 0.25 * sCoT + 0.10 * sInfra + 0.075 * sCreation + 0.075 * sUniform
-        score *= 0.5 + 0.5 * sSize
-        // Accounts of one organisation are one customer, openly.
-        score *= 1 - orgShare
-        // Distillation covers a capability systematically, with many distinct prompt
-        // templates; accounts repeating a handful of prompts (a class pasting its homework,
-        // popular questions) are copying, not extracting.
-        let coverage = clamp(Double(templates.count) / 30)
-        score *= coverage
+        // Evidence, family by family, against random groups of the same size and volumes.
+        let evidence = NullModel.evidence(for: members, index: index, config: config)
+        let counted = evidence.filter { $0.available && !linkedBy.contains($0.family) }
+        let ranked = counted.map(\.pValue).sorted()
+        let required = max(1, config.requiredFamilies)
+        let decisive = ranked.count >= required ? ranked[required - 1] : 1
+        let significant = counted.filter { $0.pValue <= level }.map(\.family)
+        // Score: 0.5 where the `required`-th strongest family sits exactly at the level, 1 at
+        // the level squared; monotone in the evidence.
+        var score = decisive >= 1 ? 0 : clamp(0.5 * log(max(decisive, 1e-300)) / log(level))
+        var exculpation: [String] = []
+        if orgShare >= config.maxOrgShare {
+            score *= 1 - orgShare
+            exculpation.append("\(pct(orgShare)) of the accounts belong to one organisation: one customer acting openly")
+        }
+        if prompts > 0 && templates.count < config.minDistinctTemplates {
+            score *= Double(templates.count) / Double(config.minDistinctTemplates)
+            exculpation.append("together they use only \(templates.count) distinct prompt templates: repeated prompts, not systematic coverage")
+        }
+        let isReported: Bool
+        if let threshold = config.threshold {
+            isReported = score >= threshold
+        } else {
+            isReported = significant.count >= required && exculpation.isEmpty
+        }
+        var verdict: String
+        if isReported {
+            verdict = "reported: \(significant.count) independent families significant at p <= \(String(format: "%.2g", level))"
+        } else if !exculpation.isEmpty {
+            verdict = "not reported: " + exculpation.joined(separator: "; ")
+        } else {
+            verdict = "not reported: \(significant.count) of \(required) required families significant at p <= \(String(format: "%.2g", level))"
+        }
+        if config.threshold != nil { verdict += " (score threshold \(config.threshold!))" }
 
         var reasons: [String] = []
-        func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
-        reasons.append("\(n) accounts sending \(exchanges) exchanges share \(pct(templateSharing)) of their prompt templates (vocabulary similarity \(String(format: "%.2f", contentSimilarity)) vs \(String(format: "%.2f", baseline.contentP95)) for the 95th percentile of random account pairs)")
-        if sFocus > 0.3 { reasons.append("\(pct(extractionShare)) of prompts target \(names[topIndex].replacingOccurrences(of: "_", with: " ")) and other extraction capabilities (population \(pct(baseline.extractionShare)))") }
-        if sCoT > 0.2 { reasons.append("\(pct(cotShare)) request step-by-step reasoning (population \(pct(baseline.chainOfThoughtShare)))") }
+        reasons.append("\(n) accounts sending \(exchanges) exchanges")
+        for e in evidence where e.available {
+            let tag = linkedBy.contains(e.family) ? " (linked by)" : (e.pValue <= level ? " (significant)" : "")
+            reasons.append("\(e.family.name)\(tag): \(e.label) \(String(format: "%.2f", e.statistic)) vs \(String(format: "%.2f", e.nullMean)) for random groups of \(min(n, config.maxMeasuredMembers)), p = \(String(format: "%.2g", e.pValue))")
+        }
+        if extractionShare > baseline.extractionShare + 0.1 { reasons.append("\(pct(extractionShare)) of prompts target \(names[topIndex].replacingOccurrences(of: "_", with: " ")) and other extraction capabilities (population \(pct(baseline.extractionShare)))") }
+        if cotShare > baseline.chainOfThoughtShare + 0.1 { reasons.append("\(pct(cotShare)) request step-by-step reasoning (population \(pct(baseline.chainOfThoughtShare)))") }
         if sharedPayments > 0 { reasons.append("\(sharedPayments) payment fingerprints shared across \(pct(paymentShare)) of the accounts") }
         if sharedNetworkShare > 0.3 { reasons.append("\(pct(sharedNetworkShare)) share /24 or /48 networks with other members") }
-        if sCreation > 0.3, let spreadHours { reasons.append("\(pct(burstShare)) created within a day of each other (10–90% spread \(Int(spreadHours.rounded())) h)") }
-        if sUniform > 0.5 { reasons.append("volumes are uniform across accounts (CV \(String(format: "%.2f", cv)))") }
-        if orgShare >= 0.5 { reasons.append("but \(pct(orgShare)) belong to one organisation, so they are one customer") }
-        if coverage < 1 { reasons.append("but together they use only \(templates.count) distinct prompt templates (repeated prompts, not systematic coverage)") }
+        if burstShare > 0.5, let spreadHours { reasons.append("\(pct(burstShare)) created within a day of the median (10–90% spread \(Int(spreadHours.rounded())) h)") }
+        for e in exculpation { reasons.append("but " + e) }
 
         return ScoredCluster(
             members: members, score: score, exchanges: exchanges,
@@ -180,6 +229,8 @@ public enum ClusterScoring {
             topTopic: names[topIndex], topTopicShare: topShare, extractionShare: extractionShare,
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
-            sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, reasons: reasons.joined(separator: "; "))
+            sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, distinctTemplates: templates.count, evidence: evidence,
+            linkedBy: linkedBy, significantFamilies: significant, isReported: isReported, verdict: verdict,
+            reasons: reasons.joined(separator: "; "))
     }
 }

@@ -1,0 +1,128 @@
+// Every tunable of linkage, clustering, low-volume attachment and scoring, in one place, each
+// with its meaning and unit. `summary.json` prints the whole value under `detection.config`, so
+// a run's figures can always be read beside the settings that produced them.
+
+/// Settings of stages 5–7 (linkage, clustering, scoring). Shares are in 0–1.
+public struct DetectionConfig: Codable, Sendable, Equatable {
+    // MARK: Reporting
+
+    /// Expected number of benign clusters reported per run: the one parameter that sets the
+    /// reporting line. Each family's significance level α is derived from it and from the
+    /// number of candidate clusters (see `ClusterScoring.familyLevel`).
+    public var maxFalseClusters = 0.01
+    /// Independent evidence families (besides the one the cluster was linked by) that must be
+    /// significant at α for a cluster to be reported.
+    public var requiredFamilies = 2
+    /// When set, a cluster is reported when its score (0–1) reaches it, instead of by the
+    /// family rule (score 0.5 is the family rule's line). For scripts of earlier versions.
+    public var threshold: Double?
+    /// Smallest cluster reported (accounts).
+    public var minClusterSize = 5
+
+    // MARK: Null model
+
+    /// Random groups drawn per cluster for each family's null distribution. Each member of a
+    /// cluster is matched by an account of the same volume octave (exchanges 1, 2–3, 4–7, ...).
+    public var nullSamples = 200
+    /// Seed of the null model's random groups: same seed and input, same outputs.
+    public var seed: UInt64 = 0x5EED
+    /// A cluster larger than this is measured on an evenly spaced subsample of its members
+    /// (and its null groups have the same size): the statistics are shares, so a subsample
+    /// estimates them, at a cost independent of cluster size.
+    public var maxMeasuredMembers = 256
+    /// Member pairs sampled for pairwise statistics (vocabulary, synchrony).
+    public var pairSamples = 256
+    /// Smallest spread (standard deviation, in units of the statistic: shares) assumed for a
+    /// null distribution: a statistic that random groups never move still needs a difference
+    /// of a few times this to count, so one pair of members behind a shared NAT proves nothing.
+    public var nullSpreadFloor = 0.02
+    /// Two accounts created within this many hours of each other count as created together.
+    public var creationWindowHours = 24.0
+
+    // MARK: Exculpation
+
+    /// Share of members in one organisation at and above which a cluster is one customer
+    /// acting openly, never a campaign against itself.
+    public var maxOrgShare = 0.5
+    /// Distinct prompt templates a cluster must use in all to be systematic extraction rather
+    /// than many people copying the same few prompts (a class, a popular question).
+    public var minDistinctTemplates = 30
+
+    // MARK: Linkage
+
+    /// Accounts with fewer prompts are not linked by content (their vocabulary says too little).
+    public var minPrompts = 8
+    /// Non-empty vocabulary-sketch bins an account needs for content linkage (about the number
+    /// of distinct word bigrams, up to 128).
+    public var minVocabularyBins = 48
+    /// Rarity-weighted vocabulary similarity (0–1) that links two accounts: agreeing sketch
+    /// bins count by the inverse population frequency of their value, so phrases that many
+    /// accounts share ("step by step", greetings) link nobody.
+    public var contentThreshold = 0.3
+    /// Lower content similarity that still links two accounts sharing a payment fingerprint.
+    public var sharedPaymentContentThreshold = 0.12
+    /// Cosine similarity of two accounts' capability profiles (topic shares and the
+    /// chain-of-thought share) needed for a content link: a campaign's accounts send the
+    /// same mix; a heavy ordinary user whose phrasing overlaps theirs does not.
+    public var minProfileSimilarity = 0.85
+    /// LSH bands × rows over the 128 vocabulary bins: a pair with (unweighted) similarity s
+    /// shares a band with probability 1 − (1 − s⁵)²⁵ (0.54 at s = 0.4, 0.04 at s = 0.2).
+    public var bands = 25
+    public var rows = 5
+
+    // MARK: Clustering
+
+    /// Shared-neighbour support: a link is kept when its accounts share at least
+    /// `supportMinCommon` linked neighbours and `supportMinShare` of the smaller degree − 1.
+    public var supportMinCommon = 2
+    public var supportMinShare = 0.3
+    /// Modularity resolution of the Louvain refinement (1 = standard modularity; higher gives
+    /// smaller communities).
+    public var resolution = 1.0
+
+    // MARK: Low-volume attachment (WindowAttachment)
+
+    /// A reported cluster's active day-hours must cover at most this share of its days' hours
+    /// for its windows to say anything.
+    public var attachMaxWindowCoverage = 0.5
+    /// Profile cosine to the cluster's centroid a low-volume account needs.
+    public var attachMinProfileSimilarity = 0.9
+    /// Best vocabulary similarity to a sample of members a low-volume account needs.
+    public var attachMinContent = 0.15
+    /// Active hours a low-volume account needs (all inside the cluster's windows).
+    public var attachMinActiveHours = 4
+
+    /// Threads for verifying candidate pairs and attachment (not printed: outputs do not depend on it).
+    public var threads = 2
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxFalseClusters = "max_false_clusters"
+        case requiredFamilies = "required_families"
+        case threshold
+        case minClusterSize = "min_cluster_size"
+        case nullSamples = "null_samples"
+        case seed
+        case maxMeasuredMembers = "max_measured_members"
+        case pairSamples = "pair_samples"
+        case nullSpreadFloor = "null_spread_floor"
+        case creationWindowHours = "creation_window_hours"
+        case maxOrgShare = "max_org_share"
+        case minDistinctTemplates = "min_distinct_templates"
+        case minPrompts = "min_prompts"
+        case minVocabularyBins = "min_vocabulary_bins"
+        case contentThreshold = "content_threshold"
+        case sharedPaymentContentThreshold = "shared_payment_content_threshold"
+        case minProfileSimilarity = "min_profile_similarity"
+        case bands = "lsh_bands"
+        case rows = "lsh_rows"
+        case supportMinCommon = "support_min_common"
+        case supportMinShare = "support_min_share"
+        case resolution
+        case attachMaxWindowCoverage = "attach_max_window_coverage"
+        case attachMinProfileSimilarity = "attach_min_profile_similarity"
+        case attachMinContent = "attach_min_content"
+        case attachMinActiveHours = "attach_min_active_hours"
+    }
+}

@@ -1,0 +1,409 @@
+// The null model of stage 7: how a group of n accounts drawn at random from the same run's
+// population (matched on volume) looks, family by family. A cluster's evidence is how far its
+// figures sit above those of such groups: an empirical p-value, sharpened by a normal tail
+// where the random groups never reach the cluster's figure.
+//
+// Written by hand: a Monte Carlo null of group statistics over this project's account state
+// (Good, "Permutation, Parametric, and Bootstrap Tests of Hypotheses", 2005, ch. 3) is not in
+// any package.
+import Foundation
+
+/// The independent kinds of evidence a cluster is measured on.
+public enum EvidenceFamily: Int, CaseIterable, Sendable {
+    /// Shared prompt templates and vocabulary, each weighted by its rarity in the population.
+    case content
+    /// Concentration on the taxonomy's extraction targets, and chain-of-thought elicitation.
+    case capability
+    /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
+    /// the cluster, each weighted by the share of its users that are members.
+    case infrastructure
+    /// Accounts created together, and actions in the same 10-minute buckets (synchrony).
+    case timing
+    /// Equal volumes across accounts.
+    case loadBalancing
+
+    public var name: String {
+        switch self {
+        case .content: "content"
+        case .capability: "capability"
+        case .infrastructure: "infrastructure"
+        case .timing: "timing"
+        case .loadBalancing: "load_balancing"
+        }
+    }
+}
+
+/// One family's figure for a cluster beside its null reference.
+public struct FamilyEvidence: Sendable {
+    public var family: EvidenceFamily
+    /// The cluster's figure of the family's strongest test (a share or similarity, 0–1).
+    public var statistic: Double
+    /// Mean and standard deviation of that figure over the random groups.
+    public var nullMean: Double
+    public var nullSD: Double
+    /// Family p-value: the smallest of its tests' p-values times their number (Bonferroni),
+    /// at most 1. 1 when the family cannot be measured (no prompt text, no creation times).
+    public var pValue: Double
+    /// Whether the logs carry what the family needs.
+    public var available: Bool
+    /// What the figure is, in words ("shared networks").
+    public var label: String
+}
+
+/// Per-account figures the null model reads, extracted once per run.
+struct PopulationIndex: @unchecked Sendable {
+    let count: Int
+    /// Volume stratum (octave of exchanges) per account, and the accounts of each stratum.
+    let stratum: [Int]
+    let strata: [[Int]]
+    let exchanges: [Double]
+    let withPrompt: [Bool]
+    let extractionShare: [Double]
+    let chainOfThoughtShare: [Double]
+    /// `Int64.min` where unknown.
+    let createdAt: [Int64]
+    /// Identifiers (tagged by kind) and template keys per account: sorted keys in flat arrays.
+    let identifiers: FlatKeys
+    let templates: FlatKeys
+    /// Population counts: accounts holding each identifier / template.
+    let identifierUsers: [UInt64: Int32]
+    let templateUsers: [UInt64: Int32]
+    let templateAccounts: Int
+    let vocabulary: VocabularyRarity
+    /// Densified synchrony sketches (`synchronyBins` per account) and presence.
+    let synchrony: [UInt16]
+    let hasSynchrony: [Bool]
+    let orgs: FlatKeys
+
+    static let identifierKinds = 5
+
+    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
+        count = accounts.count
+        let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
+        var exchanges = [Double](repeating: 0, count: count)
+        var withPrompt = [Bool](repeating: false, count: count)
+        var extraction = [Double](repeating: 0, count: count)
+        var cot = [Double](repeating: 0, count: count)
+        var created = [Int64](repeating: .min, count: count)
+        var identifierSets: [[UInt64]] = []
+        var templateSets: [[UInt64]] = []
+        var orgSets: [[UInt64]] = []
+        identifierSets.reserveCapacity(count)
+        templateSets.reserveCapacity(count)
+        let syncBins = AccountState.synchronyBins
+        var synchrony = [UInt16](repeating: MinHashSketch.emptyBin, count: count * syncBins)
+        var hasSynchrony = [Bool](repeating: false, count: count)
+        for i in accounts.indices {
+            exchanges[i] = Double(accounts[i].exchanges)
+            withPrompt[i] = accounts[i].withPrompt > 0
+            cot[i] = accounts[i].chainOfThoughtShare
+            var inTargets = 0
+            for e in accounts[i].topics.entries where targets.contains(e.key) { inTargets += Int(e.count) }
+            extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
+            created[i] = accounts[i].createdAt ?? .min
+            var ids: [UInt64] = []
+            for (kind, set) in [
+                accounts[i].networks.values, accounts[i].ips.values, accounts[i].payments.values,
+                accounts[i].userAgents.values, accounts[i].apiKeys,
+            ].enumerated() {
+                for h in set.hashes { ids.append(StableHash.combine(UInt64(kind) &+ 0x1D, h)) }
+            }
+            identifierSets.append(ids.sorted())
+            templateSets.append(accounts[i].templates.hashes)
+            orgSets.append(accounts[i].orgs.values.hashes)
+            if !accounts[i].synchronySketch.isEmpty {
+                hasSynchrony[i] = true
+                let d = accounts[i].synchronySketch.densified()
+                for b in 0..<syncBins { synchrony[i * syncBins + b] = d[b] }
+            }
+        }
+        // Volume strata: octaves of exchanges (1, 2–3, 4–7, ...), so accounts of one stratum
+        // differ in volume by less than a factor of two at every volume.
+        var stratum = [Int](repeating: 0, count: count)
+        var strata = Array(repeating: [Int](), count: 64)
+        for i in 0..<count {
+            let s = Int.bitWidth - 1 - max(1, accounts[i].exchanges).leadingZeroBitCount
+            stratum[i] = s
+            strata[s].append(i)
+        }
+        func users(_ sets: [[UInt64]]) -> [UInt64: Int32] {
+            var u: [UInt64: Int32] = [:]
+            for set in sets { for h in set { u[h, default: 0] += 1 } }
+            return u
+        }
+        self.exchanges = exchanges
+        self.withPrompt = withPrompt
+        self.extractionShare = extraction
+        self.chainOfThoughtShare = cot
+        self.createdAt = created
+        self.stratum = stratum
+        self.strata = strata
+        identifiers = FlatKeys(identifierSets)
+        templates = FlatKeys(templateSets)
+        orgs = FlatKeys(orgSets)
+        identifierUsers = users(identifierSets)
+        templateUsers = users(templateSets)
+        templateAccounts = templateSets.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
+        vocabulary = rarity
+        self.synchrony = synchrony
+        self.hasSynchrony = hasSynchrony
+    }
+}
+
+/// Many accounts' sorted keys in one flat array.
+struct FlatKeys: Sendable {
+    let offsets: [Int]
+    let values: [UInt64]
+
+    init(_ sets: [[UInt64]]) {
+        var offsets = [0]
+        var values: [UInt64] = []
+        offsets.reserveCapacity(sets.count + 1)
+        for s in sets {
+            values += s
+            offsets.append(values.count)
+        }
+        self.offsets = offsets
+        self.values = values
+    }
+
+    func keys(_ i: Int) -> ArraySlice<UInt64> { values[offsets[i]..<offsets[i + 1]] }
+}
+
+/// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
+struct GroupFigures {
+    var templateSharing: Double?
+    var vocabulary: Double?
+    var extraction: Double?
+    var chainOfThought: Double?
+    var infrastructure: Double
+    var createdTogether: Double?
+    var synchrony: Double?
+    var uniformity: Double
+
+    /// The tests of each family, in order: (label, figure).
+    func tests(_ family: EvidenceFamily) -> [(String, Double?)] {
+        switch family {
+        case .content: [("rarity-weighted template sharing", templateSharing), ("rarity-weighted vocabulary similarity", vocabulary)]
+        case .capability: [("extraction-topic share", extraction), ("chain-of-thought share", chainOfThought)]
+        case .infrastructure: [("identifiers shared within the group, by share of their users", infrastructure)]
+        case .timing: [("created within a day of another member", createdTogether), ("synchrony in 10-minute buckets", synchrony)]
+        case .loadBalancing: [("volume uniformity 1/(1+CV)", uniformity)]
+        }
+    }
+
+    static func measure(_ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom) -> GroupFigures {
+        let n = group.count
+        // Content: templates kept by two or more members, each weighted by ln(N / users).
+        var templates: [(key: UInt64, member: Int)] = []
+        var ids: [UInt64] = []
+        for m in group {
+            for t in index.templates.keys(m) { templates.append((t, m)) }
+            ids += index.identifiers.keys(m)
+        }
+        var templateSharing: Double?
+        if !templates.isEmpty {
+            templates.sort { ($0.key, $0.member) < ($1.key, $1.member) }
+            let total = Double(max(index.templateAccounts, 1) + 1)
+            var shared = 0.0
+            var all = 0.0
+            var s = 0
+            while s < templates.count {
+                var e = s + 1
+                while e < templates.count && templates[e].key == templates[s].key { e += 1 }
+                let w = log(total / Double(index.templateUsers[templates[s].key] ?? 1))
+                all += w * Double(e - s)
+                if e - s > 1 { shared += w * Double(e - s) }
+                s = e
+            }
+            templateSharing = all > 0 ? shared / all : 0
+        }
+        // Infrastructure: per member, the strongest identifier it shares with another member,
+        // weighted by the share of that identifier's users who are members.
+        ids.sort()
+        var inGroup: [UInt64: Int] = [:]
+        var s = 0
+        while s < ids.count {
+            var e = s + 1
+            while e < ids.count && ids[e] == ids[s] { e += 1 }
+            if e - s > 1 { inGroup[ids[s]] = e - s }
+            s = e
+        }
+        var infrastructure = 0.0
+        if !inGroup.isEmpty {
+            for m in group {
+                var best = 0.0
+                for h in index.identifiers.keys(m) {
+                    if let k = inGroup[h] { best = max(best, Double(k) / Double(index.identifierUsers[h] ?? Int32(k))) }
+                }
+                infrastructure += best
+            }
+            infrastructure /= Double(n)
+        }
+        // Capability: mean of the members' own shares (members with prompts).
+        let prompted = group.filter { index.withPrompt[$0] }
+        let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
+        let chainOfThought = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.chainOfThoughtShare[$1] } / Double(prompted.count)
+        // Timing: creation within the window of another member; synchrony along sampled pairs.
+        let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
+        var createdTogether: Double?
+        if created.count >= 2 {
+            let window = Int64(config.creationWindowHours * 3_600_000)
+            var together = 0
+            for (k, c) in created.enumerated() {
+                if (k > 0 && c - created[k - 1] <= window) || (k + 1 < created.count && created[k + 1] - c <= window) { together += 1 }
+            }
+            createdTogether = Double(together) / Double(created.count)
+        }
+        let pairs = samplePairs(n, limit: config.pairSamples, rng: &rng)
+        let sketchedMembers = group.filter { index.vocabulary.present[$0] }.count
+        var vocabulary: Double?
+        if sketchedMembers >= 2 {
+            var sum = 0.0
+            for (x, y) in pairs { sum += index.vocabulary.weightedSimilarity(group[x], group[y]) }
+            vocabulary = pairs.isEmpty ? 0 : sum / Double(pairs.count)
+        }
+        var synchrony: Double?
+        if group.filter({ index.hasSynchrony[$0] }).count >= 2 {
+            let bins = AccountState.synchronyBins
+            var sum = 0.0
+            index.synchrony.withUnsafeBufferPointer { d in
+                for (x, y) in pairs where index.hasSynchrony[group[x]] && index.hasSynchrony[group[y]] {
+                    var equal = 0
+                    let bx = group[x] * bins
+                    let by = group[y] * bins
+                    for b in 0..<bins where d[bx + b] == d[by + b] { equal += 1 }
+                    sum += Double(equal) / Double(bins)
+                }
+            }
+            synchrony = pairs.isEmpty ? 0 : sum / Double(pairs.count)
+        }
+        return GroupFigures(
+            templateSharing: templateSharing, vocabulary: vocabulary, extraction: extraction, chainOfThought: chainOfThought,
+            infrastructure: infrastructure, createdTogether: createdTogether, synchrony: synchrony,
+            uniformity: uniformity(group, index: index))
+    }
+
+    /// Volume uniformity 1 / (1 + CV) of the members' exchange counts (1 = equal volumes).
+    static func uniformity(_ group: [Int], index: PopulationIndex) -> Double {
+        let n = group.count
+        let mean = group.reduce(0.0) { $0 + index.exchanges[$1] } / Double(n)
+        let variance = n > 1 ? group.reduce(0.0) { $0 + (index.exchanges[$1] - mean) * (index.exchanges[$1] - mean) } / Double(n - 1) : 0
+        let cv = mean > 0 ? variance.squareRoot() / mean : 0
+        return 1 / (1 + cv)
+    }
+
+    /// Up to `limit` distinct index pairs of `0..<n`: all of them when there are few.
+    static func samplePairs(_ n: Int, limit: Int, rng: inout SeededRandom) -> [(Int, Int)] {
+        guard n >= 2 else { return [] }
+        if n * (n - 1) / 2 <= limit {
+            var all: [(Int, Int)] = []
+            for i in 0..<n { for j in (i + 1)..<n { all.append((i, j)) } }
+            return all
+        }
+        var out: [(Int, Int)] = []
+        out.reserveCapacity(limit)
+        while out.count < limit {
+            let i = rng.int(0..<n)
+            let j = rng.int(0..<n)
+            if i != j { out.append((min(i, j), max(i, j))) }
+        }
+        return out
+    }
+}
+
+enum NullModel {
+    /// Standard normal upper tail P(Z ≥ z).
+    static func normalTail(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
+
+    /// Evenly spaced members of a sorted group, at most `limit`.
+    static func measured(_ members: [Int], limit: Int) -> [Int] {
+        guard members.count > limit else { return members }
+        return (0..<limit).map { members[$0 * members.count / limit] }
+    }
+
+    /// A random group matched to `group` on volume stratum: for each member, a distinct account
+    /// of its stratum (any account once its stratum is used up).
+    static func randomGroup(like group: [Int], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+        var used = Set<Int>()
+        used.reserveCapacity(group.count)
+        var out: [Int] = []
+        out.reserveCapacity(group.count)
+        for m in group {
+            let pool = index.strata[index.stratum[m]]
+            var pick = -1
+            for _ in 0..<8 {
+                let c = pool[rng.int(0..<pool.count)]
+                if !used.contains(c) {
+                    pick = c
+                    break
+                }
+            }
+            while pick < 0 {
+                let c = rng.int(0..<index.count)
+                if !used.contains(c) { pick = c }
+            }
+            used.insert(pick)
+            out.append(pick)
+        }
+        return out
+    }
+
+    /// A random group of the same size from the volume stratum of the group's median member
+    /// (with replacement when the stratum is smaller than the group).
+    static func typicalGroup(like group: [Int], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+        let volumes = group.map { index.exchanges[$0] }.sorted()
+        let median = volumes[volumes.count / 2]
+        let medianMember = group.first { index.exchanges[$0] == median } ?? group[0]
+        let pool = index.strata[index.stratum[medianMember]]
+        return group.map { _ in pool[rng.int(0..<pool.count)] }
+    }
+
+    /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
+    /// groups of the same (measured) size. Deterministic for the config's seed and the members.
+    static func evidence(for members: [Int], index: PopulationIndex, config: DetectionConfig) -> [FamilyEvidence] {
+        let group = measured(members, limit: config.maxMeasuredMembers)
+        guard group.count >= 2, index.count > group.count else {
+            return EvidenceFamily.allCases.map {
+                FamilyEvidence(family: $0, statistic: 0, nullMean: 0, nullSD: 0, pValue: 1, available: false, label: "")
+            }
+        }
+        var rng = SeededRandom(seed: config.seed, UInt64(members[0]), UInt64(members.count))
+        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng)
+        var nulls: [GroupFigures] = []
+        nulls.reserveCapacity(config.nullSamples)
+        for _ in 0..<config.nullSamples {
+            let random = randomGroup(like: group, index: index, rng: &rng)
+            var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng)
+            // Volume uniformity cannot be tested against groups matched member by member on
+            // volume (they copy the cluster's spread), nor against the whole population (a
+            // cluster of similar accounts is more uniform than that by selection): its reference
+            // is groups of accounts of the cluster's own typical volume.
+            figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, index: index, rng: &rng), index: index)
+            nulls.append(figures)
+        }
+        return EvidenceFamily.allCases.map { family in
+            let tests = observed.tests(family)
+            var best: (p: Double, stat: Double, mean: Double, sd: Double, label: String)?
+            var measurable = 0
+            for (k, test) in tests.enumerated() {
+                guard let value = test.1 else { continue }
+                let reference = nulls.compactMap { $0.tests(family)[k].1 }
+                guard !reference.isEmpty else { continue }
+                measurable += 1
+                let mean = reference.reduce(0, +) / Double(reference.count)
+                let sd = (reference.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(reference.count)).squareRoot()
+                let spread = (sd * sd + config.nullSpreadFloor * config.nullSpreadFloor).squareRoot()
+                let exceed = Double(reference.filter { $0 >= value }.count) / Double(reference.count)
+                let p = max(exceed, normalTail((value - mean) / spread))
+                if best == nil || p < best!.p { best = (p, value, mean, sd, test.0) }
+            }
+            guard let best else {
+                return FamilyEvidence(family: family, statistic: 0, nullMean: 0, nullSD: 0, pValue: 1, available: false, label: tests[0].0)
+            }
+            return FamilyEvidence(
+                family: family, statistic: best.stat, nullMean: best.mean, nullSD: best.sd,
+                pValue: min(1, best.p * Double(measurable)), available: true, label: best.label)
+        }
+    }
+}
