@@ -61,8 +61,7 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
             Each cluster of at least --min-cluster-size accounts is measured family by family \
             (content, capability, infrastructure, timing, load balancing) against volume-matched \
-            random groups of the same run; it is reported when two families other than the one \
-            it was linked by are significant at the level that --max-false-clusters sets. \
+            random groups of the same run; it is reported when two families are significant at the level that --max-false-clusters sets. \
             accounts.csv lists the accounts of reported clusters: the list a reviewer acts on; \
             candidates.csv lists every cluster with each family's figure, null mean and p-value. Every cluster and account row carries a `reasons` sentence with the \
             numbers behind it. Text from the logs is written so that spreadsheets cannot run it \

@@ -73,9 +73,6 @@ public struct ScoredCluster: Sendable {
     public var distinctTemplates: Int
     /// Each family's evidence, in `EvidenceFamily` order.
     public var evidence: [FamilyEvidence]
-    /// Families by which the cluster's links were made: significant by construction, so they
-    /// do not count towards reporting.
-    public var linkedBy: Set<EvidenceFamily>
     /// Families significant at the run's level that count towards reporting.
     public var significantFamilies: [EvidenceFamily]
     /// Whether the cluster is reported, and in words why or why not.
@@ -92,7 +89,7 @@ public enum ClusterScoring {
     /// families that count and `r` required, a benign cluster is reported when r of its k
     /// (independent, uniform under the null) p-values fall below α, which happens with
     /// probability at most C(k, r)·αʳ; so α = (E / (candidates · C(k, r)))^(1/r).
-    public static func familyLevel(candidates: Int, config: DetectionConfig, countedFamilies: Int = 4) -> Double {
+    public static func familyLevel(candidates: Int, config: DetectionConfig, countedFamilies: Int = EvidenceFamily.allCases.count) -> Double {
         let r = max(1, config.requiredFamilies)
         let k = max(r, countedFamilies)
         var combinations = 1.0
@@ -167,15 +164,11 @@ public enum ClusterScoring {
         let cotShare = prompts == 0 ? 0 : Double(cot) / Double(prompts)
         let topIndex = topicCounts.indices.max { (topicCounts[$0], -$0) < (topicCounts[$1], -$1) } ?? 0
         let topShare = prompts == 0 ? 0 : Double(topicCounts[topIndex]) / Double(prompts)
-        // Links rest on content; those resting on a shared card alone make infrastructure a
-        // linkage family too.
-        var linkedBy: Set<EvidenceFamily> = [.content]
-        if links.contains(where: { $0.sharedPayment && $0.content < config.contentThreshold }) { linkedBy.insert(.infrastructure) }
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
         // Evidence, family by family, against random groups of the same size and volumes.
         let evidence = NullModel.evidence(for: members, index: index, config: config)
-        let counted = evidence.filter { $0.available && !linkedBy.contains($0.family) }
+        let counted = evidence.filter(\.available)
         let ranked = counted.map(\.pValue).sorted()
         let required = max(1, config.requiredFamilies)
         let decisive = ranked.count >= required ? ranked[required - 1] : 1
@@ -211,7 +204,7 @@ public enum ClusterScoring {
         var reasons: [String] = []
         reasons.append("\(n) accounts sending \(exchanges) exchanges")
         for e in evidence where e.available {
-            let tag = linkedBy.contains(e.family) ? " (linked by)" : (e.pValue <= level ? " (significant)" : "")
+            let tag = e.pValue <= level ? " (significant)" : ""
             reasons.append("\(e.family.name)\(tag): \(e.label) \(String(format: "%.2f", e.statistic)) vs \(String(format: "%.2f", e.nullMean)) for random groups of \(min(n, config.maxMeasuredMembers)), p = \(String(format: "%.2g", e.pValue))")
         }
         if extractionShare > baseline.extractionShare + 0.1 { reasons.append("\(pct(extractionShare)) of prompts target \(names[topIndex].replacingOccurrences(of: "_", with: " ")) and other extraction capabilities (population \(pct(baseline.extractionShare)))") }
@@ -230,7 +223,7 @@ public enum ClusterScoring {
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
             sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, distinctTemplates: templates.count, evidence: evidence,
-            linkedBy: linkedBy, significantFamilies: significant, isReported: isReported, verdict: verdict,
+            significantFamilies: significant, isReported: isReported, verdict: verdict,
             reasons: reasons.joined(separator: "; "))
     }
 }

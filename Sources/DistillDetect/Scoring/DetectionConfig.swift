@@ -10,8 +10,9 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// reporting line. Each family's significance level α is derived from it and from the
     /// number of candidate clusters (see `ClusterScoring.familyLevel`).
     public var maxFalseClusters = 0.01
-    /// Independent evidence families (besides the one the cluster was linked by) that must be
-    /// significant at α for a cluster to be reported.
+    /// Independent evidence families that must be significant at α for a cluster to be
+    /// reported. (Vocabulary similarity, which linkage selects clusters on, is not among the
+    /// tests: content is tested on rarity-weighted template sharing.)
     public var requiredFamilies = 2
     /// When set, a cluster is reported when its score (0–1) reaches it, instead of by the
     /// family rule (score 0.5 is the family rule's line). For scripts of earlier versions.

@@ -10,9 +10,9 @@ import Foundation
 
 /// The independent kinds of evidence a cluster is measured on.
 public enum EvidenceFamily: Int, CaseIterable, Sendable {
-    /// Shared prompt templates and vocabulary, each weighted by its rarity in the population.
+    /// Shared prompt templates, each weighted by the share of its users inside the group.
     case content
-    /// Concentration on the taxonomy's extraction targets, and chain-of-thought elicitation.
+    /// Concentration on the taxonomy's extraction targets.
     case capability
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
@@ -59,7 +59,6 @@ struct PopulationIndex: @unchecked Sendable {
     let exchanges: [Double]
     let withPrompt: [Bool]
     let extractionShare: [Double]
-    let chainOfThoughtShare: [Double]
     /// `Int64.min` where unknown.
     let createdAt: [Int64]
     /// Identifiers (tagged by kind) and template keys per account: sorted keys in flat arrays.
@@ -68,7 +67,6 @@ struct PopulationIndex: @unchecked Sendable {
     /// Population counts: accounts holding each identifier / template.
     let identifierUsers: [UInt64: Int32]
     let templateUsers: [UInt64: Int32]
-    let templateAccounts: Int
     let vocabulary: VocabularyRarity
     /// Densified synchrony sketches (`synchronyBins` per account) and presence.
     let synchrony: [UInt16]
@@ -83,7 +81,6 @@ struct PopulationIndex: @unchecked Sendable {
         var exchanges = [Double](repeating: 0, count: count)
         var withPrompt = [Bool](repeating: false, count: count)
         var extraction = [Double](repeating: 0, count: count)
-        var cot = [Double](repeating: 0, count: count)
         var created = [Int64](repeating: .min, count: count)
         var identifierSets: [[UInt64]] = []
         var templateSets: [[UInt64]] = []
@@ -96,7 +93,6 @@ struct PopulationIndex: @unchecked Sendable {
         for i in accounts.indices {
             exchanges[i] = Double(accounts[i].exchanges)
             withPrompt[i] = accounts[i].withPrompt > 0
-            cot[i] = accounts[i].chainOfThoughtShare
             var inTargets = 0
             for e in accounts[i].topics.entries where targets.contains(e.key) { inTargets += Int(e.count) }
             extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
@@ -134,7 +130,6 @@ struct PopulationIndex: @unchecked Sendable {
         self.exchanges = exchanges
         self.withPrompt = withPrompt
         self.extractionShare = extraction
-        self.chainOfThoughtShare = cot
         self.createdAt = created
         self.stratum = stratum
         self.strata = strata
@@ -143,7 +138,6 @@ struct PopulationIndex: @unchecked Sendable {
         orgs = FlatKeys(orgSets)
         identifierUsers = users(identifierSets)
         templateUsers = users(templateSets)
-        templateAccounts = templateSets.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         vocabulary = rarity
         self.synchrony = synchrony
         self.hasSynchrony = hasSynchrony
@@ -173,19 +167,21 @@ struct FlatKeys: Sendable {
 /// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
 struct GroupFigures {
     var templateSharing: Double?
-    var vocabulary: Double?
     var extraction: Double?
-    var chainOfThought: Double?
     var infrastructure: Double
     var createdTogether: Double?
     var synchrony: Double?
     var uniformity: Double
 
-    /// The tests of each family, in order: (label, figure).
+    /// The tests of each family, in order: (label, figure). Vocabulary similarity is what
+    /// linkage selects clusters on, so it is significant by construction and is shown
+    /// (`ScoredCluster.contentSimilarity`) but not tested; template sharing is tested.
     func tests(_ family: EvidenceFamily) -> [(String, Double?)] {
         switch family {
-        case .content: [("rarity-weighted template sharing", templateSharing), ("rarity-weighted vocabulary similarity", vocabulary)]
-        case .capability: [("extraction-topic share", extraction), ("chain-of-thought share", chainOfThought)]
+        case .content: [("template uses shared within the group, by share of their users", templateSharing)]
+        // Chain-of-thought elicitation alone is a habit many ordinary users have (design.md):
+        // it is shown beside the cluster (`cot_share`) but the family tests capability focus.
+        case .capability: [("extraction-topic share", extraction)]
         case .infrastructure: [("identifiers shared within the group, by share of their users", infrastructure)]
         case .timing: [("created within a day of another member", createdTogether), ("synchrony in 10-minute buckets", synchrony)]
         case .loadBalancing: [("volume uniformity 1/(1+CV)", uniformity)]
@@ -194,29 +190,29 @@ struct GroupFigures {
 
     static func measure(_ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom) -> GroupFigures {
         let n = group.count
-        // Content: templates kept by two or more members, each weighted by ln(N / users).
-        var templates: [(key: UInt64, member: Int)] = []
+        // Content: the members' template uses that fall on templates two or more members
+        // share, each weighted by the share of that template's users who are members: a
+        // template thousands of accounts send ("thanks", a popular question) counts for little,
+        // one used only inside the group counts fully.
+        var templates: [UInt64] = []
         var ids: [UInt64] = []
         for m in group {
-            for t in index.templates.keys(m) { templates.append((t, m)) }
+            templates += index.templates.keys(m)
             ids += index.identifiers.keys(m)
         }
         var templateSharing: Double?
         if !templates.isEmpty {
-            templates.sort { ($0.key, $0.member) < ($1.key, $1.member) }
-            let total = Double(max(index.templateAccounts, 1) + 1)
+            templates.sort()
             var shared = 0.0
-            var all = 0.0
             var s = 0
             while s < templates.count {
                 var e = s + 1
-                while e < templates.count && templates[e].key == templates[s].key { e += 1 }
-                let w = log(total / Double(index.templateUsers[templates[s].key] ?? 1))
-                all += w * Double(e - s)
-                if e - s > 1 { shared += w * Double(e - s) }
+                while e < templates.count && templates[e] == templates[s] { e += 1 }
+                let k = e - s
+                if k > 1 { shared += Double(k) * Double(k) / Double(max(Int32(k), index.templateUsers[templates[s]] ?? 1)) }
                 s = e
             }
-            templateSharing = all > 0 ? shared / all : 0
+            templateSharing = shared / Double(templates.count)
         }
         // Infrastructure: per member, the strongest identifier it shares with another member,
         // weighted by the share of that identifier's users who are members.
@@ -243,7 +239,6 @@ struct GroupFigures {
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
-        let chainOfThought = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.chainOfThoughtShare[$1] } / Double(prompted.count)
         // Timing: creation within the window of another member; synchrony along sampled pairs.
         let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
         var createdTogether: Double?
@@ -256,13 +251,6 @@ struct GroupFigures {
             createdTogether = Double(together) / Double(created.count)
         }
         let pairs = samplePairs(n, limit: config.pairSamples, rng: &rng)
-        let sketchedMembers = group.filter { index.vocabulary.present[$0] }.count
-        var vocabulary: Double?
-        if sketchedMembers >= 2 {
-            var sum = 0.0
-            for (x, y) in pairs { sum += index.vocabulary.weightedSimilarity(group[x], group[y]) }
-            vocabulary = pairs.isEmpty ? 0 : sum / Double(pairs.count)
-        }
         var synchrony: Double?
         if group.filter({ index.hasSynchrony[$0] }).count >= 2 {
             let bins = AccountState.synchronyBins
@@ -279,7 +267,7 @@ struct GroupFigures {
             synchrony = pairs.isEmpty ? 0 : sum / Double(pairs.count)
         }
         return GroupFigures(
-            templateSharing: templateSharing, vocabulary: vocabulary, extraction: extraction, chainOfThought: chainOfThought,
+            templateSharing: templateSharing, extraction: extraction,
             infrastructure: infrastructure, createdTogether: createdTogether, synchrony: synchrony,
             uniformity: uniformity(group, index: index))
     }
