@@ -925,7 +925,9 @@ def scenario(name, w, P, args):
         campaigns = [Campaign("L1-low-and-slow", 300, CODE_FAMS + MATH_FAMS, per_day=(5, 10), filler=(0.2, 0.35),
                               creation="aged", timing="diurnal")]
     elif name == "teacher-templates":
-        campaigns = [Campaign("T1-teacher-templates", 150, [], teacher=w.c.teacher, median=80, creation="burst",
+        # one synthetic-data pipeline: a dozen teacher templates, each account running a few of them
+        pipeline = Random(f"{w.seed}:pipeline").sample(w.c.teacher, 12)
+        campaigns = [Campaign("T1-teacher-templates", 150, [], teacher=pipeline, median=80, creation="burst",
                               filler=(0.15, 0.3), timing="flat"),
                      Campaign("T2-wrapped-questions", 150, [], wrapper=True, median=80, creation="aged", filler=(0.0, 0.1),
                               timing="diurnal")]

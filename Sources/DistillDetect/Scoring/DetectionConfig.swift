@@ -33,10 +33,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var maxMeasuredMembers = 256
     /// Member pairs sampled for pairwise statistics (vocabulary, synchrony).
     public var pairSamples = 256
-    /// Smallest spread (standard deviation, in units of the statistic: shares) assumed for a
-    /// null distribution: a statistic that random groups never move still needs a difference
-    /// of a few times this to count, so one pair of members behind a shared NAT proves nothing.
-    public var nullSpreadFloor = 0.02
     /// Two accounts created within this many hours of each other count as created together.
     public var creationWindowHours = 24.0
 
@@ -107,7 +103,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case seed
         case maxMeasuredMembers = "max_measured_members"
         case pairSamples = "pair_samples"
-        case nullSpreadFloor = "null_spread_floor"
         case creationWindowHours = "creation_window_hours"
         case maxOrgShare = "max_org_share"
         case minDistinctTemplates = "min_distinct_templates"

@@ -381,7 +381,15 @@ enum NullModel {
                 measurable += 1
                 let mean = reference.reduce(0, +) / Double(reference.count)
                 let sd = (reference.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(reference.count)).squareRoot()
-                let spread = (sd * sd + config.nullSpreadFloor * config.nullSpreadFloor).squareRoot()
+                // Every figure is a share or mean over the group's n members, in 0–1, so it is
+                // uncertain by at least the binomial standard error √(μ(1−μ)/n) at the null mean μ
+                // (taken as at least 1/n: one member of n), however still the random groups happen
+                // to be. A degenerate null (random groups never share a network) must not make one
+                // shared NAT among six accounts decisive.
+                let n = Double(group.count)
+                let mu = min(0.5, max(mean, 1 / n))
+                let floor = (mu * (1 - mu) / n).squareRoot()
+                let spread = (sd * sd + floor * floor).squareRoot()
                 let exceed = Double(reference.filter { $0 >= value }.count) / Double(reference.count)
                 let p = max(exceed, normalTail((value - mean) / spread))
                 if best == nil || p < best!.p { best = (p, value, mean, sd, test.0) }
