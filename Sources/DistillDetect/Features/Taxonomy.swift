@@ -231,6 +231,25 @@ public struct Taxonomy: Codable, Sendable, Equatable {
           }
         },
         {
+          "name": "synthetic_data_generation",
+          "extraction_target": true,
+          "keywords": {
+            "training data": 4, "training examples": 4, "training set": 3, "synthetic data": 4, "synthetic": 2,
+            "dataset": 2.5, "fine-tune": 3, "fine-tuning": 3, "instruction-following": 3, "instruction tuning": 4,
+            "question-answer pairs": 4, "qa pairs": 4, "answer pairs": 4,
+            "come up with": 1.5, "diverse": 1.5, "diversity": 2, "new examples": 3, "similar examples": 3,
+            "more examples": 2.5, "examples": 1, "example prompt": 3, "generate": 1.5, "brainstorm": 2,
+            "user queries": 3, "queries": 1, "instructions": 1.5, "instruction": 1, "task description": 2.5,
+            "prompt rewriter": 4, "prompt creator": 4, "given prompt": 3, "rewritten prompt": 4,
+            "rewrite the prompt": 3, "more complex version": 3, "rubric": 3, "score rubric": 4, "impartial judge": 4,
+            "evaluate the quality": 3, "evaluate the response": 3, "assess the quality": 3, "rate the response": 3,
+            "the response": 1, "responses": 1, "grading": 2, "feedback": 1, "criteria": 1.5, "guidelines": 1.5,
+            "requirements": 1, "json format": 1.5, "json object": 1.5, "multiple choice questions": 3,
+            "labelled": 1.5, "labeled": 1.5, "label": 1, "annotate": 2.5, "annotation": 2.5, "persona": 2,
+            "batch": 1, "samples": 1.5, "variations": 2, "paraphrase": 2, "paraphrases": 2.5
+          }
+        },
+        {
           "name": "chat_other",
           "extraction_target": false,
           "keywords": {

@@ -136,6 +136,7 @@ public enum HTMLReport {
             }
             h += "</table>\n"
         }
+        h += candidateChart(page.detection)
         for (k, c) in reported.enumerated() { h += clusterSection(c, id: page.clusterIDs[k], page: page) }
         h += "<p class=\"muted\">distill-detect \(escape(DistillDetectVersion.current)). Text from the logs is shown escaped; this page runs no scripts.</p>\n</body></html>\n"
         return h
@@ -194,6 +195,45 @@ public enum HTMLReport {
     }
 
     /// An inline SVG bar chart of exchanges per day, every day from the first to the last.
+    /// Every candidate cluster as a point: size (accounts, log scale) against score, with the
+    /// reporting line drawn, so a reviewer sees what sits just below it. Inline SVG: no script.
+    static func candidateChart(_ detection: DetectionResult) -> String {
+        let candidates = detection.candidates
+        var h = "<h2>All candidate clusters</h2>\n"
+        guard !candidates.isEmpty else { return h + "<p class=\"muted\">No cluster of the minimum size formed.</p>\n" }
+        let line = detection.config.threshold ?? 0.5
+        h += "<p class=\"muted\">\(candidates.count) clusters of at least \(detection.config.minClusterSize) accounts; score against size. "
+        h += "The line is the reporting line (score \(String(format: "%.2f", line)): two evidence families significant at p ≤ \(String(format: "%.2g", detection.familyLevel))). candidates.csv has each family's figures.</p>\n"
+        let (width, height, left, bottom, top, right) = (720.0, 300.0, 48.0, 36.0, 12.0, 16.0)
+        let maxSize = Double(candidates.map(\.members.count).max() ?? 10)
+        let logMax = max(1.0, log10(maxSize * 1.2))
+        let logMin = log10(Double(max(2, detection.config.minClusterSize)) * 0.8)
+        func x(_ n: Int) -> Double { left + (log10(Double(n)) - logMin) / (logMax - logMin) * (width - left - right) }
+        func y(_ score: Double) -> Double { top + (1 - score) * (height - top - bottom) }
+        h += "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"candidate clusters\">"
+        h += "<line x1=\"\(left)\" y1=\"\(y(0))\" x2=\"\(width - right)\" y2=\"\(y(0))\" stroke=\"#999\"/>"
+        h += "<line x1=\"\(left)\" y1=\"\(y(0))\" x2=\"\(left)\" y2=\"\(y(1))\" stroke=\"#999\"/>"
+        for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            h += "<text x=\"\(left - 6)\" y=\"\(y(tick) + 4)\" font-size=\"11\" text-anchor=\"end\">\(String(format: "%.2f", tick))</text>"
+        }
+        var n = 1
+        while Double(n) <= maxSize * 1.2 {
+            if log10(Double(n)) >= logMin {
+                h += "<text x=\"\(x(n))\" y=\"\(height - bottom + 16)\" font-size=\"11\" text-anchor=\"middle\">\(n)</text>"
+            }
+            n *= 10
+        }
+        h += "<text x=\"\((width + left) / 2)\" y=\"\(height - 4)\" font-size=\"12\" text-anchor=\"middle\">accounts in the cluster</text>"
+        h += "<line x1=\"\(left)\" y1=\"\(y(line))\" x2=\"\(width - right)\" y2=\"\(y(line))\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/>"
+        for c in candidates {
+            let color = c.isReported ? "#c0392b" : "#4a6fa5"
+            h += "<circle cx=\"\(String(format: "%.1f", x(c.members.count)))\" cy=\"\(String(format: "%.1f", y(c.score)))\" r=\"4\" fill=\"\(color)\" fill-opacity=\"0.7\">"
+            h += "<title>\(c.members.count) accounts, score \(String(format: "%.2f", c.score)): \(escape(c.verdict))</title></circle>"
+        }
+        h += "</svg>\n"
+        return h
+    }
+
     static func dailyChart(_ perDay: [Int64: Int]) -> String {
         guard let first = perDay.keys.min(), let last = perDay.keys.max() else { return "<p class=\"muted\">No activity.</p>\n" }
         let days = Int(last - first) + 1

@@ -181,6 +181,10 @@ public enum ClusterScoring {
             score *= 1 - orgShare
             exculpation.append("\(pct(orgShare)) of the accounts belong to one organisation: one customer acting openly")
         }
+        if exchanges < config.minClusterExchanges {
+            score *= Double(exchanges) / Double(config.minClusterExchanges)
+            exculpation.append("together they sent only \(exchanges) exchanges, too few for a distillation campaign")
+        }
         if prompts > 0 && templates.count < config.minDistinctTemplates {
             score *= Double(templates.count) / Double(config.minDistinctTemplates)
             exculpation.append("together they use only \(templates.count) distinct prompt templates: repeated prompts, not systematic coverage")

@@ -45,6 +45,11 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// than many people copying the same few prompts (a class, a popular question).
     public var minDistinctTemplates = 30
 
+    /// Exchanges a cluster must have sent in all: distillation harvests answers by the
+    /// thousand, and a group that sent a few hundred (a class's homework week) is not worth
+    /// suspending paying customers over, whatever else it shares.
+    public var minClusterExchanges = 1000
+
     // MARK: Linkage
 
     /// Accounts with fewer prompts are not linked by content (their vocabulary says too little).
@@ -106,6 +111,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case creationWindowHours = "creation_window_hours"
         case maxOrgShare = "max_org_share"
         case minDistinctTemplates = "min_distinct_templates"
+        case minClusterExchanges = "min_cluster_exchanges"
         case minPrompts = "min_prompts"
         case minVocabularyBins = "min_vocabulary_bins"
         case contentThreshold = "content_threshold"
