@@ -46,9 +46,11 @@ def row(scenario, seed, run, build_s, analyze_s, rc):
     cpath = os.path.join(run, "out", "clusters.csv")
     if os.path.exists(cpath):
         clusters = sum(1 for _ in csv.DictReader(open(cpath, newline="")))
-    exchanges = None
+    exchanges, links = None, None
     try:
-        exchanges = json.load(open(os.path.join(run, "out", "summary.json"))).get("records_accepted")
+        summary = json.load(open(os.path.join(run, "out", "summary.json")))
+        exchanges = summary.get("records_accepted")
+        links = (summary.get("detection") or {}).get("links")  # internal figure, shown when present
     except (OSError, ValueError):
         pass
     ev = evaluation(run)
@@ -68,7 +70,7 @@ def row(scenario, seed, run, build_s, analyze_s, rc):
             "look_alikes": ev.get("look_alikes_flagged") or {},
             "campaigns": [{"id": c["campaign"], "flagged": c["flagged"], "accounts": c["accounts"],
                            "clusters": c["clusters"], "largest": c["largest_cluster_share"]} for c in ev.get("campaigns", [])],
-            "threshold0": thr0}
+            "threshold0": thr0, "links": links}
 
 
 def diag(r):
@@ -76,13 +78,14 @@ def diag(r):
     if not d:
         return "?"
     rec = "–" if not r["campaign_accounts"] else f"{d['recall']:.3f}"
-    return f"{rec} / {d['benign_fp']} / {d['clusters']}"
+    links = "" if r.get("links") is None else f" ({r['links']} links)"
+    return f"{rec} / {d['benign_fp']} / {d['clusters']}{links}"
 
 
 def table(path):
     rows = [json.loads(l) for l in open(path) if l.strip()]
     head = ["scenario", "seed", "accounts", "exchanges", "campaign accts", "F1", "precision", "recall",
-            "benign FP rate", "look-alikes flagged", "largest-cluster share per campaign", "clusters reported", "exit", "at --threshold 0: recall / benign flagged / clusters"]
+            "benign FP rate", "look-alikes flagged", "largest-cluster share per campaign", "clusters reported", "exit", "at --threshold 0: recall / non-campaign flagged / clusters"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         camp = "; ".join(f"{c['id']} {c['largest'] * 100:.0f}% ({c['flagged']}/{c['accounts']} in {c['clusters']})"
