@@ -117,6 +117,7 @@ public enum ClusterScoring {
         var networks: [UInt64: Int] = [:]
         var payments: [UInt64: Int] = [:]
         var orgs: [UInt64: Int] = [:]
+        var addresses: [UInt64: Int] = [:]
         var templates: [UInt64: Int] = [:]
         for m in members {
             prompts += accounts[m].withPrompt
@@ -126,6 +127,7 @@ public enum ClusterScoring {
                 if targets.contains(e.key) { extraction += Int(e.count) }
             }
             ips.formUnion(accounts[m].ips.values.hashes)
+            for h in accounts[m].ips.values.hashes { addresses[h, default: 0] += 1 }
             for h in accounts[m].networks.values.hashes { networks[h, default: 0] += 1 }
             for h in accounts[m].payments.values.hashes { payments[h, default: 0] += 1 }
             for h in accounts[m].orgs.values.hashes { orgs[h, default: 0] += 1 }
@@ -145,6 +147,7 @@ public enum ClusterScoring {
         let sharedPayments = payments.values.filter { $0 > 1 }.count
         let paymentShare = Double(members.filter { m in accounts[m].payments.values.hashes.contains { payments[$0, default: 0] > 1 } }.count) / Double(n)
         let orgShare = Double(orgs.values.max() ?? 0) / Double(n)
+        let siteShare = Double(addresses.values.max() ?? 0) / Double(n)
         // Template sharing: share of the members' kept templates that another member also used.
         let keptTemplates = members.reduce(0) { $0 + accounts[$1].templates.hashes.count }
         let sharedTemplates = members.reduce(0) { total, m in total + accounts[m].templates.hashes.filter { templates[$0, default: 0] > 1 }.count }
@@ -181,9 +184,9 @@ public enum ClusterScoring {
             score *= 1 - orgShare
             exculpation.append("\(pct(orgShare)) of the accounts belong to one organisation: one customer acting openly")
         }
-        if exchanges < config.minClusterExchanges {
-            score *= Double(exchanges) / Double(config.minClusterExchanges)
-            exculpation.append("together they sent only \(exchanges) exchanges, too few for a distillation campaign")
+        if siteShare >= config.maxSiteShare && Double(ips.count) <= config.siteAddressesPerAccount * Double(n) {
+            score *= 1 - siteShare
+            exculpation.append("\(pct(siteShare)) of the accounts are behind one IP address and use \(ips.count) addresses in all: one site (a campus or office NAT)")
         }
         if prompts > 0 && templates.count < config.minDistinctTemplates {
             score *= Double(templates.count) / Double(config.minDistinctTemplates)

@@ -45,10 +45,12 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// than many people copying the same few prompts (a class, a popular question).
     public var minDistinctTemplates = 30
 
-    /// Exchanges a cluster must have sent in all: distillation harvests answers by the
-    /// thousand, and a group that sent a few hundred (a class's homework week) is not worth
-    /// suspending paying customers over, whatever else it shares.
-    public var minClusterExchanges = 1000
+    /// Share of members behind one single IP address at and above which a cluster is one
+    /// site (a campus or office NAT, a household), provided its members use few addresses in
+    /// all (at most `siteAddressesPerAccount` per account): people at one place, openly. A
+    /// campaign spreads its accounts over many addresses to look unrelated.
+    public var maxSiteShare = 0.5
+    public var siteAddressesPerAccount = 2.0
 
     // MARK: Linkage
 
@@ -111,7 +113,8 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case creationWindowHours = "creation_window_hours"
         case maxOrgShare = "max_org_share"
         case minDistinctTemplates = "min_distinct_templates"
-        case minClusterExchanges = "min_cluster_exchanges"
+        case maxSiteShare = "max_site_share"
+        case siteAddressesPerAccount = "site_addresses_per_account"
         case minPrompts = "min_prompts"
         case minVocabularyBins = "min_vocabulary_bins"
         case contentThreshold = "content_threshold"
