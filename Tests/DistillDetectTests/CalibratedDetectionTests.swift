@@ -66,7 +66,7 @@ struct CalibratedDetectionTests {
         for _ in 0..<groups {
             var members = Set<Int>()
             while members.count < 20 { members.insert(rng.int(0..<accounts.count)) }
-            let evidence = NullModel.evidence(for: members.sorted(), index: index, config: detection)
+            let evidence = NullModel.evidence(for: members.sorted(), index: index, config: detection, level: 0.05)
             for e in evidence where e.available && e.pValue <= 0.05 { small[e.family.rawValue] += 1 }
         }
         // At most 5% expected; 8 of 60 (13%) would be far out for a calibrated test.

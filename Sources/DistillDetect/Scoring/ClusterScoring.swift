@@ -170,7 +170,7 @@ public enum ClusterScoring {
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
         // Evidence, family by family, against random groups of the same size and volumes.
-        let evidence = NullModel.evidence(for: members, index: index, config: config)
+        let evidence = NullModel.evidence(for: members, index: index, config: config, level: level)
         let counted = evidence.filter(\.available)
         let ranked = counted.map(\.pValue).sorted()
         let required = max(1, config.requiredFamilies)

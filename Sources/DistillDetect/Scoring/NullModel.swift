@@ -61,17 +61,15 @@ struct PopulationIndex: @unchecked Sendable {
     let extractionShare: [Double]
     /// `Int64.min` where unknown.
     let createdAt: [Int64]
-    /// Identifiers (tagged by kind) and template keys per account: sorted keys in flat arrays.
+    /// Identifiers (tagged by kind) and template keys per account, as dense ids into `users`.
     let identifiers: FlatKeys
     let templates: FlatKeys
-    /// Population counts: accounts holding each identifier / template.
-    let identifierUsers: [UInt64: Int32]
-    let templateUsers: [UInt64: Int32]
+    /// Accounts holding each identifier or template (by dense id).
+    let users: [Int32]
     let vocabulary: VocabularyRarity
     /// Densified synchrony sketches (`synchronyBins` per account) and presence.
     let synchrony: [UInt16]
     let hasSynchrony: [Bool]
-    let orgs: FlatKeys
 
     static let identifierKinds = 5
 
@@ -84,7 +82,6 @@ struct PopulationIndex: @unchecked Sendable {
         var created = [Int64](repeating: .min, count: count)
         var identifierSets: [[UInt64]] = []
         var templateSets: [[UInt64]] = []
-        var orgSets: [[UInt64]] = []
         identifierSets.reserveCapacity(count)
         templateSets.reserveCapacity(count)
         let syncBins = AccountState.synchronyBins
@@ -104,9 +101,8 @@ struct PopulationIndex: @unchecked Sendable {
             ].enumerated() {
                 for h in set.hashes { ids.append(StableHash.combine(UInt64(kind) &+ 0x1D, h)) }
             }
-            identifierSets.append(ids.sorted())
+            identifierSets.append(ids)
             templateSets.append(accounts[i].templates.hashes)
-            orgSets.append(accounts[i].orgs.values.hashes)
             if !accounts[i].synchronySketch.isEmpty {
                 hasSynchrony[i] = true
                 let d = accounts[i].synchronySketch.densified()
@@ -122,36 +118,47 @@ struct PopulationIndex: @unchecked Sendable {
             stratum[i] = s
             strata[s].append(i)
         }
-        func users(_ sets: [[UInt64]]) -> [UInt64: Int32] {
-            var u: [UInt64: Int32] = [:]
-            for set in sets { for h in set { u[h, default: 0] += 1 } }
-            return u
+        // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
+        var ids: [UInt64: Int32] = [:]
+        var users: [Int32] = []
+        func dense(_ sets: [[UInt64]]) -> FlatKeys {
+            FlatKeys(sets.map { set in
+                set.map { h -> Int32 in
+                    if let id = ids[h] {
+                        users[Int(id)] += 1
+                        return id
+                    }
+                    let id = Int32(users.count)
+                    ids[h] = id
+                    users.append(1)
+                    return id
+                }
+            })
         }
+        // Templates and identifiers hash apart (identifiers are tagged by kind), so one id space.
+        identifiers = dense(identifierSets)
+        templates = dense(templateSets)
+        self.users = users
         self.exchanges = exchanges
         self.withPrompt = withPrompt
         self.extractionShare = extraction
         self.createdAt = created
         self.stratum = stratum
         self.strata = strata
-        identifiers = FlatKeys(identifierSets)
-        templates = FlatKeys(templateSets)
-        orgs = FlatKeys(orgSets)
-        identifierUsers = users(identifierSets)
-        templateUsers = users(templateSets)
         vocabulary = rarity
         self.synchrony = synchrony
         self.hasSynchrony = hasSynchrony
     }
 }
 
-/// Many accounts' sorted keys in one flat array.
+/// Many accounts' key ids in one flat array.
 struct FlatKeys: Sendable {
     let offsets: [Int]
-    let values: [UInt64]
+    let values: [Int32]
 
-    init(_ sets: [[UInt64]]) {
+    init(_ sets: [[Int32]]) {
         var offsets = [0]
-        var values: [UInt64] = []
+        var values: [Int32] = []
         offsets.reserveCapacity(sets.count + 1)
         for s in sets {
             values += s
@@ -161,7 +168,7 @@ struct FlatKeys: Sendable {
         self.values = values
     }
 
-    func keys(_ i: Int) -> ArraySlice<UInt64> { values[offsets[i]..<offsets[i + 1]] }
+    func keys(_ i: Int) -> ArraySlice<Int32> { values[offsets[i]..<offsets[i + 1]] }
 }
 
 /// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
@@ -188,54 +195,48 @@ struct GroupFigures {
         }
     }
 
-    static func measure(_ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom) -> GroupFigures {
+    /// `counts` is a scratch table of `index.users.count` zeros, left as it was found.
+    static func measure(
+        _ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom, counts: inout [Int32]
+    ) -> GroupFigures {
         let n = group.count
         // Content: the members' template uses that fall on templates two or more members
         // share, each weighted by the share of that template's users who are members: a
         // template thousands of accounts send ("thanks", a popular question) counts for little,
         // one used only inside the group counts fully.
-        var templates: [UInt64] = []
-        var ids: [UInt64] = []
-        for m in group {
-            templates += index.templates.keys(m)
-            ids += index.identifiers.keys(m)
-        }
+        // `counts` is all zeros between calls: each use clears what it touched.
         var templateSharing: Double?
-        if !templates.isEmpty {
-            templates.sort()
-            var shared = 0.0
-            var s = 0
-            while s < templates.count {
-                var e = s + 1
-                while e < templates.count && templates[e] == templates[s] { e += 1 }
-                let k = e - s
-                if k > 1 { shared += Double(k) * Double(k) / Double(max(Int32(k), index.templateUsers[templates[s]] ?? 1)) }
-                s = e
+        var uses = 0
+        for m in group {
+            for t in index.templates.keys(m) {
+                counts[Int(t)] += 1
+                uses += 1
             }
-            templateSharing = shared / Double(templates.count)
         }
+        if uses > 0 {
+            var shared = 0.0
+            for m in group {
+                for t in index.templates.keys(m) {
+                    let k = Double(counts[Int(t)])
+                    if k > 1 { shared += k / Double(index.users[Int(t)]) }
+                }
+            }
+            templateSharing = shared / Double(uses)
+        }
+        for m in group { for t in index.templates.keys(m) { counts[Int(t)] = 0 } }
         // Infrastructure: per member, the strongest identifier it shares with another member,
         // weighted by the share of that identifier's users who are members.
-        ids.sort()
-        var inGroup: [UInt64: Int] = [:]
-        var s = 0
-        while s < ids.count {
-            var e = s + 1
-            while e < ids.count && ids[e] == ids[s] { e += 1 }
-            if e - s > 1 { inGroup[ids[s]] = e - s }
-            s = e
-        }
+        for m in group { for h in index.identifiers.keys(m) { counts[Int(h)] += 1 } }
         var infrastructure = 0.0
-        if !inGroup.isEmpty {
-            for m in group {
-                var best = 0.0
-                for h in index.identifiers.keys(m) {
-                    if let k = inGroup[h] { best = max(best, Double(k) / Double(index.identifierUsers[h] ?? Int32(k))) }
-                }
-                infrastructure += best
+        for m in group {
+            var best = 0.0
+            for h in index.identifiers.keys(m) where counts[Int(h)] > 1 {
+                best = max(best, Double(counts[Int(h)]) / Double(index.users[Int(h)]))
             }
-            infrastructure /= Double(n)
+            infrastructure += best
         }
+        infrastructure /= Double(n)
+        for m in group { for h in index.identifiers.keys(m) { counts[Int(h)] = 0 } }
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -349,7 +350,7 @@ enum NullModel {
 
     /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
     /// groups of the same (measured) size. Deterministic for the config's seed and the members.
-    static func evidence(for members: [Int], index: PopulationIndex, config: DetectionConfig) -> [FamilyEvidence] {
+    static func evidence(for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double) -> [FamilyEvidence] {
         let group = measured(members, limit: config.maxMeasuredMembers)
         guard group.count >= 2, index.count > group.count else {
             return EvidenceFamily.allCases.map {
@@ -357,22 +358,41 @@ enum NullModel {
             }
         }
         var rng = SeededRandom(seed: config.seed, UInt64(members[0]), UInt64(members.count))
-        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng)
+        var counts = [Int32](repeating: 0, count: index.users.count)
+        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
         var nulls: [GroupFigures] = []
         nulls.reserveCapacity(config.nullSamples)
-        for _ in 0..<config.nullSamples {
-            let random = randomGroup(like: group, index: index, rng: &rng)
-            var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng)
-            // Volume uniformity cannot be tested against groups matched member by member on
-            // volume (they copy the cluster's spread), nor against the whole population (a
-            // cluster of similar accounts is more uniform than that by selection): its reference
-            // is groups of accounts of the cluster's own typical volume.
-            figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, index: index, rng: &rng), index: index)
-            nulls.append(figures)
+        // Sequential Monte Carlo (Besag & Clifford, "Sequential Monte Carlo p-values",
+        // Biometrika 1991): random groups are drawn in batches, and drawing stops once the
+        // decision cannot change: enough families already far below the level, or too few
+        // still able to reach it. Deterministic: the batches and the rule depend on nothing
+        // but the seed and the members.
+        let batch = max(1, min(config.nullSamples, 50))
+        while nulls.count < config.nullSamples {
+            for _ in 0..<min(batch, config.nullSamples - nulls.count) {
+                let random = randomGroup(like: group, index: index, rng: &rng)
+                var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts)
+                // Volume uniformity cannot be tested against groups matched member by member on
+                // volume (they copy the cluster's spread), nor against the whole population (a
+                // cluster of similar accounts is more uniform than that by selection): its
+                // reference is groups of accounts of the cluster's own typical volume.
+                figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, index: index, rng: &rng), index: index)
+                nulls.append(figures)
+            }
+            let families = summarize(observed: observed, nulls: nulls, members: group.count)
+            let settled = families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.count
+            let open = families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.count
+            if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
-        return EvidenceFamily.allCases.map { family in
+        return summarize(observed: observed, nulls: nulls, members: group.count).map(\.evidence)
+    }
+
+    /// Each family's evidence from the random groups drawn so far, with the number of them
+    /// that reached the cluster's figure in its strongest test.
+    static func summarize(observed: GroupFigures, nulls: [GroupFigures], members: Int) -> [(evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double)] {
+        EvidenceFamily.allCases.map { family in
             let tests = observed.tests(family)
-            var best: (p: Double, stat: Double, mean: Double, sd: Double, label: String)?
+            var best: (p: Double, stat: Double, mean: Double, sd: Double, label: String, exceed: Int)?
             var measurable = 0
             for (k, test) in tests.enumerated() {
                 guard let value = test.1 else { continue }
@@ -386,20 +406,23 @@ enum NullModel {
                 // (taken as at least 1/n: one member of n), however still the random groups happen
                 // to be. A degenerate null (random groups never share a network) must not make one
                 // shared NAT among six accounts decisive.
-                let n = Double(group.count)
+                let n = Double(members)
                 let mu = min(0.5, max(mean, 1 / n))
                 let floor = (mu * (1 - mu) / n).squareRoot()
                 let spread = (sd * sd + floor * floor).squareRoot()
-                let exceed = Double(reference.filter { $0 >= value }.count) / Double(reference.count)
-                let p = max(exceed, normalTail((value - mean) / spread))
-                if best == nil || p < best!.p { best = (p, value, mean, sd, test.0) }
+                let exceed = reference.filter { $0 >= value }.count
+                let p = max(Double(exceed) / Double(reference.count), normalTail((value - mean) / spread))
+                if best == nil || p < best!.p { best = (p, value, mean, sd, test.0, exceed) }
             }
             guard let best else {
-                return FamilyEvidence(family: family, statistic: 0, nullMean: 0, nullSD: 0, pValue: 1, available: false, label: tests[0].0)
+                let none = FamilyEvidence(family: family, statistic: 0, nullMean: 0, nullSD: 0, pValue: 1, available: false, label: tests[0].0)
+                return (none, 0, false, 1)
             }
-            return FamilyEvidence(
+            let p = min(1, best.p * Double(measurable))
+            let evidence = FamilyEvidence(
                 family: family, statistic: best.stat, nullMean: best.mean, nullSD: best.sd,
-                pValue: min(1, best.p * Double(measurable)), available: true, label: best.label)
+                pValue: p, available: true, label: best.label)
+            return (evidence, best.exceed, true, p)
         }
     }
 }
