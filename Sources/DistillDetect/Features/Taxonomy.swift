@@ -241,12 +241,17 @@ public struct Taxonomy: Codable, Sendable, Equatable {
             "more examples": 2.5, "examples": 1, "example prompt": 3, "generate": 1.5, "brainstorm": 2,
             "user queries": 3, "queries": 1, "instructions": 1.5, "instruction": 1, "task description": 2.5,
             "prompt rewriter": 4, "prompt creator": 4, "given prompt": 3, "rewritten prompt": 4,
-            "rewrite the prompt": 3, "more complex version": 3, "rubric": 3, "score rubric": 4, "impartial judge": 4,
+            "rewrite the prompt": 3, "more complex version": 3, "rubric": 4, "score rubric": 4, "impartial judge": 4,
             "evaluate the quality": 3, "evaluate the response": 3, "assess the quality": 3, "rate the response": 3,
             "the response": 1, "responses": 1, "grading": 2, "feedback": 1, "criteria": 1.5, "guidelines": 1.5,
-            "requirements": 1, "json format": 1.5, "json object": 1.5, "multiple choice questions": 3,
+            "requirements": 1, "json format": 2.5, "json object": 1.5, "multiple choice questions": 3,
             "labelled": 1.5, "labeled": 1.5, "label": 1, "annotate": 2.5, "annotation": 2.5, "persona": 2,
-            "batch": 1, "samples": 1.5, "variations": 2, "paraphrase": 2, "paraphrases": 2.5
+            "batch": 1, "samples": 1.5, "variations": 2, "paraphrase": 2.5, "paraphrases": 3,
+            "example prompts": 4, "example prompt": 4, "a few examples": 2.5, "create tasks": 3, "tasks": 1,
+            "help me create": 1.5, "help me generate": 2, "prompts": 2, "assess": 1.5, "assessment": 2.5,
+            "evaluate": 1.5, "evaluate whether": 3, "candidate answer": 3, "outputs": 1.5, "the model": 1.5,
+            "ranking": 1.5, "score": 1, "scores": 1.5, "triple": 2, "data generator": 4, "data augmentation": 4,
+            "grade": 1.5, "correctness": 2, "helpfulness": 3, "honesty": 1.5, "varying": 1
           }
         },
         {
