@@ -72,7 +72,7 @@ public enum DetectionReport {
     public static var candidateColumns: [String] {
         ["candidate", "cluster_id", "reported", "score", "accounts", "exchanges", "distinct_templates"]
             + EvidenceFamily.allCases.flatMap { ["\($0.name)_figure", "\($0.name)_null_mean", "\($0.name)_p_value"] }
-            + ["significant_families", "family_level", "verdict"]
+            + ["formed_by", "significant_families", "family_level", "verdict"]
     }
 
     static func candidateRow(_ c: ScoredCluster, rank: Int, clusterID: String?, level: Double) -> [CSVField] {
@@ -84,6 +84,7 @@ public enum DetectionReport {
             row += e.available ? [.decimal(e.statistic), .decimal(e.nullMean), .number(String(format: "%.3g", e.pValue))] : [.empty, .empty, .empty]
         }
         row += [
+            .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }.map(\.name).joined(separator: " ")),
             .text(c.significantFamilies.map(\.name).joined(separator: " ")), .number(String(format: "%.3g", level)),
             .text(c.verdict),
         ]

@@ -26,25 +26,42 @@ public enum CampaignDetection {
             accountCount: accounts.count, threads: options.threads, minCommon: options.supportMinCommon,
             minShare: options.supportMinShare)
         let t1 = monotonicSeconds()
-        let groups = AccountClustering.clusters(accountCount: accounts.count, links: links, minSize: options.minClusterSize)
+        let contentGroups = AccountClustering.clusters(accountCount: accounts.count, links: links, minSize: options.minClusterSize)
+        // Infrastructure: dense account × identifier blocks, for campaigns whose prompts do not
+        // link them (or logs without prompts). A block that is mostly one content cluster's
+        // accounts adds nothing; otherwise its accounts outside content clusters are a candidate.
+        var inContent = [Bool](repeating: false, count: accounts.count)
+        for g in contentGroups { for m in g { inContent[m] = true } }
+        let identifiers = accounts.indices.map { i -> [UInt64] in
+            var ids: [UInt64] = []
+            for (kind, set) in [accounts[i].networks.values, accounts[i].payments.values, accounts[i].apiKeys].enumerated() {
+                for h in set.hashes { ids.append(StableHash.combine(UInt64(kind) &+ 0x1D, h)) }
+            }
+            return ids
+        }
+        let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds, seed: options.seed)
+            .map { $0.filter { !inContent[$0] } }
+            .filter { $0.count >= options.minClusterSize }
+        let groups = contentGroups + blocks
+        let linkedBy: [Set<EvidenceFamily>] = contentGroups.map { _ in [] } + blocks.map { _ in [.infrastructure] }
         let t2 = monotonicSeconds()
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         let index = PopulationIndex(accounts, taxonomy: taxonomy, rarity: rarity)
         let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)
-        for (c, group) in groups.enumerated() { for m in group { clusterOf[m] = c } }
-        var internalLinks = Array(repeating: [AccountLink](), count: groups.count)
+        for (c, group) in contentGroups.enumerated() { for m in group { clusterOf[m] = c } }
+        var internalLinks = Array(repeating: [AccountLink](), count: contentGroups.count)
         for l in links where clusterOf[l.a] >= 0 && clusterOf[l.a] == clusterOf[l.b] { internalLinks[clusterOf[l.a]].append(l) }
         // Clusters are scored on all cores; each draws its null groups from its own seeded
         // stream, so the result does not depend on the thread count.
-        let shared = UncheckedSendable((groups, accounts, internalLinks, baseline, taxonomy, index))
+        let shared = UncheckedSendable((groups, accounts, internalLinks, baseline, taxonomy, index, linkedBy))
         let scored = parallelBlocks(count: groups.count, blockSize: 1, threads: options.threads) { range in
-            let (groups, accounts, internalLinks, baseline, taxonomy, index) = shared.value
+            let (groups, accounts, internalLinks, baseline, taxonomy, index, linkedBy) = shared.value
             return range.map {
                 ClusterScoring.score(
-                    groups[$0], accounts: accounts, links: internalLinks[$0], baseline: baseline, taxonomy: taxonomy,
-                    index: index, config: options, level: level)
+                    groups[$0], accounts: accounts, links: $0 < internalLinks.count ? internalLinks[$0] : [], baseline: baseline,
+                    taxonomy: taxonomy, index: index, config: options, level: level, linkedBy: linkedBy[$0])
             }
         }
         func ranked(_ a: ScoredCluster, _ b: ScoredCluster) -> Bool {
@@ -62,8 +79,9 @@ public enum CampaignDetection {
                 minPrompts: max(3, options.minPrompts / 2), config: options)
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
-                (reported[k].cluster.members + extra).sorted(), accounts: accounts, links: internalLinks[reported[k].index],
-                baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level)
+                (reported[k].cluster.members + extra).sorted(), accounts: accounts,
+                links: reported[k].index < internalLinks.count ? internalLinks[reported[k].index] : [],
+                baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level, linkedBy: linkedBy[reported[k].index])
             // Joining must not carry a cluster below the reporting line: then it stays as it was.
             guard rescored.isReported else { continue }
             taken.formUnion(extra)

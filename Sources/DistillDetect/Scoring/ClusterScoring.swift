@@ -73,6 +73,10 @@ public struct ScoredCluster: Sendable {
     public var distinctTemplates: Int
     /// Each family's evidence, in `EvidenceFamily` order.
     public var evidence: [FamilyEvidence]
+    /// Families the cluster was formed by (infrastructure for a dense identifier block): shown,
+    /// but not counted towards reporting. Content clusters are formed by vocabulary
+    /// similarity, which no family tests, so they have none.
+    public var linkedBy: Set<EvidenceFamily>
     /// Families significant at the run's level that count towards reporting.
     public var significantFamilies: [EvidenceFamily]
     /// Whether the cluster is reported, and in words why or why not.
@@ -102,7 +106,8 @@ public enum ClusterScoring {
     /// significance level of the run (`familyLevel`).
     static func score(
         _ members: [Int], accounts: [AccountState], links: [AccountLink], baseline: PopulationBaseline,
-        taxonomy: CompiledTaxonomy, index: PopulationIndex, config: DetectionConfig, level: Double
+        taxonomy: CompiledTaxonomy, index: PopulationIndex, config: DetectionConfig, level: Double,
+        linkedBy: Set<EvidenceFamily> = []
     ) -> ScoredCluster {
         // Members are read in place (`accounts[m].field`): a copy of an account's state would
         // retain each of its buffers.
@@ -171,7 +176,8 @@ public enum ClusterScoring {
 
         // Evidence, family by family, against random groups of the same size and volumes.
         let evidence = NullModel.evidence(for: members, index: index, config: config, level: level)
-        let counted = evidence.filter(\.available)
+        // A family the cluster was formed by is significant by construction: it does not count.
+        let counted = evidence.filter { $0.available && !linkedBy.contains($0.family) }
         let ranked = counted.map(\.pValue).sorted()
         let required = max(1, config.requiredFamilies)
         let decisive = ranked.count >= required ? ranked[required - 1] : 1
@@ -211,7 +217,7 @@ public enum ClusterScoring {
         var reasons: [String] = []
         reasons.append("\(n) accounts sending \(exchanges) exchanges")
         for e in evidence where e.available {
-            let tag = e.pValue <= level ? " (significant)" : ""
+            let tag = linkedBy.contains(e.family) ? " (formed by)" : (e.pValue <= level ? " (significant)" : "")
             reasons.append("\(e.family.name)\(tag): \(e.label) \(String(format: "%.2f", e.statistic)) vs \(String(format: "%.2f", e.nullMean)) for random groups of \(min(n, config.maxMeasuredMembers)), p = \(String(format: "%.2g", e.pValue))")
         }
         if extractionShare > baseline.extractionShare + 0.1 { reasons.append("\(pct(extractionShare)) of prompts target \(names[topIndex].replacingOccurrences(of: "_", with: " ")) and other extraction capabilities (population \(pct(baseline.extractionShare)))") }
@@ -230,7 +236,7 @@ public enum ClusterScoring {
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
             sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, distinctTemplates: templates.count, evidence: evidence,
-            significantFamilies: significant, isReported: isReported, verdict: verdict,
+            linkedBy: linkedBy, significantFamilies: significant, isReported: isReported, verdict: verdict,
             reasons: reasons.joined(separator: "; "))
     }
 }

@@ -74,6 +74,11 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var bands = 25
     public var rows = 5
 
+    /// Peeling rounds for dense account × identifier blocks (`DenseBlocks`): each round sets
+    /// aside the densest block of what is left; blocks of at least `minClusterSize` accounts that
+    /// no content cluster already holds become candidates, linked by infrastructure.
+    public var infrastructureRounds = 12
+
     // MARK: Clustering
 
     /// Shared-neighbour support: a link is kept when its accounts share at least
@@ -122,6 +127,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case minProfileSimilarity = "min_profile_similarity"
         case bands = "lsh_bands"
         case rows = "lsh_rows"
+        case infrastructureRounds = "infrastructure_rounds"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
         case resolution
