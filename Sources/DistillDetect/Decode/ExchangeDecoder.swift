@@ -97,14 +97,24 @@ public struct ExchangeDecoder {
     public private(set) var failureOffset = 0
     /// JSONSerialization refuses deeper nesting; so does the scanner, to agree with it.
     public static let maxDepth = 512
+    /// Largest token count believed (2^40, a thousand times any real context): larger
+    /// counts are clamped to it and counted (`DecodedExchange.outOfRange`), so sums of a
+    /// few million exchanges cannot overflow.
+    public static let maxTokenCount: Int64 = 1 << 40
+    /// Times outside this range (epoch ms) are `bad_ts` for `ts` and absent for
+    /// `account_created`; by default 2000-01-01 to the end of tomorrow by this machine's
+    /// clock (`Timestamp.plausibleRange`). Days and hours computed from accepted times
+    /// then fit every counter.
+    public var plausibleTimes: ClosedRange<Int64>
 
     private var base: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var pos: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var end: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var scratch: [UInt8] = []
 
-    public init(schema: DecodeSchema) {
+    public init(schema: DecodeSchema, plausibleTimes: ClosedRange<Int64> = Timestamp.plausibleRange()) {
         self.schema = schema
+        self.plausibleTimes = plausibleTimes
         record.textSpans.reserveCapacity(64)
         scratch.reserveCapacity(256)
     }
@@ -149,7 +159,7 @@ public struct ExchangeDecoder {
         }
         let ts = record.slots[LogField.ts.rawValue]
         if ts.priority == 255 { return .missingTimestamp }
-        if ts.unreadable { return .badTimestamp }
+        if ts.unreadable || !plausibleTimes.contains(ts.integer) { return .badTimestamp }
         if record.slots[LogField.accountID.rawValue].priority == 255 { return .missingAccountID }
         return nil
     }
@@ -575,6 +585,10 @@ public struct ExchangeDecoder {
             }
             // An unreadable optional time is absent; an unreadable ts rejects the line.
             if ms == nil && !field.isRequired { return }
+            if let ms, !field.isRequired, !plausibleTimes.contains(ms) {
+                record.outOfRange |= 1 << UInt32(field.rawValue)
+                return
+            }
             record.slots[field.rawValue].priority = priority
             record.slots[field.rawValue].integer = ms ?? 0
             record.slots[field.rawValue].unreadable = ms == nil
@@ -600,7 +614,13 @@ public struct ExchangeDecoder {
                 if field.isRequired {
                     record.slots[field.rawValue].priority = priority
                     record.slots[field.rawValue].unreadable = true
+                } else {
+                    record.outOfRange |= 1 << UInt32(field.rawValue)
                 }
+                return
+            }
+            if !field.isRequired, !plausibleTimes.contains(ms) {
+                record.outOfRange |= 1 << UInt32(field.rawValue)
                 return
             }
             record.slots[field.rawValue].priority = priority
@@ -613,7 +633,11 @@ public struct ExchangeDecoder {
             record.slots[field.rawValue].end = literal.end
             record.slots[field.rawValue].escaped = false
         case .integer:
-            guard let value = number.integerValue else { return }
+            guard var value = number.integerValue else { return }
+            if field.isTokenCount && value > Self.maxTokenCount {
+                value = Self.maxTokenCount
+                record.outOfRange |= 1 << UInt32(field.rawValue)
+            }
             record.slots[field.rawValue].priority = priority
             record.slots[field.rawValue].integer = value
         case .number:

@@ -38,6 +38,8 @@ public struct ScanOptions: Sendable {
     /// Samples kept per reject reason.
     public var samplesPerReason = 5
     public var fieldMappings: [FieldMapping] = []
+    /// Times accepted (see `ExchangeDecoder.plausibleTimes`); fixed when the options are made.
+    public var plausibleTimes = Timestamp.plausibleRange()
     /// Called about twice a second while reading, from a monitor thread.
     public var progress: (@Sendable (ScanProgress) -> Void)?
 
@@ -146,6 +148,9 @@ public struct ScanReport: Sendable {
     /// fieldCounts[field][source] = accepted records that had the field under that name.
     public var fieldCounts: [[Int]] = []
     public var recordsWithPrompt = 0
+    /// Accepted records per field whose value was out of range: token counts clamped to
+    /// `ExchangeDecoder.maxTokenCount`, implausible `account_created` times ignored.
+    public var outOfRangeValues: [LogField: Int] = [:]
     public var firstTimestamp: Int64?
     public var lastTimestamp: Int64?
     public var seconds = 0.0
@@ -184,6 +189,7 @@ final class DecodeTally {
     var chunkLines: [ChunkLines] = []
     @exclusivity(unchecked) var fieldCounts: [Int]
     @exclusivity(unchecked) var withPrompt = 0
+    var outOfRange = [Int](repeating: 0, count: LogField.allCases.count)
     @exclusivity(unchecked) var minTs = Int64.max
     @exclusivity(unchecked) var maxTs = Int64.min
     let samplesPerReason: Int
@@ -228,6 +234,11 @@ final class DecodeTally {
         if ts < minTs { minTs = ts }
         if ts > maxTs { maxTs = ts }
         if record.hasPrompt { withPrompt += 1 }
+        if record.outOfRange != 0 {
+            for field in LogField.allCases where record.outOfRange & (1 << UInt32(field.rawValue)) != 0 {
+                outOfRange[field.rawValue] += 1
+            }
+        }
         record.slots.withUnsafeBufferPointer { slots in
             fieldCounts.withUnsafeMutableBufferPointer { counts in
                 for f in 0..<slots.count where slots[f].priority != 255 {
@@ -296,7 +307,7 @@ public enum LogScanner {
                 pool.waitUntilAllReturned()
             } else {
                 let worker = thread - readers
-                var decoder = ExchangeDecoder(schema: schema)
+                var decoder = ExchangeDecoder(schema: schema, plausibleTimes: options.plausibleTimes)
                 decodeChunks(
                     queue: queues[routed ? worker : 0], decoder: &decoder, consumer: shared.value.0[worker],
                     tally: shared.value.1[worker], lineLimit: lineLimit,
@@ -432,6 +443,10 @@ public enum LogScanner {
         }
         report.accepted = tallies.reduce(0) { $0 + $1.accepted }
         report.recordsWithPrompt = tallies.reduce(0) { $0 + $1.withPrompt }
+        for field in LogField.allCases {
+            let n = tallies.reduce(0) { $0 + $1.outOfRange[field.rawValue] }
+            if n > 0 { report.outOfRangeValues[field] = n }
+        }
         let first = tallies.map(\.minTs).min() ?? .max
         let last = tallies.map(\.maxTs).max() ?? .min
         if report.accepted > 0 {

@@ -59,6 +59,10 @@ public enum LogCheck {
             let error = s.inputs.first { $0.file == file }?.error ?? "unreadable"
             out.append("unreadable input: \(error)")
         }
+        for (field, count) in s.outOfRangeValues.sorted(by: { $0.key < $1.key }) {
+            let what = field == LogField.accountCreated.canonicalName ? "ignored (before 2000 or after tomorrow)" : "clamped to 2^40"
+            out.append("values out of range: \(field) in \(n(count)) record(s), \(what)")
+        }
         for input in s.inputs where input.trailingBytesIgnored > 0 {
             out.append("note: \(input.file): \(n(input.trailingBytesIgnored)) bytes after the last gzip member ignored")
         }

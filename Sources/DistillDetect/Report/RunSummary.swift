@@ -63,6 +63,8 @@ public struct RunSummary: Codable, Sendable {
     public var unreadableInputs: [String]
     public var fields: [String: FieldUsage]
     public var recordsWithPrompt: Int
+    /// Field name → accepted records whose value for it was out of range (clamped or ignored).
+    public var outOfRangeValues: [String: Int]
     /// False when no record carried prompt text: content features are then left out.
     public var contentFeatures: Bool
     public var firstSeen: String?
@@ -92,6 +94,7 @@ public struct RunSummary: Codable, Sendable {
         case truncatedInputs = "truncated_inputs"
         case unreadableInputs = "unreadable_inputs"
         case recordsWithPrompt = "records_with_prompt"
+        case outOfRangeValues = "out_of_range_values"
         case contentFeatures = "content_features"
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
@@ -136,6 +139,7 @@ public struct RunSummary: Codable, Sendable {
         }
         self.fields = fields
         recordsWithPrompt = report.recordsWithPrompt
+        outOfRangeValues = Dictionary(uniqueKeysWithValues: report.outOfRangeValues.map { ($0.key.canonicalName, $0.value) })
         contentFeatures = report.recordsWithPrompt > 0
         firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
         lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }

@@ -1,0 +1,111 @@
+// The rows of the reliability list (hostile and broken input), each on real files: what the
+// commands must do with values, ids and inputs chosen by someone who wants them to fail.
+import Foundation
+import Testing
+@testable import DistillDetect
+
+let reliabilityFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/reliability")
+
+/// The bytes of a reliability fixture.
+func reliabilityFixture(_ name: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: reliabilityFixtures.appendingPathComponent(name)))
+}
+
+/// A small analyze configuration (two threads, default detection).
+func hostileAnalyzeConfig() -> AnalyzeConfig {
+    var config = AnalyzeConfig()
+    config.scan.threads = 2
+    return config
+}
+
+@Suite("Hostile numbers")
+struct HostileNumberTests {
+    @Test("a huge token count is clamped to 2^40 and counted; analyze, features and nightly finish")
+    func tokenOverflow() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.writeGzip("tokens.jsonl.gz", members: [try reliabilityFixture("tokens_overflow.jsonl")])
+        let summary = try AnalyzeRun.run(paths: [log], outputDirectory: dir.file("out"), config: hostileAnalyzeConfig())
+        #expect(summary.recordsAccepted == 2)
+        #expect(summary.outOfRangeValues == ["input_tokens": 1])
+        let json = try String(contentsOfFile: dir.file("out/summary.json"), encoding: .utf8)
+        #expect(json.contains("\"out_of_range_values\" : {\n    \"input_tokens\" : 1"))
+
+        let features = FeatureRun.run(inputs: try InputDiscovery.expand([log]), options: hostileAnalyzeConfig().scan, taxonomy: .builtIn)
+        let account = try #require(features.accounts.first { $0.accountID == "n4" })
+        #expect(account.inputTokens == (1 << 40) + 1)
+
+        var nightly = NightlyConfig()
+        nightly.statePath = dir.file("state.sqlite")
+        nightly.analyze.scan.threads = 2
+        let night = try NightlyRun.run(paths: [log], outputDirectory: dir.file("night"), config: nightly)
+        #expect(night.recordsAccepted == 2)
+    }
+
+    @Test("sums of counts saturate instead of trapping: per exchange, in merges and in cluster totals")
+    func saturatingSums() throws {
+        var a = AccountState(accountID: "x")
+        a.inputTokens = Int.max - 5
+        a.exchanges = Int.max - 1
+        var b = AccountState(accountID: "x")
+        b.inputTokens = 1 << 40
+        b.exchanges = 10
+        a.merge(b)
+        #expect(a.inputTokens == Int.max)
+        #expect(a.exchanges == Int.max)
+        #expect([Int.max, 1, 2].saturatingSum() == Int.max)
+        #expect([Int.min, -1].saturatingSum() == Int.min)
+        var counts = SparseCounts()
+        counts.add(3, UInt32.max - 1)
+        counts.add(3, 5)
+        #expect(counts.count(3) == UInt32.max)
+
+        // Eight million exchanges of 2^40 tokens each would overflow Int64: the per-exchange
+        // sum saturates (started near the top here rather than fed 2^23 lines).
+        let line = Array(#"{"ts":"2026-04-20T00:00:00Z","account_id":"big","input_tokens":1099511627776,"output_tokens":99999999999999999}"#.utf8)
+        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        var hot = HotAccountState()
+        hot.inputTokens = Int.max - 10
+        var cold = AccountState(accountID: "big")
+        line.withUnsafeBytes { raw in
+            #expect(decoder.decode(raw) == nil)
+            #expect(decoder.record.integer(.outputTokens) == ExchangeDecoder.maxTokenCount)
+            #expect(decoder.record.outOfRange == 1 << UInt32(LogField.outputTokens.rawValue))
+            hot.add(decoder.record, prompt: nil, cold: &cold) { "" }
+        }
+        hot.finish(into: &cold)
+        #expect(cold.inputTokens == Int.max)
+        #expect(cold.outputTokens == 1 << 40)
+    }
+
+    @Test("times before 2000 or after tomorrow are bad_ts; days and hours never wrap")
+    func extremeTimes() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.writeGzip("extreme.jsonl.gz", members: [try reliabilityFixture("extreme.jsonl")])
+        let (report, _) = try scan([log])
+        #expect(report.accepted == 0)
+        #expect(report.rejectedByReason == [.badTimestamp: 8])
+
+        let now: Int64 = 1_796_083_200_000  // 2026-12-01T00:00:00Z
+        let range = Timestamp.plausibleRange(now: now)
+        #expect(range.lowerBound == Timestamp.parseMilliseconds("2000-01-01T00:00:00Z"))
+        #expect(range.upperBound == Timestamp.parseMilliseconds("2026-12-02T23:59:59.999Z"))
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: range)
+        func outcome(_ ts: String, _ extra: String = "") -> RejectReason? {
+            Array(logLine(ts: ts, extra).utf8).withUnsafeBytes { decoder.decode($0) }
+        }
+        #expect(outcome("\"1999-12-31T23:59:59.999Z\"") == .badTimestamp)
+        #expect(outcome("\"2000-01-01T00:00:00Z\"") == nil)
+        #expect(outcome("\"2026-12-02T23:59:59Z\"") == nil)
+        #expect(outcome("\"2026-12-03T00:00:00Z\"") == .badTimestamp)
+        #expect(outcome("-1") == .badTimestamp)
+        #expect(outcome("9223372036854775807") == .badTimestamp)
+        #expect(outcome("1e300") == .badTimestamp)
+        // An implausible account_created is absent, and counted.
+        #expect(outcome("\"2026-04-20T00:00:00Z\"", #""account_created":"0001-01-01T00:00:00Z""#) == nil)
+        #expect(decoder.record.integer(.accountCreated) == nil)
+        #expect(decoder.record.outOfRange == 1 << UInt32(LogField.accountCreated.rawValue))
+        #expect(outcome("\"2026-04-20T00:00:00Z\"", #""account_created":-9223372036854775808"#) == nil)
+        #expect(decoder.record.integer(.accountCreated) == nil)
+    }
+}
