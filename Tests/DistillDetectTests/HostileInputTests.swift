@@ -109,3 +109,71 @@ struct HostileNumberTests {
         #expect(decoder.record.integer(.accountCreated) == nil)
     }
 }
+
+@Suite("Account identity")
+struct AccountIdentityTests {
+    /// The prefix and suffix pairs of zerohash_ids.jsonl: with any 8 bytes between them, the
+    /// fixed-seed 64-bit hash the accounts were once told apart by takes one value.
+    static let collidingFamilies: [(String, String)] = [
+        ("k;_,hKe]Xgs5Upr,", "LUu^=JtJ"), ("m9+|_2wIG0kd}^b2", "Th4MO4j]"),
+        ("&@3F'd1;Sm0_>yot", "okuCO3XA"), (">0^;^^<idaYlpvpH", "~j=jM9[_"),
+    ]
+
+    @Test("ids chosen to collide under the old fixed-seed hash are distinct accounts (zerohash_ids.jsonl)")
+    func chosenCollisions() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.writeGzip("zerohash.jsonl.gz", members: [try reliabilityFixture("zerohash_ids.jsonl")])
+        for threads in [1, 2, 3] {
+            var options = ScanOptions()
+            options.threads = threads
+            let features = FeatureRun.run(inputs: try InputDiscovery.expand([log]), options: options, taxonomy: .builtIn)
+            #expect(features.accounts.count == 13, "threads \(threads)")
+            #expect(features.accounts.allSatisfy { $0.exchanges == 1 })
+        }
+        let check = try LogCheck.run(paths: [log], options: ScanOptions(), maxRejectRate: 0.01)
+        #expect(check.accountsSeen == 13)
+    }
+
+    @Test("property: random distinct ids, chosen colliding ones among them, give as many accounts as ids")
+    func distinctIDsAreDistinctAccounts() throws {
+        var rng = SeededRandom(seed: 12)
+        let printable = Array(" !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~".utf8)
+        let dir = try TemporaryDirectory()
+        for round in 0..<6 {
+            var ids = Set<String>()
+            let colliding = rng.int(0...40)
+            for _ in 0..<colliding {
+                let (prefix, suffix) = Self.collidingFamilies[rng.int(0...(Self.collidingFamilies.count - 1))]
+                let middle = String(decoding: (0..<8).map { _ in printable[rng.int(0...(printable.count - 1))] }, as: UTF8.self)
+                let id = prefix + middle + suffix
+                // They do collide under the old identity.
+                #expect(StableHash.hash(id, seed: 0x6163) == StableHash.hash(prefix + "AAAAAAAA" + suffix, seed: 0x6163))
+                ids.insert(id)
+            }
+            for _ in 0..<rng.int(0...40) {
+                let length = rng.int(1...24)
+                ids.insert(String(decoding: (0..<length).map { _ in printable[rng.int(0...(printable.count - 1))] }, as: UTF8.self))
+            }
+            // Numeric ids and ids written with escapes are ids too.
+            ids.insert(String(rng.int(0...1_000_000)))
+            var lines: [String] = []
+            for (i, id) in ids.sorted().enumerated() {
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: [id], options: [.fragmentsAllowed]), as: UTF8.self)
+                let value = String(json.dropFirst().dropLast())
+                for k in 0..<rng.int(1...3) {
+                    lines.append("{\"ts\":\"2026-04-20T0\(k):\(10 + i % 50):00Z\",\"account_id\":\(value),\"prompt\":\"prompt \(i) \(k)\"}")
+                }
+            }
+            var shuffled = lines
+            for i in shuffled.indices.reversed() where i > 0 { shuffled.swapAt(i, rng.int(0...i)) }
+            let log = try dir.writeGzip("ids\(round).jsonl.gz", members: [Array((shuffled.joined(separator: "\n") + "\n").utf8)])
+            var options = ScanOptions()
+            options.threads = 1 + round % 3
+            let features = FeatureRun.run(inputs: try InputDiscovery.expand([log]), options: options, taxonomy: .builtIn)
+            #expect(features.report.accepted == lines.count)
+            #expect(features.accounts.count == ids.count, "round \(round): \(colliding) colliding ids")
+            #expect(Set(features.accounts.map(\.accountID)) == ids)
+            #expect(features.accounts.map(\.exchanges).reduce(0, +) == lines.count)
+        }
+    }
+}

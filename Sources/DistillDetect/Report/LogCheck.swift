@@ -1,18 +1,25 @@
 // `check`: read the logs as `analyze` would and say what the tool understood of them.
 import Foundation
 
-/// Counts distinct accounts by a stable hash of their id.
+/// Counts distinct accounts: distinct id bytes (a hash only places an id).
 public final class AccountCounter: ExchangeConsumer {
-    public private(set) var accounts = Set<UInt64>()
+    private(set) var accounts = AccountIndex()
 
     public init() {}
 
     public func consume(_ record: borrowing DecodedExchange) {
-        if let raw = record.rawBytes(.accountID) {
-            accounts.insert(StableHash.hash(raw))
-        } else if let text = record.string(.accountID) {
-            accounts.insert(StableHash.hash(text))
+        _ = record.withAccountIDBytes { accounts.slot(for: $0) }
+    }
+
+    /// Distinct accounts seen by all the counters (workers see overlapping accounts).
+    public static func distinctAccounts(_ counters: [AccountCounter]) -> Int {
+        guard var all = counters.first?.accounts else { return 0 }
+        for counter in counters.dropFirst() {
+            for slot in 0..<counter.accounts.count {
+                _ = counter.accounts.id(slot).withUnsafeBytes { all.slot(for: $0) }
+            }
         }
+        return all.count
     }
 }
 
@@ -20,11 +27,9 @@ public enum LogCheck {
     public static func run(paths: [String], options: ScanOptions, maxRejectRate: Double) throws -> RunSummary {
         let inputs = try InputDiscovery.expand(paths)
         let (report, counters) = LogScanner.scan(inputs, options: options) { _ in AccountCounter() }
-        var accounts = Set<UInt64>()
-        for counter in counters { accounts.formUnion(counter.accounts) }
         return RunSummary(
             command: "check", report: report, options: options, maxRejectRate: maxRejectRate,
-            accountsSeen: accounts.count)
+            accountsSeen: AccountCounter.distinctAccounts(counters))
     }
 
     /// The human-readable report printed by `check`.
