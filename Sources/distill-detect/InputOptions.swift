@@ -47,6 +47,10 @@ struct InputOptions: ParsableArguments {
         options.lineLimit = lineLimit
         options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
         if showsProgress { options.progress = printProgress }
+        let clear = showsProgress
+        options.inputProblemHandler = { problem in
+            FileHandle.standardError.write(Data("\(clear ? "\r\u{1B}[K" : "")distill-detect: warning: \(problem.message)\n".utf8))
+        }
         return options
     }
 }

@@ -177,3 +177,113 @@ struct AccountIdentityTests {
         }
     }
 }
+
+/// Runs the built `distill-detect` with `arguments`; its exit status and standard error.
+func runTool(_ arguments: [String], timeout: TimeInterval = 60) throws -> (status: Int32, stderr: String) {
+    let binary = try #require(builtExecutable(), "the distill-detect executable next to the test bundle")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        Issue.record("distill-detect \(arguments.joined(separator: " ")) still running after \(timeout) s: killed")
+        return (-1, "")
+    }
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationStatus, text)
+}
+
+@Suite("Hostile inputs")
+struct HostileInputFileTests {
+    /// A directory of one good log and one of each kind of bad input.
+    static func badInputs(_ dir: TemporaryDirectory) throws -> (logs: String, problems: [String: String]) {
+        let lines = (0..<20).map { logLine(account: "acct_\($0 % 4)", ts: "\"2026-04-20T00:\(10 + $0):00Z\"", #""prompt":"hello \#($0)""#) }
+        let good = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let gz = try systemGzip(good)
+        try dir.write("logs/a-good.jsonl.gz", bytes: gz)
+        try dir.write("logs/cut.jsonl.gz", bytes: Array(gz.prefix(gz.count - 12)))
+        var corrupt = gz
+        for i in 12..<min(60, corrupt.count - 8) { corrupt[i] ^= 0x5A }
+        try dir.write("logs/corrupt.jsonl.gz", bytes: corrupt)
+        try dir.write("logs/zstd.jsonl.gz", bytes: [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x58, 0x01, 0x00] + good.prefix(64))
+        try dir.write("logs/bzip2.jsonl.gz", bytes: Array("BZh91AY&SY".utf8) + [0x12, 0x34, 0x56])
+        try dir.write("logs/xz.jsonl.gz", bytes: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04])
+        try FileManager.default.createSymbolicLink(atPath: dir.file("logs/gone.jsonl.gz"), withDestinationPath: dir.file("nowhere.gz"))
+        #expect(mkfifo(dir.file("logs/pipe.jsonl"), 0o644) == 0)
+        let logs = dir.file("logs")
+        return (logs, [
+            "\(logs)/cut.jsonl.gz": "truncated", "\(logs)/corrupt.jsonl.gz": "corrupt",
+            "\(logs)/zstd.jsonl.gz": "unsupported_compression", "\(logs)/bzip2.jsonl.gz": "unsupported_compression",
+            "\(logs)/xz.jsonl.gz": "unsupported_compression", "\(logs)/gone.jsonl.gz": "unreadable",
+            "\(logs)/pipe.jsonl": "skipped", dir.file("missing.jsonl"): "unreadable",
+        ])
+    }
+
+    @Test("a FIFO in a log directory is listed as skipped and never opened", .timeLimit(.minutes(1)))
+    func fifoIsSkipped() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("logs/a.jsonl", text: logLine() + "\n")
+        #expect(mkfifo(dir.file("logs/pipe.jsonl"), 0o644) == 0)
+        let inputs = try InputDiscovery.expand([dir.file("logs")])
+        #expect(inputs.map(\.displayName) == [dir.file("logs/a.jsonl"), dir.file("logs/pipe.jsonl")])
+        guard case .skipped(_, let reason) = inputs[1].kind else { Issue.record("FIFO not skipped"); return }
+        #expect(reason == "not a regular file (FIFO)")
+        let (report, _) = try scan([dir.file("logs")])
+        #expect(report.accepted == 1)
+        #expect(report.inputProblems.map(\.problem) == ["skipped"])
+    }
+
+    @Test("every bad input is reported (summary.json, report.html, stderr), the rest is read, exit 2", .timeLimit(.minutes(1)))
+    func badInputsAreReported() throws {
+        let dir = try TemporaryDirectory()
+        let (logs, expected) = try Self.badInputs(dir)
+        let missing = dir.file("missing.jsonl")
+        var config = hostileAnalyzeConfig()
+        let seen = ProblemCollector()
+        config.scan.inputProblemHandler = { seen.add($0) }
+        let summary = try AnalyzeRun.run(paths: [logs, missing], outputDirectory: dir.file("out"), config: config)
+        #expect(summary.recordsAccepted >= 20)
+        #expect(Dictionary(uniqueKeysWithValues: summary.inputProblems.map { ($0.file, $0.problem) }) == expected)
+        #expect(seen.problems == summary.inputProblems)
+        #expect(summary.exitCode == RunExitCode.rejectRateExceeded.rawValue)
+        #expect(summary.inputProblems.first { $0.problem == "truncated" }?.offset != nil)
+        #expect(summary.inputProblems.first { $0.file.hasSuffix("zstd.jsonl.gz") }?.detail.contains("zstd-compressed") == true)
+        let json = try String(contentsOfFile: dir.file("out/summary.json"), encoding: .utf8)
+        let html = try String(contentsOfFile: dir.file("out/report.html"), encoding: .utf8)
+        for file in expected.keys {
+            #expect(json.contains("\"file\" : \"\(file)\""), "\(file) in summary.json")
+            #expect(html.contains(file), "\(file) in report.html")
+        }
+
+        // The command: one warning line per bad input on stderr, exit 2, no hang on the FIFO.
+        let (status, stderr) = try runTool(["analyze", "--quiet", "--threads", "2", "--out", dir.file("cli"), logs, missing])
+        #expect(status == 2)
+        for file in expected.keys {
+            #expect(stderr.contains("distill-detect: warning: \(file)"), "\(file) on stderr: \(stderr)")
+        }
+
+        // nightly too goes on past them, remembers only what it read, and says so.
+        var nightly = NightlyConfig()
+        nightly.statePath = dir.file("state.sqlite")
+        nightly.analyze.scan.threads = 2
+        let night = try NightlyRun.run(paths: [logs, missing], outputDirectory: dir.file("night"), config: nightly)
+        #expect(Set(night.inputProblems.map(\.file)) == Set(expected.keys))
+        #expect(night.exitCode == RunExitCode.rejectRateExceeded.rawValue)
+        let nightHTML = try String(contentsOfFile: dir.file("night/report.html"), encoding: .utf8)
+        #expect(nightHTML.contains("gone.jsonl.gz"))
+    }
+}
+
+final class ProblemCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [InputProblem] = []
+    func add(_ p: InputProblem) { lock.withLock { list.append(p) } }
+    var problems: [InputProblem] { lock.withLock { list } }
+}

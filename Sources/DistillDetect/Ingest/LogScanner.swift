@@ -40,6 +40,9 @@ public struct ScanOptions: Sendable {
     public var fieldMappings: [FieldMapping] = []
     /// Times accepted (see `ExchangeDecoder.plausibleTimes`); fixed when the options are made.
     public var plausibleTimes = Timestamp.plausibleRange()
+    /// Called once per input not read in full (`ScanReport.inputProblems`), in input order,
+    /// when the scan ends: commands print them on standard error.
+    public var inputProblemHandler: (@Sendable (InputProblem) -> Void)?
     /// Called about twice a second while reading, from a monitor thread.
     public var progress: (@Sendable (ScanProgress) -> Void)?
 
@@ -127,11 +130,13 @@ public struct InputReport: Sendable, Codable, Equatable {
     public var rejected: Int
     public var blankLines: Int
     public var error: String?
+    /// With `error`: `unreadable`, `skipped` or `unsupported_compression`.
+    public var problem: String?
     public var cut: InputCut?
     public var trailingBytesIgnored: Int
 
     enum CodingKeys: String, CodingKey {
-        case file, bytes, gzip, lines, accepted, rejected, error, cut
+        case file, bytes, gzip, lines, accepted, rejected, error, problem, cut
         case decompressedBytes = "decompressed_bytes"
         case gzipMembers = "gzip_members"
         case blankLines = "blank_lines"
@@ -161,6 +166,34 @@ public struct ScanReport: Sendable {
     public var decompressedBytes: Int { inputs.reduce(0) { $0 + $1.decompressedBytes } }
     public var compressedBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
     public var readableInputs: Int { inputs.filter { $0.error == nil }.count }
+
+    /// Every input not read in full, in input order: the outputs miss some of its lines.
+    public var inputProblems: [InputProblem] {
+        inputs.compactMap { input in
+            if let error = input.error {
+                return InputProblem(file: input.file, problem: input.problem ?? "unreadable", detail: error, offset: nil)
+            }
+            return input.cut.map { InputProblem(file: input.file, problem: $0.kind, detail: $0.detail, offset: $0.offset) }
+        }
+    }
+}
+
+/// An input that was not read in full: never opened (`unreadable`, `skipped`,
+/// `unsupported_compression`) or ended early (`truncated`, `corrupt`, `read_error`, with the
+/// compressed byte offset where readable data ends).
+public struct InputProblem: Sendable, Codable, Equatable {
+    public var file: String
+    public var problem: String
+    public var detail: String
+    public var offset: Int?
+
+    /// One line for standard error and report.html.
+    public var message: String {
+        if let offset {
+            return "\(file): \(problem) at byte \(offset) (\(detail)); the complete lines before it were read"
+        }
+        return detail.hasPrefix(file) ? detail : "\(file): \(detail)"
+    }
 }
 
 /// Per-worker decode statistics; merged after the scan. Each is used by one worker thread, so
@@ -318,6 +351,8 @@ public enum LogScanner {
 
         var report = merge(tallies: tallies, reads: (0..<inputs.count).map { resultsBox.get($0) }, inputs: inputs, schema: schema, options: options)
         report.seconds = monotonicSeconds() - started
+        counter.finish()
+        if let handler = options.inputProblemHandler { report.inputProblems.forEach(handler) }
         return (report, consumers)
     }
 
@@ -415,7 +450,7 @@ public enum LogScanner {
                 accepted: tallies.reduce(0) { $0 + $1.fileAccepted[index] },
                 rejected: tallies.reduce(0) { $0 + $1.fileRejected[index] },
                 blankLines: tallies.reduce(0) { $0 + $1.fileBlank[index] },
-                error: read.openError, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored))
+                error: read.openError, problem: read.openProblem, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored))
         }
         let stride = schema.fieldSources.maxSourcesPerField
         report.fieldCounts = LogField.allCases.map { field in

@@ -67,14 +67,28 @@ public enum NightlyRun {
 
         // 1. Which inputs are new, by content.
         let known = try store.inputs()
-        var fresh: [(source: InputSource, hash: String, bytes: Int64)] = []
+        // hash nil: not hashed (skipped, or unreadable): read only to report it, never remembered.
+        var fresh: [(source: InputSource, hash: String?, bytes: Int64)] = []
         var skipped: [NightlySummary.SkippedInput] = []
         var hashesThisRun: [String: String] = [:]
         for input in inputs {
-            guard case .file(let path) = input.kind else {
-                throw InputError.standardInputNotAllowed("nightly")
+            let path: String
+            switch input.kind {
+            case .standardInput: throw InputError.standardInputNotAllowed("nightly")
+            case .skipped:
+                fresh.append((input, nil, 0))
+                continue
+            case .file(let p): path = p
             }
-            let (hash, bytes) = try InputFingerprint.contentHash(path: path)
+            // Inputs are read twice (hashed, then scanned): only regular files qualify.
+            if case .other(let kind) = FileKind.of(path, followingLinks: true) {
+                fresh.append((.init(kind: .skipped(path, reason: "not a regular file (\(kind))")), nil, 0))
+                continue
+            }
+            guard let (hash, bytes) = try? InputFingerprint.contentHash(path: path) else {
+                fresh.append((input, nil, 0))  // its open fails again in the scan, and is reported
+                continue
+            }
             if let previous = known[hash] {
                 skipped.append(.init(file: path, reason: "already read (as \(previous.name))"))
             } else if let twin = hashesThisRun[hash] {
@@ -220,16 +234,17 @@ public enum NightlyRun {
             options: config.analyze.detection, result: detection)
         summary.nightly = NightlySummary(
             state: config.statePath, run: run, replay: replay, asOf: asOfDay.map(Timestamp.formatDay), windowDays: config.windowDays,
-            windowStart: windowStart.map(Timestamp.formatDay), inputsRead: fresh.count, inputsSkipped: skipped,
+            windowStart: windowStart.map(Timestamp.formatDay), inputsRead: report.readableInputs, inputsSkipped: skipped,
             daysExpired: expired.map(Timestamp.formatDay), recordsBeforeWindow: recordsBeforeWindow,
             recordsAfterTomorrow: recordsAfterTomorrow,
             accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
-        // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate;
+        // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate
+        // or an input not read in full;
         // 3 when --fail-on matched.
         var exit = RunExitCode.success.rawValue
         if !fresh.isEmpty && report.readableInputs == 0 {
             exit = RunExitCode.failure.rawValue
-        } else if report.rejectedShare > config.analyze.maxRejectRate {
+        } else if report.rejectedShare > config.analyze.maxRejectRate || !report.inputProblems.isEmpty {
             exit = RunExitCode.rejectRateExceeded.rawValue
         } else if alert {
             exit = RunExitCode.alert.rawValue
@@ -237,7 +252,7 @@ public enum NightlyRun {
         summary.exitCode = exit
         try HTMLReport.write(
             HTMLReport.Page(
-                title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary), detection: detection, accounts: accounts,
+                title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary) + summary.inputProblemFacts, detection: detection, accounts: accounts,
                 topicNames: taxonomy.topicNames, clusterIDs: ids, firstReported: ids.map { firstReported[$0] ?? asOf },
                 changes: changes),
             to: DetectionReport.path(outputDirectory, "report.html"))
@@ -253,8 +268,8 @@ public enum NightlyRun {
         if !replay {
             let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
             let read = fresh.compactMap { f -> StoredInput? in
-                guard let r = reports[f.source.displayName], r.error == nil else { return nil }
-                return StoredInput(contentHash: f.hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+                guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
+                return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
             }
             try store.commit(NightlyCommit(
                 run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,

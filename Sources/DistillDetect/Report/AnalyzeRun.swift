@@ -45,7 +45,7 @@ public enum AnalyzeRun {
                 ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
                 ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
                 ("Accounts seen", "\(features.accounts.count)"),
-            ], detection: detection, accounts: features.accounts, topicNames: features.topicNames,
+            ] + report.inputProblems.map { ("Input not read in full", $0.message) }, detection: detection, accounts: features.accounts, topicNames: features.topicNames,
             clusterIDs: detection.reported.indices.map(DetectionReport.clusterID))
         // The tables and the page are independent: written side by side.
         let failures = ResultSlots<UncheckedSendable<Error?>>(count: 2)

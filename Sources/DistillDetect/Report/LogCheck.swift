@@ -57,12 +57,8 @@ public enum LogCheck {
                 }
             }
         }
-        for cut in s.truncatedInputs {
-            out.append("input cut short: \(cut.file) at byte \(n(cut.offset)) (\(cut.kind): \(cut.detail)); every complete line before it was read")
-        }
-        for file in s.unreadableInputs {
-            let error = s.inputs.first { $0.file == file }?.error ?? "unreadable"
-            out.append("unreadable input: \(error)")
+        for problem in s.inputProblems {
+            out.append("input not read in full: \(problem.message)")
         }
         for (field, count) in s.outOfRangeValues.sorted(by: { $0.key < $1.key }) {
             let what = field == LogField.accountCreated.canonicalName ? "ignored (before 2000 or after tomorrow)" : "clamped to 2^40"
@@ -94,6 +90,8 @@ public enum LogCheck {
             }
         }
         switch s.exitCode {
+        case RunExitCode.rejectRateExceeded.rawValue where !s.inputProblems.isEmpty:
+            out.append("FAIL: \(s.inputProblems.count) input(s) not read in full (exit 2)")
         case RunExitCode.rejectRateExceeded.rawValue:
             out.append(
                 "FAIL: rejected share \(pct(s.recordsRejected, s.linesRead)) is above --max-reject-rate "

@@ -17,6 +17,8 @@ public struct TruncatedInput: Codable, Equatable, Sendable {
 public enum RunExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
+    /// Outputs written but incomplete: the rejected-line share was above the limit, or an
+    /// input was not read in full (`input_problems`).
     case rejectRateExceeded = 2
     /// `nightly --fail-on` matched.
     case alert = 3
@@ -61,6 +63,9 @@ public struct RunSummary: Codable, Sendable {
     public var rejectedSamples: [RejectedSample]
     public var truncatedInputs: [TruncatedInput]
     public var unreadableInputs: [String]
+    /// Every input not read in full (unreadable, skipped, unsupported compression, corrupt,
+    /// cut short): the outputs are incomplete and the exit code is 2.
+    public var inputProblems: [InputProblem]
     public var fields: [String: FieldUsage]
     public var recordsWithPrompt: Int
     /// Field name → accepted records whose value for it was out of range (clamped or ignored).
@@ -93,6 +98,7 @@ public struct RunSummary: Codable, Sendable {
         case rejectedSamples = "rejected_samples"
         case truncatedInputs = "truncated_inputs"
         case unreadableInputs = "unreadable_inputs"
+        case inputProblems = "input_problems"
         case recordsWithPrompt = "records_with_prompt"
         case outOfRangeValues = "out_of_range_values"
         case contentFeatures = "content_features"
@@ -127,6 +133,7 @@ public struct RunSummary: Codable, Sendable {
             input.cut.map { TruncatedInput(file: input.file, offset: $0.offset, kind: $0.kind, detail: $0.detail) }
         }
         unreadableInputs = report.inputs.compactMap { input in input.error.map { _ in input.file } }
+        inputProblems = report.inputProblems
         let sources = FieldSources(mappings: options.fieldMappings)
         var fields: [String: FieldUsage] = [:]
         for field in LogField.allCases {
@@ -150,11 +157,17 @@ public struct RunSummary: Codable, Sendable {
         exitCode = RunSummary.exitCode(report: report, maxRejectRate: maxRejectRate).rawValue
     }
 
-    /// 1 when no input could be read, 2 when the rejected share is above the limit.
+    /// 1 when no input could be read, 2 when the rejected share is above the limit or an
+    /// input was not read in full (the outputs are incomplete).
     public static func exitCode(report: ScanReport, maxRejectRate: Double) -> RunExitCode {
         if report.readableInputs == 0 { return .failure }
-        if report.rejectedShare > maxRejectRate { return .rejectRateExceeded }
+        if report.rejectedShare > maxRejectRate || !report.inputProblems.isEmpty { return .rejectRateExceeded }
         return .success
+    }
+
+    /// Rows for report.html's facts: one per input not read in full.
+    public var inputProblemFacts: [(String, String)] {
+        inputProblems.map { ("Input not read in full", $0.message) }
     }
 
     public func jsonData() throws -> Data { try JSONOutput.encode(self) }
