@@ -287,3 +287,58 @@ final class ProblemCollector: @unchecked Sendable {
     func add(_ p: InputProblem) { lock.withLock { list.append(p) } }
     var problems: [InputProblem] { lock.withLock { list } }
 }
+
+@Suite("Hostile options and files")
+struct HostileOptionTests {
+    @Test("--line-limit beyond the largest accepted value is a usage error (64) naming it")
+    func hugeLineLimit() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.write("a.jsonl", text: logLine() + "\n")
+        let (status, stderr) = try runTool(["check", "--line-limit", "30000000000", log])
+        #expect(status == 64)
+        #expect(stderr.contains("--line-limit must be at most 1073741824"), "\(stderr)")
+        #expect(try runTool(["check", "--quiet", "--line-limit", "1073741824", log]).status == 0)
+    }
+
+    @Test("a 0-byte state file is refused with the reason and left as it is")
+    func emptyStateFile() throws {
+        let dir = try TemporaryDirectory()
+        let state = try dir.write("state.sqlite", bytes: [])
+        let log = try dir.write("a.jsonl", text: logLine() + "\n")
+        var config = NightlyConfig()
+        config.statePath = state
+        #expect {
+            try NightlyRun.run(paths: [log], outputDirectory: dir.file("out"), config: config)
+        } throws: { error in
+            (error as? NightlyStateError).map { "\($0)".contains("empty (0 bytes)") } ?? false
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: state)[.size] as? Int == 0)
+        let (status, stderr) = try runTool(["nightly", "--quiet", "--state", state, "--out", dir.file("cli"), log])
+        #expect(status == 1)
+        #expect(stderr.contains("not a distill-detect nightly state file (it is empty (0 bytes)"), "\(stderr)")
+        // A new state is made whole under another name and renamed into place.
+        config.statePath = dir.file("new/state.sqlite")
+        _ = try NightlyRun.run(paths: [log], outputDirectory: dir.file("out2"), config: config)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("new")).sorted() == ["state.sqlite", "state.sqlite.lock"])
+    }
+
+    @Test("evaluate reads back the ids that accounts.csv neutralises (=, +, -, @, ')")
+    func evaluateReadsNeutralisedIDs() throws {
+        let dir = try TemporaryDirectory()
+        let ids = ["=HYPERLINK(\"x\")", "+1555", "-acct", "@admin", "'quoted", "''twice", "\tTab", "plain", "'=both"]
+        let accounts = dir.file("accounts.csv")
+        try CSVWriter.write(
+            path: accounts, header: ["cluster_id", "account_id"], rows: ids.map { [.text("C0001"), .text($0)] })
+        let labels = "account_id,campaign_id,kind\n" + ids.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\",camp1,campaign" }.joined(separator: "\n") + "\n"
+        try labels.write(toFile: dir.file("labels.csv"), atomically: true, encoding: .utf8)
+        let result = try Evaluation.run(labelsPath: dir.file("labels.csv"), accountsPath: accounts)
+        #expect(result.unlabelledFlagged == 0)
+        #expect(result.truePositives == ids.count)
+        #expect(result.recall == 1)
+        // Every text survives writing and reading back.
+        for id in ids {
+            let cell = try #require(CSVReader.rows(CSVField.text(id).encoded + "\n").first?.first)
+            #expect(CSVField.readBack(cell) == id)
+        }
+    }
+}

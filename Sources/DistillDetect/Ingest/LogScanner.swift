@@ -29,8 +29,11 @@ extension ExchangeConsumer {
 
 /// Settings of a scan.
 public struct ScanOptions: Sendable {
-    /// Lines longer than this (bytes, without the line end) are rejected.
+    /// Lines longer than this (bytes, without the line end) are rejected. At most
+    /// `maxLineLimit`: offsets inside a line are 32-bit, and a chunk holds one line whole.
     public var lineLimit = 1 << 20
+    /// The largest line limit accepted (1 GiB).
+    public static let maxLineLimit = 1 << 30
     /// Decode workers; reader threads are min(threads, inputs).
     public var threads = 2
     /// Bytes of whole lines per chunk handed to a worker.
@@ -292,7 +295,7 @@ public enum LogScanner {
         let schema = DecodeSchema(mappings: options.fieldMappings)
         let workers = max(1, options.threads)
         let readers = max(1, min(workers, inputs.count))
-        let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: options.lineLimit)
+        let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: min(options.lineLimit, ScanOptions.maxLineLimit))
         let routed = Consumer.routesByAccount && workers > 1
         // Routed: one queue per worker, each chunk pushed to all of them.
         let queues = (0..<(routed ? workers : 1)).map { _ in BlockingQueue<LineChunk>() }
@@ -306,7 +309,7 @@ public enum LogScanner {
                         sourcesPerField: schema.fieldSources.maxSourcesPerField)
         }
         let shared = UncheckedSendable((consumers, tallies))
-        let lineLimit = options.lineLimit
+        let lineLimit = min(options.lineLimit, ScanOptions.maxLineLimit)
 
         let counter = ProgressCounter()
         if let progress = options.progress {
