@@ -342,3 +342,20 @@ struct HostileOptionTests {
         }
     }
 }
+
+@Suite("Repeated keys")
+struct RepeatedKeyTests {
+    @Test("a key given twice: the last value counts, as JSONSerialization reads it (dupkeys.jsonl)")
+    func lastValueWins() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.writeGzip("dupkeys.jsonl.gz", members: [try reliabilityFixture("dupkeys.jsonl")])
+        let (_, collectors) = try scan([log])
+        #expect(collectors.flatMap(\.accounts) == ["SECOND"])
+        let line = try reliabilityFixture("dupkeys.jsonl").split(separator: 0x0A).map(Array.init)[0]
+        guard case .accepted(let reference) = ReferenceDecoder.decode(line, sources: FieldSources(), plausibleTimes: Int64.min...Int64.max) else {
+            Issue.record("reference rejected the line")
+            return
+        }
+        #expect(reference.strings[.accountID] == "SECOND")
+    }
+}
