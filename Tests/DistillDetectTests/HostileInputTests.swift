@@ -1,6 +1,7 @@
 // The rows of the reliability list (hostile and broken input), each on real files: what the
 // commands must do with values, ids and inputs chosen by someone who wants them to fail.
 import Foundation
+import GRDB
 import Testing
 @testable import DistillDetect
 
@@ -357,5 +358,171 @@ struct RepeatedKeyTests {
             return
         }
         #expect(reference.strings[.accountID] == "SECOND")
+    }
+}
+
+/// Every file of an output directory, by name (nil when the directory is missing).
+func outputSet(_ directory: String) throws -> [String: Data]? {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+    var set: [String: Data] = [:]
+    for name in names { set[name] = try Data(contentsOf: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name))) }
+    return set
+}
+
+/// Entries next to `directory` that belong to it (staging directories, sets set aside).
+func siblings(of directory: String) throws -> [String] {
+    let parent = (directory as NSString).deletingLastPathComponent
+    let name = (directory as NSString).lastPathComponent
+    return try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix(".\(name).") }.sorted()
+}
+
+/// Starts the built tool paused at `point`, waits until `reached(pid)` says it sits there, and
+/// sends `signal`. Spawned with SIGINT and SIGTERM at their defaults and no signal blocked (a
+/// test runner may ignore or block them, and both survive exec).
+func interruptTool(_ arguments: [String], at point: String, signal: Int32, until reached: (pid_t) -> Bool) throws {
+    let binary = try #require(builtExecutable())
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    sigaddset(&defaults, SIGINT)
+    sigaddset(&defaults, SIGTERM)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var environment = ProcessInfo.processInfo.environment
+    environment["DISTILL_DETECT_TEST_PAUSE"] = "\(point):60"
+    let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    #expect(posix_spawn(&pid, binary, &actions, &attributes, argv, envp) == 0)
+    let deadline = Date().addingTimeInterval(50)
+    var status: Int32 = 0
+    while !reached(pid) && Date() < deadline && waitpid(pid, &status, WNOHANG) == 0 { Thread.sleep(forTimeInterval: 0.02) }
+    Thread.sleep(forTimeInterval: 0.3)
+    #expect(kill(pid, 0) == 0, "\(point): the run should sit at its pause point")
+    kill(pid, signal)
+    #expect(waitpid(pid, &status, 0) == pid)
+    #expect(status & 0x7F == signal, "\(point): ended by signal \(signal), status \(status)")
+}
+
+@Suite("Outputs as a set")
+struct OutputSetTests {
+    @Test("a run replaces the whole set: stale files of the other format and dead runs' leftovers go")
+    func wholeSetReplaced() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.writeGzip("a.jsonl.gz", members: [try reliabilityFixture("zerohash_ids.jsonl")])
+        let out = dir.file("out")
+        var json = hostileAnalyzeConfig()
+        json.json = true
+        _ = try AnalyzeRun.run(paths: [log], outputDirectory: out, config: json)
+        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "accounts.json", "clusters.csv", "clusters.json", "report.html", "summary.json"])
+        // Leftovers of a run that died: a staging directory beside, a temporary file inside.
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        let pid = dead.processIdentifier
+        try dir.write(".out.tmp-\(pid)-1/clusters.csv", text: "stale")
+        try dir.write("out/.clusters.csv.tmp-\(pid)", text: "stale")
+        _ = try AnalyzeRun.run(paths: [log], outputDirectory: out, config: hostileAnalyzeConfig())
+        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "clusters.csv", "report.html", "summary.json"])
+        #expect(try siblings(of: out) == [])
+        // A directory holding files that are not ours is refused, not swapped away.
+        try dir.write("mine/notes.txt", text: "keep me")
+        #expect(throws: OutputSetError.self) { try AnalyzeRun.run(paths: [log], outputDirectory: dir.file("mine"), config: hostileAnalyzeConfig()) }
+        #expect(try outputSet(dir.file("mine")) == ["notes.txt": Data("keep me".utf8)])
+    }
+
+    @Test("SIGKILL or SIGINT while analyze reads, detects, writes or swaps leaves the previous set whole", .timeLimit(.minutes(3)))
+    func analyzeInterrupted() throws {
+        let dir = try TemporaryDirectory()
+        let days = SevenDays.shared
+        let out = dir.file("out")
+        #expect(try runTool(["analyze", "--quiet", "--out", out, days.files[0]]).status == 0)
+        let previous = try #require(try outputSet(out))
+        for (point, signal) in [("analyze-detect", SIGKILL), ("analyze-write", SIGKILL), ("analyze-swap", SIGKILL), ("analyze-swap", SIGINT)] {
+            try interruptTool(["analyze", "--quiet", "--format", "json", "--out", out, days.files[0], days.files[1]], at: point, signal: signal) { pid in
+                // analyze-detect: reading takes well under the pause; the others: its staging
+                // directory exists, and at analyze-swap it holds all six files.
+                guard point != "analyze-detect" else { return true }
+                guard let staging = try? siblings(of: out).first(where: { $0.hasPrefix(".out.tmp-\(pid)-") }) else { return false }
+                return point == "analyze-write" || (try? outputSet(dir.file(staging)))??.count == 6
+            }
+            #expect(try outputSet(out) == previous, "\(point) \(signal)")
+        }
+        // The next run removes the dead runs' staging directories and puts its whole set in place.
+        #expect(try runTool(["analyze", "--quiet", "--out", out, days.files[1]]).status == 0)
+        #expect(try siblings(of: out) == [])
+        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "clusters.csv", "report.html", "summary.json"])
+        #expect(try outputSet(out) != previous)
+    }
+
+    @Test("a full disk while writing leaves the previous set whole (writes limited with ulimit -f)")
+    func analyzeDiskFull() throws {
+        let dir = try TemporaryDirectory()
+        let days = SevenDays.shared
+        let out = dir.file("out")
+        #expect(try runTool(["analyze", "--quiet", "--out", out, days.files[0]]).status == 0)
+        let previous = try #require(try outputSet(out))
+        let binary = try #require(builtExecutable())
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // SIGXFSZ ignored: a write past the limit fails with EFBIG, as on a full disk.
+        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 8; exec \"$0\" analyze --quiet --out \"$1\" \"$2\"", binary, out, days.files[1]]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(try outputSet(out) == previous)
+        #expect(try siblings(of: out) == [])
+    }
+
+    @Test("nightly: killed before its outputs are in place, both outputs and state stay as they were", .timeLimit(.minutes(3)))
+    func nightlyInterruptedBeforeSwap() throws {
+        let dir = try TemporaryDirectory()
+        let days = SevenDays.shared
+        let state = dir.file("state.sqlite")
+        let out = dir.file("out")
+        #expect(try runTool(["nightly", "--quiet", "--state", state, "--out", out, days.files[0]]).status != 1)
+        let previous = try #require(try outputSet(out))
+        let stateBefore = try Data(contentsOf: URL(fileURLWithPath: state))
+        try interruptTool(["nightly", "--quiet", "--state", state, "--out", out, days.files[1]], at: "nightly-swap", signal: SIGKILL) { pid in
+            guard let staging = try? siblings(of: out).first(where: { $0.hasPrefix(".out.tmp-\(pid)-") }) else { return false }
+            return (try? outputSet(dir.file(staging)))??.count == 5
+        }
+        #expect(try outputSet(out) == previous)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state)) == stateBefore)
+    }
+
+    @Test("nightly whose state commit fails exits 1 and its summary.json says so")
+    func nightlyCommitFails() throws {
+        let dir = try TemporaryDirectory()
+        let days = SevenDays.shared
+        let state = dir.file("state.sqlite")
+        var config = NightlyConfig()
+        config.statePath = state
+        config.analyze.scan.threads = 2
+        _ = try NightlyRun.run(paths: [days.files[0]], outputDirectory: dir.file("n0"), config: config)
+        // Another connection holds the write lock: the commit fails (SQLITE_BUSY).
+        let blocker = try DatabaseQueue(path: state)
+        try blocker.inDatabase { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            #expect(throws: (any Error).self) {
+                try NightlyRun.run(paths: [days.files[1]], outputDirectory: dir.file("n1"), config: config)
+            }
+            try db.execute(sql: "ROLLBACK")
+        }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("n1/summary.json")))) as? [String: Any]
+        #expect(summary?["exit_code"] as? Int == 1)
+        #expect((summary?["state_error"] as? String)?.contains("state not committed") == true)
     }
 }

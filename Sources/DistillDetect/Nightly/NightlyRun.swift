@@ -213,11 +213,13 @@ public enum NightlyRun {
                 .text(past?.firstFlagged ?? asOf), seen == .max ? .empty : .text(Timestamp.format(milliseconds: seen)),
             ]
         }
-        try DetectionReport.makeDirectory(outputDirectory)
+        // Staged, then swapped into place whole; the state is committed only after that.
+        let output = try OutputSet(directory: outputDirectory)
+        let staging = output.staging
         try DetectionReport.write(
-            detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: outputDirectory,
+            detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: staging,
             json: config.analyze.json, annotations: annotations)
-        try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: outputDirectory)
+        try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: staging)
         var alert = false
         switch config.failOn {
         case .never: break
@@ -255,27 +257,37 @@ public enum NightlyRun {
                 title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary) + summary.inputProblemFacts, detection: detection, accounts: accounts,
                 topicNames: taxonomy.topicNames, clusterIDs: ids, firstReported: ids.map { firstReported[$0] ?? asOf },
                 changes: changes),
-            to: DetectionReport.path(outputDirectory, "report.html"))
+            to: DetectionReport.path(staging, "report.html"))
         let written = monotonicSeconds()
         summary.stageSeconds = detection.seconds.merging([
             "hash_inputs": hashed - started, "ingest_decode_features": scanned - hashed, "load_window": windowed - scanned,
             "write": written - writeStarted,
         ]) { $1 }
-        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(staging, "summary.json"))
+        TestPause.at("nightly-swap")
+        try output.commit()
 
         // 7. Then the state, in one transaction. A replay changes nothing. Inputs that could
-        // not be opened are not remembered, so the next run tries them again.
+        // not be opened are not remembered, so the next run tries them again. Should the
+        // commit fail, summary.json (already in place) is rewritten to say so: exit 1.
         if !replay {
-            let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
-            let read = fresh.compactMap { f -> StoredInput? in
-                guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
-                return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+            do {
+                let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
+                let read = fresh.compactMap { f -> StoredInput? in
+                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
+                    return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+                }
+                try store.commit(NightlyCommit(
+                    run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
+                    finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
+                    dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
+                    nextClusterNumber: nextNumber, records: report.accepted))
+            } catch {
+                summary.exitCode = RunExitCode.failure.rawValue
+                summary.stateError = "state not committed: \(error)"
+                try? AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+                throw error
             }
-            try store.commit(NightlyCommit(
-                run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
-                finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
-                dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
-                nextClusterNumber: nextNumber, records: report.accepted))
         }
         if config.analyze.keepStatesUntilExit { KeptUntilExit.shared.keep((accounts, detection)) }
         return summary

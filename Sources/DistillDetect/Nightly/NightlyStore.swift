@@ -79,8 +79,10 @@ struct NightlyCommit {
 }
 
 /// Where the crash-safety tests stop a run to kill it: `DISTILL_DETECT_TEST_PAUSE=POINT:SECONDS`
-/// sleeps at POINT (`after-read`: new inputs read, nothing written; `in-commit`: outputs
-/// written, the state transaction open). Unset in normal use, when it costs one lookup.
+/// sleeps at POINT (`after-read`: new inputs read, nothing written; `nightly-swap`: outputs
+/// staged, not yet in place; `in-commit`: outputs in place, the state transaction open;
+/// `analyze-detect`, `analyze-write`, `analyze-swap`: `analyze` read its inputs, made its
+/// staging directory, staged every output). Unset in normal use, when it costs one lookup.
 enum TestPause {
     static let setting: (point: String, seconds: Double)? = {
         guard let value = ProcessInfo.processInfo.environment["DISTILL_DETECT_TEST_PAUSE"] else { return nil }

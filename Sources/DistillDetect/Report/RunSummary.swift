@@ -84,6 +84,8 @@ public struct RunSummary: Codable, Sendable {
     public var detection: DetectionSummary?
     /// `nightly` only: state, window, inputs skipped, cluster changes.
     public var nightly: NightlySummary?
+    /// `nightly` only: why the state could not be committed (the run then exits 1).
+    public var stateError: String?
 
     enum CodingKeys: String, CodingKey {
         case tool, version, command, options, inputs, fields, seconds
@@ -109,6 +111,7 @@ public struct RunSummary: Codable, Sendable {
         case stageSeconds = "stage_seconds"
         case exitCode = "exit_code"
         case detection, nightly
+        case stateError = "state_error"
     }
 
     public init(
