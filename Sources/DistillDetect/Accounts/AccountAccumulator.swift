@@ -18,9 +18,15 @@ public final class AccountAccumulator: ExchangeConsumer {
     @exclusivity(unchecked) private var index = AccountIndex()
     /// Each account's rarely touched state; its per-exchange part is in `hot`.
     @exclusivity(unchecked) private(set) var states: [AccountState] = []
-    /// Per-exchange parts of the states, `segmentSize` accounts per allocation: appending
-    /// never moves them, and `takeStates` frees them one segment at a time.
+    /// Per-exchange parts of the states of accounts seen more than once (a first exchange
+    /// goes straight into the account's state: a one-exchange account then costs no 2 KB hot
+    /// part), `segmentSize` per allocation: appending never moves them, and `takeStates`
+    /// frees them one segment at a time.
     @exclusivity(unchecked) private var hot: [UnsafeMutablePointer<HotAccountState>] = []
+    /// Per slot: its hot part's index, or -1 while it has none.
+    @exclusivity(unchecked) private var hotIndex: [Int32] = []
+    /// Per hot part: its slot.
+    @exclusivity(unchecked) private var hotOwner: [Int32] = []
     static let segmentShift = 12
     static let segmentSize = 1 << segmentShift
 
@@ -39,8 +45,8 @@ public final class AccountAccumulator: ExchangeConsumer {
     public static var routesByAccount: Bool { true }
 
     @inline(__always)
-    private func hotState(_ slot: Int) -> UnsafeMutablePointer<HotAccountState> {
-        hot[slot >> Self.segmentShift] + (slot & (Self.segmentSize - 1))
+    private func hotState(_ h: Int) -> UnsafeMutablePointer<HotAccountState> {
+        hot[h >> Self.segmentShift] + (h & (Self.segmentSize - 1))
     }
 
     public func consume(_ record: borrowing DecodedExchange) {
@@ -48,24 +54,43 @@ public final class AccountAccumulator: ExchangeConsumer {
         let (slot, inserted) = record.withAccountIDBytes { index.slot(for: $0, tag: tag) }
         if inserted {
             states.append(AccountState(accountID: record.string(.accountID) ?? ""))
-            if slot & (Self.segmentSize - 1) == 0 {
+            hotIndex.append(-1)
+            // The first exchange folds in through a hot part on the stack, finished at once.
+            var first = HotAccountState()
+            fold(record, into: &first, slot: slot)
+            first.finish(into: &states[slot])
+            return
+        }
+        var h = Int(hotIndex[slot])
+        if h < 0 {
+            h = hotOwner.count
+            hotOwner.append(Int32(slot))
+            hotIndex[slot] = Int32(h)
+            if h & (Self.segmentSize - 1) == 0 {
                 hot.append(UnsafeMutablePointer<HotAccountState>.allocate(capacity: Self.segmentSize))
             }
-            hotState(slot).initialize(to: HotAccountState())
+            hotState(h).initialize(to: HotAccountState())
+            hotState(h).pointee.syncExemplars(from: states[slot])
         }
-        let state = hotState(slot)
+        let state = hotState(h)
         // The account's per-exchange state is rarely in cache (accounts interleave); ask for
         // it now, so it arrives while the prompt is analysed.
         dd_prefetch_for_write(state, MemoryLayout<HotAccountState>.size)
+        fold(record, into: &state.pointee, slot: slot)
+    }
+
+    /// Folds one exchange into a hot part of the account in `slot`.
+    @inline(__always)
+    private func fold(_ record: borrowing DecodedExchange, into state: inout HotAccountState, slot: Int) {
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
-            state.pointee.add(record, prompt: analyzer.features, cold: &states[slot]) {
+            state.add(record, prompt: analyzer.features, cold: &states[slot]) {
                 self.analyzer.materializeText()
                 return self.analyzer.promptText
             }
-            analyzer.insertShingles(into: &state.pointee)
+            analyzer.insertShingles(into: &state)
         } else {
-            state.pointee.add(record, prompt: nil, cold: &states[slot]) { "" }
+            state.add(record, prompt: nil, cold: &states[slot]) { "" }
         }
     }
 
@@ -73,7 +98,7 @@ public final class AccountAccumulator: ExchangeConsumer {
     private func releaseHot(from segment: Int) {
         for s in segment..<hot.count {
             let first = s << Self.segmentShift
-            hot[s].deinitialize(count: min(Self.segmentSize, states.count - first))
+            hot[s].deinitialize(count: min(Self.segmentSize, hotOwner.count - first))
             hot[s].deallocate()
         }
         hot.removeSubrange(segment...)
@@ -91,11 +116,13 @@ public final class AccountAccumulator: ExchangeConsumer {
         while !hot.isEmpty {
             let segment = hot.count - 1
             let first = segment << Self.segmentShift
-            for slot in first..<min(first + Self.segmentSize, states.count) {
-                hotState(slot).pointee.finish(into: &states[slot])
+            for h in first..<min(first + Self.segmentSize, hotOwner.count) {
+                hotState(h).pointee.finish(into: &states[Int(hotOwner[h])])
             }
             releaseHot(from: segment)
+            hotOwner.removeSubrange(min(first, hotOwner.count)...)
         }
+        hotIndex = []
     }
 
     /// Hands over the states (and their placing hashes), leaving this accumulator empty.
