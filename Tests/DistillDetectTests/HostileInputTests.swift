@@ -442,6 +442,19 @@ struct OutputSetTests {
         #expect(try outputSet(dir.file("mine")) == ["notes.txt": Data("keep me".utf8)])
     }
 
+    @Test("a single-file output (features --out, --save-state) removes the temporary files of dead runs")
+    func singleFileLeftovers() throws {
+        let dir = try TemporaryDirectory()
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        try dir.write(".features.csv.tmp-\(dead.processIdentifier)", text: "half a table")
+        try dir.write(".features.csv.tmp-\(getpid() == 1 ? 2 : 1)", text: "a live process's (pid 1): kept")
+        try AtomicFile.write(Data("a,b\n".utf8), to: dir.file("features.csv"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [".features.csv.tmp-1", "features.csv"])
+    }
+
     @Test("SIGKILL or SIGINT while analyze reads, detects, writes or swaps leaves the previous set whole", .timeLimit(.minutes(3)))
     func analyzeInterrupted() throws {
         let dir = try TemporaryDirectory()

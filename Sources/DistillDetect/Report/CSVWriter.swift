@@ -155,12 +155,21 @@ public enum CSVWriter {
     }
 }
 
-/// Writes a file so that readers see the old content or the new, never a part.
+/// Writes a file so that readers see the old content or the new, never a part. Temporary
+/// files of the same name left by runs that died are removed first.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        let temporary = directory.appendingPathComponent("\(prefix)\(getpid())")
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for entry in entries where entry.hasPrefix(prefix) {
+                if let pid = OutputSet.pid(in: entry, marker: ".tmp-"), OutputSet.isDead(pid) {
+                    try? FileManager.default.removeItem(at: directory.appendingPathComponent(entry))
+                }
+            }
+        }
         do {
             try data.write(to: temporary)
             if rename(temporary.path, url.path) != 0 {
