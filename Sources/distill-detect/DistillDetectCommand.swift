@@ -11,7 +11,8 @@ struct DistillDetectCommand: ParsableCommand {
             per exchange. See README.md for the input contract.
 
             Exit codes: 0 success; 1 failure (no input could be read, output not writable); \
-            2 outputs written but the rejected-line share was above --max-reject-rate; 3 (nightly) \
+            2 outputs written but incomplete (the rejected-line share was above --max-reject-rate, \
+            or an input was not read in full: see input_problems in summary.json); 3 (nightly) \
             --fail-on matched; 64 usage error.
             """,
         version: DistillDetectVersion.current,

@@ -18,7 +18,7 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("max-reject-rate"), help: "Rejected-line share above which the exit code is 2.")
     var maxRejectRate: Double = 0.01
 
-    @Option(name: .customLong("line-limit"), help: "Longest accepted line, in bytes.")
+    @Option(name: .customLong("line-limit"), help: "Longest accepted line, in bytes (64 to 1073741824).")
     var lineLimit: Int = 1 << 20
 
     @Flag(help: "No progress line (shown on standard error only when it is a terminal).")
@@ -36,6 +36,9 @@ struct InputOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate must be between 0 and 1") }
         guard lineLimit >= 64 else { throw ValidationError("--line-limit must be at least 64 bytes") }
+        guard lineLimit <= ScanOptions.maxLineLimit else {
+            throw ValidationError("--line-limit must be at most \(ScanOptions.maxLineLimit) bytes (1 GiB)")
+        }
         for mapping in fieldMap {
             do { _ = try FieldMapping(parsing: mapping) } catch { throw ValidationError(error.description) }
         }
@@ -47,6 +50,10 @@ struct InputOptions: ParsableArguments {
         options.lineLimit = lineLimit
         options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
         if showsProgress { options.progress = printProgress }
+        let clear = showsProgress
+        options.inputProblemHandler = { problem in
+            FileHandle.standardError.write(Data("\(clear ? "\r\u{1B}[K" : "")distill-detect: warning: \(problem.message)\n".utf8))
+        }
         return options
     }
 }

@@ -17,8 +17,8 @@ struct NightlyCommand: ParsableCommand {
             from night to night while most of their accounts do. Outputs are written first, then \
             the state is committed in one transaction: a run killed at any point leaves the \
             previous state usable. Exit codes: 0 success; 1 failure (no new input could be read, \
-            state refused, output not writable); 2 outputs written but the rejected-line share \
-            was above --max-reject-rate; 3 outputs and state written and --fail-on matched; \
+            state refused, output not writable); 2 outputs written but incomplete (the \
+            rejected-line share was above --max-reject-rate, or an input was not read in full); 3 outputs and state written and --fail-on matched; \
             64 usage error.
             """
     )

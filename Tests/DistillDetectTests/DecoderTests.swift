@@ -2,9 +2,12 @@ import Foundation
 import Testing
 @testable import DistillDetect
 
+/// These tests are about reading fields, not the time range: any time is accepted.
+private let anyTime = Int64.min...Int64.max
+
 /// Decodes one line; nil reason means accepted.
 private func decode(_ line: String, mappings: [FieldMapping] = []) -> (RejectReason?, ContractOutcome) {
-    var decoder = ExchangeDecoder(schema: DecodeSchema(mappings: mappings))
+    var decoder = ExchangeDecoder(schema: DecodeSchema(mappings: mappings), plausibleTimes: anyTime)
     let bytes = Array(line.utf8)
     let outcome = scannerOutcome(bytes, decoder: &decoder)
     if case .rejected(let reason) = outcome { return (reason, outcome) }
@@ -16,7 +19,7 @@ private func accepted(_ line: String, mappings: [FieldMapping] = [], sourceLocat
     #expect(reason == nil, "rejected \(line): \(String(describing: reason))", sourceLocation: sourceLocation)
     guard case .accepted(let record) = outcome else { return nil }
     // Every line checked here must also agree with the Foundation reference.
-    let reference = ReferenceDecoder.decode(Array(line.utf8), sources: FieldSources(mappings: mappings))
+    let reference = ReferenceDecoder.decode(Array(line.utf8), sources: FieldSources(mappings: mappings), plausibleTimes: anyTime)
     #expect(reference.matches(outcome), "scanner \(outcome) vs reference \(reference)", sourceLocation: sourceLocation)
     return record
 }
@@ -191,18 +194,18 @@ struct DecoderTextTests {
         [0xF8, 0x88, 0x80, 0x80, 0x80], [0xE2, 0x82], [0x80],
     ] as [[UInt8]])
     func invalidUTF8(_ bad: [UInt8]) {
-        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: anyTime)
         let inString = Array("{\"ts\":1,\"account_id\":\"a\",\"prompt\":\"x".utf8) + bad + Array("y\"}".utf8)
         let outside = Array("{\"ts\":1,\"account_id\":\"a\",".utf8) + bad + Array("}".utf8)
         for line in [inString, outside] {
             #expect(scannerOutcome(line, decoder: &decoder) == .rejected(.invalidUTF8))
-            #expect(ReferenceDecoder.decode(line, sources: FieldSources()) == .rejected(.invalidUTF8))
+            #expect(ReferenceDecoder.decode(line, sources: FieldSources(), plausibleTimes: anyTime) == .rejected(.invalidUTF8))
         }
     }
 
     @Test("a UTF-8 byte order mark before the object is ignored")
     func byteOrderMark() throws {
-        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: anyTime)
         let line = [0xEF, 0xBB, 0xBF] + Array(logLine().utf8)
         guard case .accepted(let r) = scannerOutcome(line, decoder: &decoder) else {
             Issue.record("BOM line rejected")
@@ -239,7 +242,7 @@ struct DecoderRejectionTests {
     ])
     func reasons(_ line: String, _ reason: RejectReason) {
         #expect(decode(line).0 == reason, "\(line)")
-        #expect(ReferenceDecoder.decode(Array(line.utf8), sources: FieldSources()) == .rejected(reason), "reference: \(line)")
+        #expect(ReferenceDecoder.decode(Array(line.utf8), sources: FieldSources(), plausibleTimes: anyTime) == .rejected(reason), "reference: \(line)")
     }
 
     @Test("nesting deeper than JSONSerialization allows is rejected; up to it is accepted")
@@ -248,7 +251,7 @@ struct DecoderRejectionTests {
         let tooDeep = logLine("\"deep\":" + String(repeating: "[", count: 512) + String(repeating: "]", count: 512))
         #expect(decode(ok).0 == nil)
         #expect(decode(tooDeep).0 == .invalidJSON)
-        #expect(ReferenceDecoder.decode(Array(tooDeep.utf8), sources: FieldSources()) == .rejected(.invalidJSON))
+        #expect(ReferenceDecoder.decode(Array(tooDeep.utf8), sources: FieldSources(), plausibleTimes: anyTime) == .rejected(.invalidJSON))
         let huge = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(decode(huge).0 == .invalidJSON)
     }

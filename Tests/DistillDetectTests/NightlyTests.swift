@@ -156,8 +156,9 @@ struct NightlyTests {
 
             """)
         let s = try NightlyRun.run(paths: [future], outputDirectory: dir.file("f"), config: nightlyConfig(state: state, window: 3))
-        #expect(s.recordsAccepted == 2)
-        #expect(s.nightly?.recordsAfterTomorrow == 2)
+        // Dated after tomorrow: bad_ts at decode, like any implausible time.
+        #expect(s.recordsAccepted == 0)
+        #expect(s.rejectedByReason["bad_ts"] == 2)
         #expect(s.nightly?.asOf == "2026-04-21")
         #expect(s.nightly?.daysExpired == [])
         #expect(try storedDays() == before)

@@ -61,9 +61,9 @@ struct PromptCacheTests {
     @Test("a repeated prompt is served from the cache with the same features, shingles and text")
     func cacheHitsMatchFreshAnalysis() throws {
         let prompts = [
-            #"{"ts":1,"account_id":"a","prompt":"Implement a trie in Rust. Think step by step.\u00e9"}"#,
-            #"{"ts":1,"account_id":"a","prompt":"Write a poem about autumn"}"#,
-            #"{"ts":1,"account_id":"a","messages":[{"role":"user","content":[{"type":"text","text":"part one"},{"type":"text","text":"part two"}]}]}"#,
+            #"{"ts":1776865501,"account_id":"a","prompt":"Implement a trie in Rust. Think step by step.\u00e9"}"#,
+            #"{"ts":1776865501,"account_id":"a","prompt":"Write a poem about autumn"}"#,
+            #"{"ts":1776865501,"account_id":"a","messages":[{"role":"user","content":[{"type":"text","text":"part one"},{"type":"text","text":"part two"}]}]}"#,
         ]
         var decoder = ExchangeDecoder(schema: DecodeSchema())
         var cached = PromptAnalyzer(taxonomy: .builtIn)

@@ -127,7 +127,9 @@ enum ReferenceDecoder {
         return parts
     }
 
-    static func decode(_ line: [UInt8], sources: FieldSources) -> ContractOutcome {
+    static func decode(
+        _ line: [UInt8], sources: FieldSources, plausibleTimes: ClosedRange<Int64> = Timestamp.plausibleRange()
+    ) -> ContractOutcome {
         var bytes = line
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard String(validating: bytes, as: UTF8.self) != nil else { return .rejected(.invalidUTF8) }
@@ -151,17 +153,20 @@ enum ReferenceDecoder {
                         if field == .ts {
                             tsState = (true, ms != nil)
                             record.ts = ms ?? 0
-                        } else if let ms {
+                        } else if let ms, plausibleTimes.contains(ms) {
                             record.integers[field] = ms
                         } else {
                             found = false
                         }
                     } else if let d = number(value) {
                         if field == .ts {
-                            tsState = (true, true)
-                            record.ts = epochMilliseconds(d)
-                        } else {
+                            // Beyond Int64 milliseconds: unreadable (bad_ts) either way.
+                            tsState = (true, d.magnitude < 9e18)
+                            record.ts = tsState.readable ? epochMilliseconds(d) : 0
+                        } else if d.magnitude < 9e15, plausibleTimes.contains(epochMilliseconds(d)) {
                             record.integers[field] = epochMilliseconds(d)
+                        } else {
+                            found = false
                         }
                     } else {
                         found = false
@@ -178,7 +183,9 @@ enum ReferenceDecoder {
                     if let s = value as? String, !s.isEmpty { record.strings[field] = s } else { found = false }
                 case .integer:
                     if let d = number(value), d == d.rounded(), abs(d) < 9e18 {
-                        record.integers[field] = isInteger(value) ? (value as! NSNumber).int64Value : Int64(d)
+                        let v = isInteger(value) ? (value as! NSNumber).int64Value : Int64(d)
+                        // Token counts above 2^40 are clamped to it.
+                        record.integers[field] = field.isTokenCount ? min(v, ExchangeDecoder.maxTokenCount) : v
                     } else {
                         found = false
                     }
@@ -222,7 +229,7 @@ enum ReferenceDecoder {
             }
         }
         if !tsState.present { return .rejected(.missingTimestamp) }
-        if !tsState.readable { return .rejected(.badTimestamp) }
+        if !tsState.readable || !plausibleTimes.contains(record.ts) { return .rejected(.badTimestamp) }
         if record.strings[.accountID] == nil { return .rejected(.missingAccountID) }
         if let messages {
             record.messageCount = messages.count

@@ -4,7 +4,8 @@ import Foundation
 // and folds them into its own table of account states. Workers are handed the lines of their
 // own accounts (`AccountRouter`), so an account's state is normally in one table; whatever the
 // routing, the tables are then merged by account-hash shard on all cores, and merges are
-// exact, so any thread count gives the same result.
+// exact, so any thread count gives the same result. Accounts are told apart by their id bytes
+// (`AccountIndex`), never by a hash alone.
 
 public final class AccountAccumulator: ExchangeConsumer {
     public let taxonomy: CompiledTaxonomy
@@ -13,15 +14,19 @@ public final class AccountAccumulator: ExchangeConsumer {
     // Touched for every exchange by the one worker that owns this accumulator: no dynamic
     // exclusivity checks (they cost about 2% of the pipeline's instructions).
     @exclusivity(unchecked) private var analyzer: PromptAnalyzer
-    /// Account-id hash → index in `states`. The keys are already hashes, so an open-addressing
-    /// table over them (slot + 1, 0 empty) saves the Dictionary's rehashing of every key.
-    @exclusivity(unchecked) private var table = [Int32](repeating: 0, count: 1024)
+    /// Account id (and day, when `byDay`) → index in `states`: equal ids, not equal hashes.
+    @exclusivity(unchecked) private var index = AccountIndex()
     /// Each account's rarely touched state; its per-exchange part is in `hot`.
     @exclusivity(unchecked) private(set) var states: [AccountState] = []
-    @exclusivity(unchecked) private(set) var keys: [UInt64] = []
-    /// Per-exchange parts of the states, `segmentSize` accounts per allocation: appending
-    /// never moves them, and `takeStates` frees them one segment at a time.
+    /// Per-exchange parts of the states of accounts seen more than once (a first exchange
+    /// goes straight into the account's state: a one-exchange account then costs no 2 KB hot
+    /// part), `segmentSize` per allocation: appending never moves them, and `takeStates`
+    /// frees them one segment at a time.
     @exclusivity(unchecked) private var hot: [UnsafeMutablePointer<HotAccountState>] = []
+    /// Per slot: its hot part's index, or -1 while it has none.
+    @exclusivity(unchecked) private var hotIndex: [Int32] = []
+    /// Per hot part: its slot.
+    @exclusivity(unchecked) private var hotOwner: [Int32] = []
     static let segmentShift = 12
     static let segmentSize = 1 << segmentShift
 
@@ -36,83 +41,56 @@ public final class AccountAccumulator: ExchangeConsumer {
         releaseHot(from: 0)
     }
 
-    /// Hash of an account id; ids are compared by this 64-bit hash (a collision among a
-    /// million accounts has a chance of about 3e-8).
-    @inline(__always)
-    static func accountKey(_ record: borrowing DecodedExchange) -> UInt64 {
-        if let raw = record.rawBytes(.accountID) { return StableHash.hash(raw, seed: accountSeed) }
-        return StableHash.hash(record.string(.accountID) ?? "", seed: accountSeed)
-    }
-
-    static let accountSeed: UInt64 = 0x6163
-
     /// Workers split lines by account (see `AccountRouter`), so each keeps its own accounts.
     public static var routesByAccount: Bool { true }
 
     @inline(__always)
-    private func hotState(_ slot: Int) -> UnsafeMutablePointer<HotAccountState> {
-        hot[slot >> Self.segmentShift] + (slot & (Self.segmentSize - 1))
+    private func hotState(_ h: Int) -> UnsafeMutablePointer<HotAccountState> {
+        hot[h >> Self.segmentShift] + (h & (Self.segmentSize - 1))
     }
 
     public func consume(_ record: borrowing DecodedExchange) {
-        var key = Self.accountKey(record)
-        if byDay { key = StableHash.combine(key, UInt64(bitPattern: Timestamp.day(record.timestampMilliseconds))) }
-        let slot: Int
-        let found = probe(key)
-        if let existing = found.slot {
-            slot = existing
-        } else {
-            slot = states.count
-            keys.append(key)
-            table[found.position] = Int32(slot + 1)
-            if keys.count * 2 > table.count { growTable() }
+        let tag = byDay ? Timestamp.day(record.timestampMilliseconds) : 0
+        let (slot, inserted) = record.withAccountIDBytes { index.slot(for: $0, tag: tag) }
+        if inserted {
             states.append(AccountState(accountID: record.string(.accountID) ?? ""))
-            if slot & (Self.segmentSize - 1) == 0 {
+            hotIndex.append(-1)
+            // The first exchange folds in through a hot part on the stack, finished at once.
+            var first = HotAccountState()
+            fold(record, into: &first, slot: slot)
+            first.finish(into: &states[slot])
+            return
+        }
+        var h = Int(hotIndex[slot])
+        if h < 0 {
+            h = hotOwner.count
+            hotOwner.append(Int32(slot))
+            hotIndex[slot] = Int32(h)
+            if h & (Self.segmentSize - 1) == 0 {
                 hot.append(UnsafeMutablePointer<HotAccountState>.allocate(capacity: Self.segmentSize))
             }
-            hotState(slot).initialize(to: HotAccountState())
+            hotState(h).initialize(to: HotAccountState())
+            hotState(h).pointee.syncExemplars(from: states[slot])
         }
-        let state = hotState(slot)
+        let state = hotState(h)
         // The account's per-exchange state is rarely in cache (accounts interleave); ask for
         // it now, so it arrives while the prompt is analysed.
         dd_prefetch_for_write(state, MemoryLayout<HotAccountState>.size)
+        fold(record, into: &state.pointee, slot: slot)
+    }
+
+    /// Folds one exchange into a hot part of the account in `slot`.
+    @inline(__always)
+    private func fold(_ record: borrowing DecodedExchange, into state: inout HotAccountState, slot: Int) {
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
-            state.pointee.add(record, prompt: analyzer.features, cold: &states[slot]) {
+            state.add(record, prompt: analyzer.features, cold: &states[slot]) {
                 self.analyzer.materializeText()
                 return self.analyzer.promptText
             }
-            analyzer.insertShingles(into: &state.pointee)
+            analyzer.insertShingles(into: &state)
         } else {
-            state.pointee.add(record, prompt: nil, cold: &states[slot]) { "" }
-        }
-    }
-
-    /// The slot of `key` (nil when absent) and where its probe ended (where it would go).
-    @inline(__always)
-    private func probe(_ key: UInt64) -> (slot: Int?, position: Int) {
-        table.withUnsafeBufferPointer { t in
-            keys.withUnsafeBufferPointer { k in
-                let mask = t.count - 1
-                var p = Int(truncatingIfNeeded: key) & mask
-                while t[p] != 0 {
-                    let slot = Int(t[p]) - 1
-                    if k[slot] == key { return (slot, p) }
-                    p = (p + 1) & mask
-                }
-                return (nil, p)
-            }
-        }
-    }
-
-    /// Doubles the table (keeping it at most half full).
-    private func growTable() {
-        table = [Int32](repeating: 0, count: table.count * 2)
-        let mask = table.count - 1
-        for (slot, key) in keys.enumerated() {
-            var p = Int(truncatingIfNeeded: key) & mask
-            while table[p] != 0 { p = (p + 1) & mask }
-            table[p] = Int32(slot + 1)
+            state.add(record, prompt: nil, cold: &states[slot]) { "" }
         }
     }
 
@@ -120,7 +98,7 @@ public final class AccountAccumulator: ExchangeConsumer {
     private func releaseHot(from segment: Int) {
         for s in segment..<hot.count {
             let first = s << Self.segmentShift
-            hot[s].deinitialize(count: min(Self.segmentSize, states.count - first))
+            hot[s].deinitialize(count: min(Self.segmentSize, hotOwner.count - first))
             hot[s].deallocate()
         }
         hot.removeSubrange(segment...)
@@ -138,22 +116,23 @@ public final class AccountAccumulator: ExchangeConsumer {
         while !hot.isEmpty {
             let segment = hot.count - 1
             let first = segment << Self.segmentShift
-            for slot in first..<min(first + Self.segmentSize, states.count) {
-                hotState(slot).pointee.finish(into: &states[slot])
+            for h in first..<min(first + Self.segmentSize, hotOwner.count) {
+                hotState(h).pointee.finish(into: &states[Int(hotOwner[h])])
             }
             releaseHot(from: segment)
+            hotOwner.removeSubrange(min(first, hotOwner.count)...)
         }
+        hotIndex = []
     }
 
-    /// Hands over the states (and their keys), leaving this accumulator empty.
+    /// Hands over the states (and their placing hashes), leaving this accumulator empty.
     func takeStates() -> (keys: [UInt64], states: [AccountState]) {
         finishHot()
         defer {
-            table = [Int32](repeating: 0, count: 1024)
-            keys = []
+            index = AccountIndex()
             states = []
         }
-        return (keys, states)
+        return (index.hashes, states)
     }
 
     /// Merges the workers' tables into one list of accounts sorted by account id, using
@@ -178,15 +157,17 @@ public final class AccountAccumulator: ExchangeConsumer {
         for shard in 0..<shards { buckets.set(shard, partition[shard]) }
         partition = []
         let results = ResultSlots<[AccountState]>(count: shards)
+        let byDay = accumulators.first?.byDay ?? false
         runOnThreads(shards) { shard in
             var bucket = buckets.take(shard)
-            var index: [UInt64: Int] = [:]
+            var index: [MergeKey: Int] = [:]
             var merged: [AccountState] = []
             while let (key, state) = bucket.popLast() {
-                if let at = index[key] {
+                let k = MergeKey(hash: key, accountID: state.accountID, day: byDay ? Timestamp.day(state.firstSeen) : 0)
+                if let at = index[k] {
                     merged[at].merge(state)
                 } else {
-                    index[key] = merged.count
+                    index[k] = merged.count
                     merged.append(state)
                 }
             }
@@ -213,4 +194,14 @@ public final class AccountAccumulator: ExchangeConsumer {
         }
         return all
     }
+}
+
+/// An account (and day) in the merge: placed by its hash, equal by its id.
+private struct MergeKey: Hashable {
+    var hash: UInt64
+    var accountID: String
+    var day: Int64
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    static func == (a: MergeKey, b: MergeKey) -> Bool { a.hash == b.hash && a.day == b.day && a.accountID == b.accountID }
 }

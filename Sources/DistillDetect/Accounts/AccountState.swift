@@ -69,14 +69,14 @@ public struct AccountState: Equatable, Sendable {
     /// Combines the state of the same account from another part of the logs.
     public mutating func merge(_ other: AccountState) {
         precondition(other.accountID == accountID)
-        exchanges += other.exchanges
-        inputTokens += other.inputTokens
-        outputTokens += other.outputTokens
-        errors += other.errors
-        singleTurn += other.singleTurn
-        withPrompt += other.withPrompt
-        chainOfThought += other.chainOfThought
-        codeBlocks += other.codeBlocks
+        exchanges = exchanges.addingSaturating(other.exchanges)
+        inputTokens = inputTokens.addingSaturating(other.inputTokens)
+        outputTokens = outputTokens.addingSaturating(other.outputTokens)
+        errors = errors.addingSaturating(other.errors)
+        singleTurn = singleTurn.addingSaturating(other.singleTurn)
+        withPrompt = withPrompt.addingSaturating(other.withPrompt)
+        chainOfThought = chainOfThought.addingSaturating(other.chainOfThought)
+        codeBlocks = codeBlocks.addingSaturating(other.codeBlocks)
         firstSeen = min(firstSeen, other.firstSeen)
         lastSeen = max(lastSeen, other.lastSeen)
         if let c = other.createdAt, c < (createdAt ?? .max) { createdAt = c }

@@ -183,14 +183,14 @@ struct HotAccountState {
 
     /// Hands every hot value to `cold`, which then equals the state built summary by summary.
     mutating func finish(into cold: inout AccountState) {
-        cold.exchanges += exchanges
-        cold.inputTokens += inputTokens
-        cold.outputTokens += outputTokens
-        cold.errors += errors
-        cold.singleTurn += singleTurn
-        cold.withPrompt += withPrompt
-        cold.chainOfThought += chainOfThought
-        cold.codeBlocks += codeBlocks
+        cold.exchanges = cold.exchanges.addingSaturating(exchanges)
+        cold.inputTokens = cold.inputTokens.addingSaturating(inputTokens)
+        cold.outputTokens = cold.outputTokens.addingSaturating(outputTokens)
+        cold.errors = cold.errors.addingSaturating(errors)
+        cold.singleTurn = cold.singleTurn.addingSaturating(singleTurn)
+        cold.withPrompt = cold.withPrompt.addingSaturating(withPrompt)
+        cold.chainOfThought = cold.chainOfThought.addingSaturating(chainOfThought)
+        cold.codeBlocks = cold.codeBlocks.addingSaturating(codeBlocks)
         cold.firstSeen = min(cold.firstSeen, firstSeen)
         cold.lastSeen = max(cold.lastSeen, lastSeen)
         if createdAt < (cold.createdAt ?? .max) { cold.createdAt = createdAt }
@@ -235,8 +235,9 @@ extension HotAccountState {
         let weekday = ((day + 3) % 7 + 7) % 7
         addHourOfWeek(Int(weekday) * 24 + hourOfDay, cold: &cold)
         insertTime(ts)
-        if let v = record.integer(.inputTokens), v > 0 { inputTokens += Int(v) }
-        if let v = record.integer(.outputTokens), v > 0 { outputTokens += Int(v) }
+        // Counts are at most 2^40 (clamped at decode); sums saturate.
+        if let v = record.integer(.inputTokens), v > 0 { inputTokens = inputTokens.addingSaturating(Int(v)) }
+        if let v = record.integer(.outputTokens), v > 0 { outputTokens = outputTokens.addingSaturating(Int(v)) }
         if let status = record.integer(.status), status >= 400 { errors += 1 }
         if record.userMessageCount <= 1 { singleTurn += 1 }
         if let created = record.integer(.accountCreated), created < createdAt { createdAt = created }

@@ -171,14 +171,14 @@ public struct SparseCounts: Equatable, Sendable {
     @inline(__always)
     public mutating func add(_ key: UInt16, _ n: UInt32 = 1) {
         updatePacked(&packed, key: UInt64(key)) { old in
-            UInt64(key) << 32 | UInt64((old.map { UInt32(truncatingIfNeeded: $0) } ?? 0) &+ n)
+            UInt64(key) << 32 | UInt64((old.map { UInt32(truncatingIfNeeded: $0) } ?? 0).addingSaturating(n))
         }
     }
 
     /// Linear merge of the two sorted lists; counts of the same key add up.
     public mutating func merge(_ other: SparseCounts) {
         packed = mergePackedByKey(packed, other.packed) { a, b in
-            a & ~0xFFFF_FFFF | UInt64(UInt32(truncatingIfNeeded: a) &+ UInt32(truncatingIfNeeded: b))
+            a & ~0xFFFF_FFFF | UInt64(UInt32(truncatingIfNeeded: a).addingSaturating(UInt32(truncatingIfNeeded: b)))
         }
     }
 

@@ -57,6 +57,8 @@ public final class DecodeSchema: @unchecked Sendable {
     /// Per entry: key bytes (offset, length into `keyBytes`), next-level node or -1, targets.
     private let keyBytes: UnsafeMutableBufferPointer<UInt8>
     private let keyOffset: UnsafeMutableBufferPointer<Int32>
+    /// Number of (object, key) entries: an index for per-entry bookkeeping.
+    var entryCount: Int { keyLength.count }
     private let keyLength: UnsafeMutableBufferPointer<Int32>
     private let childNode: UnsafeMutableBufferPointer<Int32>
     private let targetStart: UnsafeMutableBufferPointer<Int32>

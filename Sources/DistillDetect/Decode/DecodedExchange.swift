@@ -36,6 +36,9 @@ public struct DecodedExchange {
     var messagesHaveSystem = false
     public internal(set) var messageCount = 0
     public internal(set) var userMessageCount = 0
+    /// Bit `field.rawValue` set: the line gave the field a value out of range (a token count
+    /// clamped, an implausible `account_created` ignored).
+    public internal(set) var outOfRange: UInt32 = 0
 
     mutating func reset(_ line: UnsafeRawBufferPointer) {
         self.line = line
@@ -47,6 +50,7 @@ public struct DecodedExchange {
         messagesHaveSystem = false
         messageCount = 0
         userMessageCount = 0
+        outOfRange = 0
     }
 
     /// Epoch milliseconds of `ts`.

@@ -97,14 +97,34 @@ public struct ExchangeDecoder {
     public private(set) var failureOffset = 0
     /// JSONSerialization refuses deeper nesting; so does the scanner, to agree with it.
     public static let maxDepth = 512
+    /// Largest token count believed (2^40, a thousand times any real context): larger
+    /// counts are clamped to it and counted (`DecodedExchange.outOfRange`), so sums of a
+    /// few million exchanges cannot overflow.
+    public static let maxTokenCount: Int64 = 1 << 40
+    /// Times outside this range (epoch ms) are `bad_ts` for `ts` and absent for
+    /// `account_created`; by default 2000-01-01 to the end of tomorrow by this machine's
+    /// clock (`Timestamp.plausibleRange`). Days and hours computed from accepted times
+    /// then fit every counter.
+    public var plausibleTimes: ClosedRange<Int64>
 
     private var base: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var pos: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var end: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var scratch: [UInt8] = []
+    /// A key given twice in one object: JSONSerialization keeps the last value, and so does
+    /// the scanner. Per schema entry, the line (`generation`) it was last seen on and the
+    /// offset of its last value; a line with a repeated key is read again taking only those.
+    private var entrySeen: [UInt32]
+    private var entryLastValue: [Int32]
+    private var generation: UInt32 = 0
+    private var repeatedKey = false
+    private var lastValuesOnly = false
 
-    public init(schema: DecodeSchema) {
+    public init(schema: DecodeSchema, plausibleTimes: ClosedRange<Int64> = Timestamp.plausibleRange()) {
         self.schema = schema
+        self.plausibleTimes = plausibleTimes
+        entrySeen = [UInt32](repeating: 0, count: schema.entryCount)
+        entryLastValue = [Int32](repeating: 0, count: schema.entryCount)
         record.textSpans.reserveCapacity(64)
         scratch.reserveCapacity(256)
     }
@@ -121,6 +141,13 @@ public struct ExchangeDecoder {
         end = start + line.count
         // A UTF-8 byte order mark (first line of some files) is ignored, as JSONSerialization does.
         if line.count >= 3 && start[0] == 0xEF && start[1] == 0xBB && start[2] == 0xBF { pos += 3 }
+        let bodyStart = pos
+        generation &+= 1
+        if generation == 0 {
+            for i in entrySeen.indices { entrySeen[i] = 0 }
+            generation = 1
+        }
+        repeatedKey = false
         do throws(ScanStop) {
             skipWhitespace()
             guard pos < end else { throw ScanStop.syntax(offset) }
@@ -133,6 +160,15 @@ public struct ExchangeDecoder {
             try parseObject(node: 0, depth: 1)
             skipWhitespace()
             guard pos == end else { throw ScanStop.syntax(offset) }
+            if repeatedKey {
+                // The line is valid: read it again, taking each key's last value only.
+                record.reset(line)
+                pos = bodyStart
+                skipWhitespace()
+                lastValuesOnly = true
+                defer { lastValuesOnly = false }
+                try parseObject(node: 0, depth: 1)
+            }
         } catch {
             switch error {
             case .utf8(let at):
@@ -149,7 +185,7 @@ public struct ExchangeDecoder {
         }
         let ts = record.slots[LogField.ts.rawValue]
         if ts.priority == 255 { return .missingTimestamp }
-        if ts.unreadable { return .badTimestamp }
+        if ts.unreadable || !plausibleTimes.contains(ts.integer) { return .badTimestamp }
         if record.slots[LogField.accountID.rawValue].priority == 255 { return .missingAccountID }
         return nil
     }
@@ -503,6 +539,17 @@ public struct ExchangeDecoder {
                 try decoder.skipValue(depth: depth)
                 return
             }
+            let valueAt = Int32(decoder.offset)
+            if decoder.lastValuesOnly {
+                guard decoder.entryLastValue[entryIndex] == valueAt else {
+                    try decoder.skipValue(depth: depth)
+                    return
+                }
+            } else {
+                if decoder.entrySeen[entryIndex] == decoder.generation { decoder.repeatedKey = true }
+                decoder.entrySeen[entryIndex] = decoder.generation
+                decoder.entryLastValue[entryIndex] = valueAt
+            }
             try decoder.parseFieldValue(entryIndex, depth: depth)
         }
     }
@@ -575,6 +622,10 @@ public struct ExchangeDecoder {
             }
             // An unreadable optional time is absent; an unreadable ts rejects the line.
             if ms == nil && !field.isRequired { return }
+            if let ms, !field.isRequired, !plausibleTimes.contains(ms) {
+                record.outOfRange |= 1 << UInt32(field.rawValue)
+                return
+            }
             record.slots[field.rawValue].priority = priority
             record.slots[field.rawValue].integer = ms ?? 0
             record.slots[field.rawValue].unreadable = ms == nil
@@ -600,7 +651,13 @@ public struct ExchangeDecoder {
                 if field.isRequired {
                     record.slots[field.rawValue].priority = priority
                     record.slots[field.rawValue].unreadable = true
+                } else {
+                    record.outOfRange |= 1 << UInt32(field.rawValue)
                 }
+                return
+            }
+            if !field.isRequired, !plausibleTimes.contains(ms) {
+                record.outOfRange |= 1 << UInt32(field.rawValue)
                 return
             }
             record.slots[field.rawValue].priority = priority
@@ -613,7 +670,11 @@ public struct ExchangeDecoder {
             record.slots[field.rawValue].end = literal.end
             record.slots[field.rawValue].escaped = false
         case .integer:
-            guard let value = number.integerValue else { return }
+            guard var value = number.integerValue else { return }
+            if field.isTokenCount && value > Self.maxTokenCount {
+                value = Self.maxTokenCount
+                record.outOfRange |= 1 << UInt32(field.rawValue)
+            }
             record.slots[field.rawValue].priority = priority
             record.slots[field.rawValue].integer = value
         case .number:
@@ -635,8 +696,14 @@ public struct ExchangeDecoder {
                 var text: TextSpan?
                 var isText = true
                 try decoder.forEachMember(depth: depth + 1) { (d: inout ExchangeDecoder, key: TextSpan) throws(ScanStop) in
-                    if d.spanEquals(key, "text"), d.pos < d.end, d.pos.pointee == 0x22 {
-                        text = try d.scanString()
+                    if d.spanEquals(key, "text") {
+                        // A repeated key: the last value counts, whatever its type.
+                        if d.pos < d.end, d.pos.pointee == 0x22 {
+                            text = try d.scanString()
+                        } else {
+                            text = nil
+                            try d.skipValue(depth: depth + 1)
+                        }
                     } else if d.spanEquals(key, "type") {
                         // Only `"type": "text"` (or no type at all) marks a text block.
                         if d.pos < d.end, d.pos.pointee == 0x22 {
@@ -668,6 +735,7 @@ public struct ExchangeDecoder {
             var content: Range<Int>?
             try decoder.forEachMember(depth: depth + 1) { (d: inout ExchangeDecoder, key: TextSpan) throws(ScanStop) in
                 guard d.pos < d.end else { throw ScanStop.syntax(d.offset) }
+                // A repeated `role` or `content`: the last value counts, whatever its type.
                 if d.spanEquals(key, "role"), d.pos.pointee == 0x22 {
                     role = try d.scanString()
                 } else if d.spanEquals(key, "content"), d.pos.pointee == 0x22 {
@@ -678,6 +746,8 @@ public struct ExchangeDecoder {
                     try d.parseTextBlocks(depth: depth + 2)
                     content = first..<d.record.textSpans.count
                 } else {
+                    if d.spanEquals(key, "role") { role = nil }
+                    if d.spanEquals(key, "content") { content = nil }
                     try d.skipValue(depth: depth + 1)
                 }
             }

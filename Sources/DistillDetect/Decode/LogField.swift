@@ -67,6 +67,9 @@ public enum LogField: Int, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// `input_tokens` and `output_tokens`: clamped to `ExchangeDecoder.maxTokenCount`.
+    var isTokenCount: Bool { self == .inputTokens || self == .outputTokens }
+
     var kind: ValueKind {
         switch self {
         case .ts, .accountCreated: .time

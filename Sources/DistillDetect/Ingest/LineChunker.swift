@@ -111,6 +111,8 @@ struct InputReadResult: Sendable {
     var cut: InputCut?
     var trailingBytesIgnored = 0
     var openError: String?
+    /// `unreadable`, `skipped` or `unsupported_compression` when `openError` is set.
+    var openProblem: String?
     var chunks = 0
 }
 
@@ -139,6 +141,7 @@ struct LineChunker {
             reader = try LogByteReader(source: source)
         } catch {
             result.openError = "\(error)"
+            result.openProblem = (error as? IngestError)?.problem ?? "unreadable"
             return result
         }
         var sequence = 0

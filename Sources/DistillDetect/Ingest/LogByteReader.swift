@@ -38,13 +38,35 @@ public struct InputCut: Sendable, Equatable, Codable {
 
 public enum IngestError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
+    /// Not opened (see `InputSource.Kind.skipped`).
+    case skipped(path: String, reason: String)
+    /// Compressed in a format this build does not read, recognised by its magic bytes.
+    case unsupportedCompression(path: String, format: String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason): return "\(path): cannot open: \(reason)"
+        case .skipped(let path, let reason): return "\(path): skipped: \(reason)"
+        case .unsupportedCompression(let path, let format):
+            return "\(path): \(format)-compressed data, not read (gzip and plain text are read; decompress it first)"
+        }
+    }
+
+    /// The problem's name in summary.json's `input_problems`.
+    var problem: String {
+        switch self {
+        case .cannotOpen: return "unreadable"
+        case .skipped: return "skipped"
+        case .unsupportedCompression: return "unsupported_compression"
         }
     }
 }
+
+/// Compression formats refused by name, by their magic bytes (gzip is read).
+let refusedCompressionMagic: [(format: String, magic: [UInt8])] = [
+    ("zstd", [0x28, 0xB5, 0x2F, 0xFD]), ("bzip2", [0x42, 0x5A, 0x68]), ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]),
+    ("lz4", [0x04, 0x22, 0x4D, 0x18]), ("zip", [0x50, 0x4B, 0x03, 0x04]),
+]
 
 func systemErrorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 
@@ -85,6 +107,8 @@ final class LogByteReader {
         case .standardInput:
             fd = 0
             ownsDescriptor = false
+        case .skipped(let path, let reason):
+            throw IngestError.skipped(path: path, reason: reason)
         case .file(let path):
             let opened = open(path, O_RDONLY)
             guard opened >= 0 else {
@@ -95,7 +119,13 @@ final class LogByteReader {
         }
         input = .allocate(byteCount: Self.compressedBlockSize, alignment: 64)
         // Detect compression from the magic bytes, not the name.
-        while inputEnd < 2 && !sawEndOfFile { refill() }
+        while inputEnd < 6 && !sawEndOfFile { refill() }
+        for (format, magic) in refusedCompressionMagic where inputEnd >= magic.count
+            && (0..<magic.count).allSatisfy({ input[$0] == magic[$0] })
+        {
+            // deinit frees the buffer and closes the file (self is fully initialised).
+            throw IngestError.unsupportedCompression(path: source.displayName, format: format)
+        }
         if inputEnd >= 2 && input[0] == 0x1f && input[1] == 0x8b {
             isGzip = true
             if inflater == .isal, let state = dd_isal_new() {
@@ -110,8 +140,7 @@ final class LogByteReader {
             // 15 + 16: gzip wrapper only; members are chained by hand below.
             guard dd_inflateInit2(z, 15 + 16) == Z_OK else {
                 z.deallocate()
-                input.deallocate()
-                if ownsDescriptor { close(fd) }
+                // deinit frees the buffer and closes the file.
                 throw IngestError.cannotOpen(path: source.displayName, reason: "zlib initialisation failed")
             }
             stream = z

@@ -29,8 +29,11 @@ extension ExchangeConsumer {
 
 /// Settings of a scan.
 public struct ScanOptions: Sendable {
-    /// Lines longer than this (bytes, without the line end) are rejected.
+    /// Lines longer than this (bytes, without the line end) are rejected. At most
+    /// `maxLineLimit`: offsets inside a line are 32-bit, and a chunk holds one line whole.
     public var lineLimit = 1 << 20
+    /// The largest line limit accepted (1 GiB).
+    public static let maxLineLimit = 1 << 30
     /// Decode workers; reader threads are min(threads, inputs).
     public var threads = 2
     /// Bytes of whole lines per chunk handed to a worker.
@@ -38,6 +41,11 @@ public struct ScanOptions: Sendable {
     /// Samples kept per reject reason.
     public var samplesPerReason = 5
     public var fieldMappings: [FieldMapping] = []
+    /// Times accepted (see `ExchangeDecoder.plausibleTimes`); fixed when the options are made.
+    public var plausibleTimes = Timestamp.plausibleRange()
+    /// Called once per input not read in full (`ScanReport.inputProblems`), in input order,
+    /// when the scan ends: commands print them on standard error.
+    public var inputProblemHandler: (@Sendable (InputProblem) -> Void)?
     /// Called about twice a second while reading, from a monitor thread.
     public var progress: (@Sendable (ScanProgress) -> Void)?
 
@@ -125,11 +133,13 @@ public struct InputReport: Sendable, Codable, Equatable {
     public var rejected: Int
     public var blankLines: Int
     public var error: String?
+    /// With `error`: `unreadable`, `skipped` or `unsupported_compression`.
+    public var problem: String?
     public var cut: InputCut?
     public var trailingBytesIgnored: Int
 
     enum CodingKeys: String, CodingKey {
-        case file, bytes, gzip, lines, accepted, rejected, error, cut
+        case file, bytes, gzip, lines, accepted, rejected, error, problem, cut
         case decompressedBytes = "decompressed_bytes"
         case gzipMembers = "gzip_members"
         case blankLines = "blank_lines"
@@ -146,6 +156,9 @@ public struct ScanReport: Sendable {
     /// fieldCounts[field][source] = accepted records that had the field under that name.
     public var fieldCounts: [[Int]] = []
     public var recordsWithPrompt = 0
+    /// Accepted records per field whose value was out of range: token counts clamped to
+    /// `ExchangeDecoder.maxTokenCount`, implausible `account_created` times ignored.
+    public var outOfRangeValues: [LogField: Int] = [:]
     public var firstTimestamp: Int64?
     public var lastTimestamp: Int64?
     public var seconds = 0.0
@@ -156,6 +169,34 @@ public struct ScanReport: Sendable {
     public var decompressedBytes: Int { inputs.reduce(0) { $0 + $1.decompressedBytes } }
     public var compressedBytes: Int { inputs.reduce(0) { $0 + $1.bytes } }
     public var readableInputs: Int { inputs.filter { $0.error == nil }.count }
+
+    /// Every input not read in full, in input order: the outputs miss some of its lines.
+    public var inputProblems: [InputProblem] {
+        inputs.compactMap { input in
+            if let error = input.error {
+                return InputProblem(file: input.file, problem: input.problem ?? "unreadable", detail: error, offset: nil)
+            }
+            return input.cut.map { InputProblem(file: input.file, problem: $0.kind, detail: $0.detail, offset: $0.offset) }
+        }
+    }
+}
+
+/// An input that was not read in full: never opened (`unreadable`, `skipped`,
+/// `unsupported_compression`) or ended early (`truncated`, `corrupt`, `read_error`, with the
+/// compressed byte offset where readable data ends).
+public struct InputProblem: Sendable, Codable, Equatable {
+    public var file: String
+    public var problem: String
+    public var detail: String
+    public var offset: Int?
+
+    /// One line for standard error and report.html.
+    public var message: String {
+        if let offset {
+            return "\(file): \(problem) at byte \(offset) (\(detail)); the complete lines before it were read"
+        }
+        return detail.hasPrefix(file) ? detail : "\(file): \(detail)"
+    }
 }
 
 /// Per-worker decode statistics; merged after the scan. Each is used by one worker thread, so
@@ -184,6 +225,7 @@ final class DecodeTally {
     var chunkLines: [ChunkLines] = []
     @exclusivity(unchecked) var fieldCounts: [Int]
     @exclusivity(unchecked) var withPrompt = 0
+    var outOfRange = [Int](repeating: 0, count: LogField.allCases.count)
     @exclusivity(unchecked) var minTs = Int64.max
     @exclusivity(unchecked) var maxTs = Int64.min
     let samplesPerReason: Int
@@ -228,6 +270,11 @@ final class DecodeTally {
         if ts < minTs { minTs = ts }
         if ts > maxTs { maxTs = ts }
         if record.hasPrompt { withPrompt += 1 }
+        if record.outOfRange != 0 {
+            for field in LogField.allCases where record.outOfRange & (1 << UInt32(field.rawValue)) != 0 {
+                outOfRange[field.rawValue] += 1
+            }
+        }
         record.slots.withUnsafeBufferPointer { slots in
             fieldCounts.withUnsafeMutableBufferPointer { counts in
                 for f in 0..<slots.count where slots[f].priority != 255 {
@@ -248,7 +295,7 @@ public enum LogScanner {
         let schema = DecodeSchema(mappings: options.fieldMappings)
         let workers = max(1, options.threads)
         let readers = max(1, min(workers, inputs.count))
-        let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: options.lineLimit)
+        let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: min(options.lineLimit, ScanOptions.maxLineLimit))
         let routed = Consumer.routesByAccount && workers > 1
         // Routed: one queue per worker, each chunk pushed to all of them.
         let queues = (0..<(routed ? workers : 1)).map { _ in BlockingQueue<LineChunk>() }
@@ -262,7 +309,7 @@ public enum LogScanner {
                         sourcesPerField: schema.fieldSources.maxSourcesPerField)
         }
         let shared = UncheckedSendable((consumers, tallies))
-        let lineLimit = options.lineLimit
+        let lineLimit = min(options.lineLimit, ScanOptions.maxLineLimit)
 
         let counter = ProgressCounter()
         if let progress = options.progress {
@@ -296,7 +343,7 @@ public enum LogScanner {
                 pool.waitUntilAllReturned()
             } else {
                 let worker = thread - readers
-                var decoder = ExchangeDecoder(schema: schema)
+                var decoder = ExchangeDecoder(schema: schema, plausibleTimes: options.plausibleTimes)
                 decodeChunks(
                     queue: queues[routed ? worker : 0], decoder: &decoder, consumer: shared.value.0[worker],
                     tally: shared.value.1[worker], lineLimit: lineLimit,
@@ -307,6 +354,8 @@ public enum LogScanner {
 
         var report = merge(tallies: tallies, reads: (0..<inputs.count).map { resultsBox.get($0) }, inputs: inputs, schema: schema, options: options)
         report.seconds = monotonicSeconds() - started
+        counter.finish()
+        if let handler = options.inputProblemHandler { report.inputProblems.forEach(handler) }
         return (report, consumers)
     }
 
@@ -404,7 +453,7 @@ public enum LogScanner {
                 accepted: tallies.reduce(0) { $0 + $1.fileAccepted[index] },
                 rejected: tallies.reduce(0) { $0 + $1.fileRejected[index] },
                 blankLines: tallies.reduce(0) { $0 + $1.fileBlank[index] },
-                error: read.openError, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored))
+                error: read.openError, problem: read.openProblem, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored))
         }
         let stride = schema.fieldSources.maxSourcesPerField
         report.fieldCounts = LogField.allCases.map { field in
@@ -432,6 +481,10 @@ public enum LogScanner {
         }
         report.accepted = tallies.reduce(0) { $0 + $1.accepted }
         report.recordsWithPrompt = tallies.reduce(0) { $0 + $1.withPrompt }
+        for field in LogField.allCases {
+            let n = tallies.reduce(0) { $0 + $1.outOfRange[field.rawValue] }
+            if n > 0 { report.outOfRangeValues[field] = n }
+        }
         let first = tallies.map(\.minTs).min() ?? .max
         let last = tallies.map(\.maxTs).max() ?? .min
         if report.accepted > 0 {

@@ -67,14 +67,28 @@ public enum NightlyRun {
 
         // 1. Which inputs are new, by content.
         let known = try store.inputs()
-        var fresh: [(source: InputSource, hash: String, bytes: Int64)] = []
+        // hash nil: not hashed (skipped, or unreadable): read only to report it, never remembered.
+        var fresh: [(source: InputSource, hash: String?, bytes: Int64)] = []
         var skipped: [NightlySummary.SkippedInput] = []
         var hashesThisRun: [String: String] = [:]
         for input in inputs {
-            guard case .file(let path) = input.kind else {
-                throw InputError.standardInputNotAllowed("nightly")
+            let path: String
+            switch input.kind {
+            case .standardInput: throw InputError.standardInputNotAllowed("nightly")
+            case .skipped:
+                fresh.append((input, nil, 0))
+                continue
+            case .file(let p): path = p
             }
-            let (hash, bytes) = try InputFingerprint.contentHash(path: path)
+            // Inputs are read twice (hashed, then scanned): only regular files qualify.
+            if case .other(let kind) = FileKind.of(path, followingLinks: true) {
+                fresh.append((.init(kind: .skipped(path, reason: "not a regular file (\(kind))")), nil, 0))
+                continue
+            }
+            guard let (hash, bytes) = try? InputFingerprint.contentHash(path: path) else {
+                fresh.append((input, nil, 0))  // its open fails again in the scan, and is reported
+                continue
+            }
             if let previous = known[hash] {
                 skipped.append(.init(file: path, reason: "already read (as \(previous.name))"))
             } else if let twin = hashesThisRun[hash] {
@@ -199,11 +213,13 @@ public enum NightlyRun {
                 .text(past?.firstFlagged ?? asOf), seen == .max ? .empty : .text(Timestamp.format(milliseconds: seen)),
             ]
         }
-        try DetectionReport.makeDirectory(outputDirectory)
+        // Staged, then swapped into place whole; the state is committed only after that.
+        let output = try OutputSet(directory: outputDirectory)
+        let staging = output.staging
         try DetectionReport.write(
-            detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: outputDirectory,
+            detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: staging,
             json: config.analyze.json, annotations: annotations)
-        try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: outputDirectory)
+        try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: staging)
         var alert = false
         switch config.failOn {
         case .never: break
@@ -220,16 +236,17 @@ public enum NightlyRun {
             options: config.analyze.detection, result: detection)
         summary.nightly = NightlySummary(
             state: config.statePath, run: run, replay: replay, asOf: asOfDay.map(Timestamp.formatDay), windowDays: config.windowDays,
-            windowStart: windowStart.map(Timestamp.formatDay), inputsRead: fresh.count, inputsSkipped: skipped,
+            windowStart: windowStart.map(Timestamp.formatDay), inputsRead: report.readableInputs, inputsSkipped: skipped,
             daysExpired: expired.map(Timestamp.formatDay), recordsBeforeWindow: recordsBeforeWindow,
             recordsAfterTomorrow: recordsAfterTomorrow,
             accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
-        // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate;
+        // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate
+        // or an input not read in full;
         // 3 when --fail-on matched.
         var exit = RunExitCode.success.rawValue
         if !fresh.isEmpty && report.readableInputs == 0 {
             exit = RunExitCode.failure.rawValue
-        } else if report.rejectedShare > config.analyze.maxRejectRate {
+        } else if report.rejectedShare > config.analyze.maxRejectRate || !report.inputProblems.isEmpty {
             exit = RunExitCode.rejectRateExceeded.rawValue
         } else if alert {
             exit = RunExitCode.alert.rawValue
@@ -237,30 +254,40 @@ public enum NightlyRun {
         summary.exitCode = exit
         try HTMLReport.write(
             HTMLReport.Page(
-                title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary), detection: detection, accounts: accounts,
+                title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary) + summary.inputProblemFacts, detection: detection, accounts: accounts,
                 topicNames: taxonomy.topicNames, clusterIDs: ids, firstReported: ids.map { firstReported[$0] ?? asOf },
                 changes: changes),
-            to: DetectionReport.path(outputDirectory, "report.html"))
+            to: DetectionReport.path(staging, "report.html"))
         let written = monotonicSeconds()
         summary.stageSeconds = detection.seconds.merging([
             "hash_inputs": hashed - started, "ingest_decode_features": scanned - hashed, "load_window": windowed - scanned,
             "write": written - writeStarted,
         ]) { $1 }
-        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(staging, "summary.json"))
+        TestPause.at("nightly-swap")
+        try output.commit()
 
         // 7. Then the state, in one transaction. A replay changes nothing. Inputs that could
-        // not be opened are not remembered, so the next run tries them again.
+        // not be opened are not remembered, so the next run tries them again. Should the
+        // commit fail, summary.json (already in place) is rewritten to say so: exit 1.
         if !replay {
-            let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
-            let read = fresh.compactMap { f -> StoredInput? in
-                guard let r = reports[f.source.displayName], r.error == nil else { return nil }
-                return StoredInput(contentHash: f.hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+            do {
+                let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
+                let read = fresh.compactMap { f -> StoredInput? in
+                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
+                    return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+                }
+                try store.commit(NightlyCommit(
+                    run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
+                    finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
+                    dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
+                    nextClusterNumber: nextNumber, records: report.accepted))
+            } catch {
+                summary.exitCode = RunExitCode.failure.rawValue
+                summary.stateError = "state not committed: \(error)"
+                try? AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+                throw error
             }
-            try store.commit(NightlyCommit(
-                run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
-                finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
-                dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
-                nextClusterNumber: nextNumber, records: report.accepted))
         }
         if config.analyze.keepStatesUntilExit { KeptUntilExit.shared.keep((accounts, detection)) }
         return summary

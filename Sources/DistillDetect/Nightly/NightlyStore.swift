@@ -79,8 +79,10 @@ struct NightlyCommit {
 }
 
 /// Where the crash-safety tests stop a run to kill it: `DISTILL_DETECT_TEST_PAUSE=POINT:SECONDS`
-/// sleeps at POINT (`after-read`: new inputs read, nothing written; `in-commit`: outputs
-/// written, the state transaction open). Unset in normal use, when it costs one lookup.
+/// sleeps at POINT (`after-read`: new inputs read, nothing written; `nightly-swap`: outputs
+/// staged, not yet in place; `in-commit`: outputs in place, the state transaction open;
+/// `analyze-detect`, `analyze-write`, `analyze-swap`: `analyze` read its inputs, made its
+/// staging directory, staged every output). Unset in normal use, when it costs one lookup.
 enum TestPause {
     static let setting: (point: String, seconds: Double)? = {
         guard let value = ProcessInfo.processInfo.environment["DISTILL_DETECT_TEST_PAUSE"] else { return nil }
@@ -135,6 +137,7 @@ final class NightlyStore {
         configuration.label = "distill-detect state"
         configuration.foreignKeysEnabled = false
         do {
+            if !fm.fileExists(atPath: path) { try Self.createNew(path: path, topicNames: topicNames, configuration: configuration) }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try checkAndPrepare(topicNames: topicNames)
         } catch {
@@ -154,7 +157,12 @@ final class NightlyStore {
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: sqliteMagic.count)) ?? Data()
-        if head.isEmpty { return }
+        // A new state is created under another name and renamed into place once it holds its
+        // schema, so an empty file was never ours (or lost its contents): refused, not reused.
+        if head.isEmpty {
+            throw NightlyStateError.notAState(
+                path: path, reason: "it is empty (0 bytes), so it holds no state; remove it to start a new state")
+        }
         guard Array(head) == sqliteMagic else {
             throw NightlyStateError.notAState(path: path, reason: "it is not an SQLite database")
         }
@@ -173,7 +181,6 @@ final class NightlyStore {
     }
 
     private func checkAndPrepare(topicNames: [String]) throws {
-        let topicsJSON = String(decoding: try JSONEncoder().encode(topicNames), as: UTF8.self)
         let (applicationID, version, tableCount) = try queue.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check")
             guard integrity == ["ok"] else {
@@ -185,9 +192,8 @@ final class NightlyStore {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
             )
         }
-        if applicationID == 0 && tableCount == 0 {
-            try createSchema(topicsJSON: topicsJSON)
-            return
+        guard applicationID != 0 || tableCount != 0 else {
+            throw NightlyStateError.notAState(path: path, reason: "an SQLite database without tables")
         }
         guard applicationID == Self.applicationID else {
             throw NightlyStateError.notAState(path: path, reason: "an SQLite database of another application")
@@ -202,7 +208,22 @@ final class NightlyStore {
         guard names == topicNames else { throw NightlyStateError.taxonomyMismatch(path: path, found: names, expected: topicNames) }
     }
 
-    private func createSchema(topicsJSON: String) throws {
+    /// Creates a new, empty state at `path`: built under a temporary name (holding the lock)
+    /// and renamed into place whole, so a run killed meanwhile leaves no half-made state.
+    private static func createNew(path: String, topicNames: [String], configuration: Configuration) throws {
+        let building = path + ".new"
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(building + suffix) }
+        do {
+            let queue = try DatabaseQueue(path: building, configuration: configuration)
+            try createSchema(queue, topicsJSON: String(decoding: try JSONEncoder().encode(topicNames), as: UTF8.self))
+            try queue.close()
+        }
+        guard rename(building, path) == 0 else {
+            throw NightlyStateError.database(path: path, reason: "cannot create the state file: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func createSchema(_ queue: DatabaseQueue, topicsJSON: String) throws {
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

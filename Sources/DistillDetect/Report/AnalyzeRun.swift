@@ -35,9 +35,13 @@ public enum AnalyzeRun {
         let features = FeatureRun.run(inputs: inputs, options: config.scan, taxonomy: config.taxonomy)
         var detectionOptions = config.detection
         detectionOptions.threads = config.scan.threads
+        TestPause.at("analyze-detect")
         let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions)
         let writeStarted = monotonicSeconds()
-        try DetectionReport.makeDirectory(outputDirectory)
+        // Written into a staging directory, swapped into place whole at the end.
+        let output = try OutputSet(directory: outputDirectory)
+        TestPause.at("analyze-write")
+        let staging = output.staging
         let report = features.report
         let page = HTMLReport.Page(
             title: "distill-detect analyze", facts: [
@@ -45,7 +49,7 @@ public enum AnalyzeRun {
                 ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
                 ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
                 ("Accounts seen", "\(features.accounts.count)"),
-            ], detection: detection, accounts: features.accounts, topicNames: features.topicNames,
+            ] + report.inputProblems.map { ("Input not read in full", $0.message) }, detection: detection, accounts: features.accounts, topicNames: features.topicNames,
             clusterIDs: detection.reported.indices.map(DetectionReport.clusterID))
         // The tables and the page are independent: written side by side.
         let failures = ResultSlots<UncheckedSendable<Error?>>(count: 2)
@@ -56,10 +60,10 @@ public enum AnalyzeRun {
             do {
                 if part == 0 {
                     try DetectionReport.write(
-                        detection, accounts: features.accounts, topicNames: features.topicNames, directory: outputDirectory,
+                        detection, accounts: features.accounts, topicNames: features.topicNames, directory: staging,
                         json: json)
                 } else {
-                    try HTMLReport.write(page, to: DetectionReport.path(outputDirectory, "report.html"))
+                    try HTMLReport.write(page, to: DetectionReport.path(staging, "report.html"))
                 }
                 failures.set(part, UncheckedSendable(nil))
             } catch {
@@ -73,7 +77,9 @@ public enum AnalyzeRun {
             command: "analyze", report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
         summary.detection = DetectionSummary(options: config.detection, result: detection)
-        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(staging, "summary.json"))
+        TestPause.at("analyze-swap")
+        try output.commit()
         if config.keepStatesUntilExit { KeptUntilExit.shared.keep((features, detection)) }
         return summary
     }

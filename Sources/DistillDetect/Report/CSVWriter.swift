@@ -4,7 +4,8 @@ import Foundation
 
 public enum CSVField: Equatable, Sendable {
     /// Text, possibly from logs: quoted as needed, and prefixed with `'` when it starts with
-    /// `=`, `+`, `-`, `@`, tab or CR, which spreadsheets would evaluate (CSV injection).
+    /// `=`, `+`, `-`, `@`, tab or CR, which spreadsheets would evaluate (CSV injection), or
+    /// with `'` itself, so that `readBack` recovers every text exactly.
     case text(String)
     /// A number already formatted.
     case number(String)
@@ -15,6 +16,20 @@ public enum CSVField: Equatable, Sendable {
     case empty
 
     public static func integer(_ v: Int) -> CSVField { .int(v) }
+
+    /// Whether a text starting with this byte is written with a leading `'`.
+    @inline(__always)
+    static func neutralised(_ first: UInt8) -> Bool {
+        first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D || first == 0x27
+    }
+
+    /// The text of a `.text` cell as read back from CSV (after unquoting): the `'` written
+    /// before a neutralised text is removed.
+    public static func readBack(_ cell: String) -> String {
+        var bytes = cell.utf8.makeIterator()
+        guard bytes.next() == 0x27, let second = bytes.next(), neutralised(second) else { return cell }
+        return String(cell.dropFirst())
+    }
 
     /// Up to six decimals, trailing zeros dropped, no exponent, `.` as separator. Formatted by
     /// hand, straight into the output bytes: String(format:) goes through ICU and cost seconds
@@ -69,9 +84,7 @@ public enum CSVField: Equatable, Sendable {
                 break
             }
             if needsQuotes { out.append(0x22) }
-            if let first = s.utf8.first, first == 0x3D || first == 0x2B || first == 0x2D || first == 0x40 || first == 0x09 || first == 0x0D {
-                out.append(0x27)
-            }
+            if let first = s.utf8.first, Self.neutralised(first) { out.append(0x27) }
             if needsQuotes {
                 for c in s.utf8 {
                     out.append(c)
@@ -142,12 +155,21 @@ public enum CSVWriter {
     }
 }
 
-/// Writes a file so that readers see the old content or the new, never a part.
+/// Writes a file so that readers see the old content or the new, never a part. Temporary
+/// files of the same name left by runs that died are removed first.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        let temporary = directory.appendingPathComponent("\(prefix)\(getpid())")
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            for entry in entries where entry.hasPrefix(prefix) {
+                if let pid = OutputSet.pid(in: entry, marker: ".tmp-"), OutputSet.isDead(pid) {
+                    try? FileManager.default.removeItem(at: directory.appendingPathComponent(entry))
+                }
+            }
+        }
         do {
             try data.write(to: temporary)
             if rename(temporary.path, url.path) != 0 {

@@ -114,7 +114,8 @@ public enum Evaluation {
         }
         var clusterOf: [String: String] = [:]
         for row in flaggedRows {
-            if let id = row["account_id"], let cluster = row["cluster_id"] { clusterOf[id] = cluster }
+            // accounts.csv neutralises ids a spreadsheet would run (`=…` is written `'=…`).
+            if let id = row["account_id"], let cluster = row["cluster_id"] { clusterOf[CSVField.readBack(id)] = cluster }
         }
         var tp = 0
         var fp = 0

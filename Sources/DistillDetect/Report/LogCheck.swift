@@ -1,18 +1,25 @@
 // `check`: read the logs as `analyze` would and say what the tool understood of them.
 import Foundation
 
-/// Counts distinct accounts by a stable hash of their id.
+/// Counts distinct accounts: distinct id bytes (a hash only places an id).
 public final class AccountCounter: ExchangeConsumer {
-    public private(set) var accounts = Set<UInt64>()
+    private(set) var accounts = AccountIndex()
 
     public init() {}
 
     public func consume(_ record: borrowing DecodedExchange) {
-        if let raw = record.rawBytes(.accountID) {
-            accounts.insert(StableHash.hash(raw))
-        } else if let text = record.string(.accountID) {
-            accounts.insert(StableHash.hash(text))
+        _ = record.withAccountIDBytes { accounts.slot(for: $0) }
+    }
+
+    /// Distinct accounts seen by all the counters (workers see overlapping accounts).
+    public static func distinctAccounts(_ counters: [AccountCounter]) -> Int {
+        guard var all = counters.first?.accounts else { return 0 }
+        for counter in counters.dropFirst() {
+            for slot in 0..<counter.accounts.count {
+                _ = counter.accounts.id(slot).withUnsafeBytes { all.slot(for: $0) }
+            }
         }
+        return all.count
     }
 }
 
@@ -20,11 +27,9 @@ public enum LogCheck {
     public static func run(paths: [String], options: ScanOptions, maxRejectRate: Double) throws -> RunSummary {
         let inputs = try InputDiscovery.expand(paths)
         let (report, counters) = LogScanner.scan(inputs, options: options) { _ in AccountCounter() }
-        var accounts = Set<UInt64>()
-        for counter in counters { accounts.formUnion(counter.accounts) }
         return RunSummary(
             command: "check", report: report, options: options, maxRejectRate: maxRejectRate,
-            accountsSeen: accounts.count)
+            accountsSeen: AccountCounter.distinctAccounts(counters))
     }
 
     /// The human-readable report printed by `check`.
@@ -52,12 +57,12 @@ public enum LogCheck {
                 }
             }
         }
-        for cut in s.truncatedInputs {
-            out.append("input cut short: \(cut.file) at byte \(n(cut.offset)) (\(cut.kind): \(cut.detail)); every complete line before it was read")
+        for problem in s.inputProblems {
+            out.append("input not read in full: \(problem.message)")
         }
-        for file in s.unreadableInputs {
-            let error = s.inputs.first { $0.file == file }?.error ?? "unreadable"
-            out.append("unreadable input: \(error)")
+        for (field, count) in s.outOfRangeValues.sorted(by: { $0.key < $1.key }) {
+            let what = field == LogField.accountCreated.canonicalName ? "ignored (before 2000 or after tomorrow)" : "clamped to 2^40"
+            out.append("values out of range: \(field) in \(n(count)) record(s), \(what)")
         }
         for input in s.inputs where input.trailingBytesIgnored > 0 {
             out.append("note: \(input.file): \(n(input.trailingBytesIgnored)) bytes after the last gzip member ignored")
@@ -85,6 +90,8 @@ public enum LogCheck {
             }
         }
         switch s.exitCode {
+        case RunExitCode.rejectRateExceeded.rawValue where !s.inputProblems.isEmpty:
+            out.append("FAIL: \(s.inputProblems.count) input(s) not read in full (exit 2)")
         case RunExitCode.rejectRateExceeded.rawValue:
             out.append(
                 "FAIL: rejected share \(pct(s.recordsRejected, s.linesRead)) is above --max-reject-rate "

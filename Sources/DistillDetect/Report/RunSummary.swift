@@ -17,6 +17,8 @@ public struct TruncatedInput: Codable, Equatable, Sendable {
 public enum RunExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
+    /// Outputs written but incomplete: the rejected-line share was above the limit, or an
+    /// input was not read in full (`input_problems`).
     case rejectRateExceeded = 2
     /// `nightly --fail-on` matched.
     case alert = 3
@@ -61,8 +63,13 @@ public struct RunSummary: Codable, Sendable {
     public var rejectedSamples: [RejectedSample]
     public var truncatedInputs: [TruncatedInput]
     public var unreadableInputs: [String]
+    /// Every input not read in full (unreadable, skipped, unsupported compression, corrupt,
+    /// cut short): the outputs are incomplete and the exit code is 2.
+    public var inputProblems: [InputProblem]
     public var fields: [String: FieldUsage]
     public var recordsWithPrompt: Int
+    /// Field name → accepted records whose value for it was out of range (clamped or ignored).
+    public var outOfRangeValues: [String: Int]
     /// False when no record carried prompt text: content features are then left out.
     public var contentFeatures: Bool
     public var firstSeen: String?
@@ -77,6 +84,8 @@ public struct RunSummary: Codable, Sendable {
     public var detection: DetectionSummary?
     /// `nightly` only: state, window, inputs skipped, cluster changes.
     public var nightly: NightlySummary?
+    /// `nightly` only: why the state could not be committed (the run then exits 1).
+    public var stateError: String?
 
     enum CodingKeys: String, CodingKey {
         case tool, version, command, options, inputs, fields, seconds
@@ -91,7 +100,9 @@ public struct RunSummary: Codable, Sendable {
         case rejectedSamples = "rejected_samples"
         case truncatedInputs = "truncated_inputs"
         case unreadableInputs = "unreadable_inputs"
+        case inputProblems = "input_problems"
         case recordsWithPrompt = "records_with_prompt"
+        case outOfRangeValues = "out_of_range_values"
         case contentFeatures = "content_features"
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
@@ -100,6 +111,7 @@ public struct RunSummary: Codable, Sendable {
         case stageSeconds = "stage_seconds"
         case exitCode = "exit_code"
         case detection, nightly
+        case stateError = "state_error"
     }
 
     public init(
@@ -124,6 +136,7 @@ public struct RunSummary: Codable, Sendable {
             input.cut.map { TruncatedInput(file: input.file, offset: $0.offset, kind: $0.kind, detail: $0.detail) }
         }
         unreadableInputs = report.inputs.compactMap { input in input.error.map { _ in input.file } }
+        inputProblems = report.inputProblems
         let sources = FieldSources(mappings: options.fieldMappings)
         var fields: [String: FieldUsage] = [:]
         for field in LogField.allCases {
@@ -136,6 +149,7 @@ public struct RunSummary: Codable, Sendable {
         }
         self.fields = fields
         recordsWithPrompt = report.recordsWithPrompt
+        outOfRangeValues = Dictionary(uniqueKeysWithValues: report.outOfRangeValues.map { ($0.key.canonicalName, $0.value) })
         contentFeatures = report.recordsWithPrompt > 0
         firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
         lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }
@@ -146,11 +160,17 @@ public struct RunSummary: Codable, Sendable {
         exitCode = RunSummary.exitCode(report: report, maxRejectRate: maxRejectRate).rawValue
     }
 
-    /// 1 when no input could be read, 2 when the rejected share is above the limit.
+    /// 1 when no input could be read, 2 when the rejected share is above the limit or an
+    /// input was not read in full (the outputs are incomplete).
     public static func exitCode(report: ScanReport, maxRejectRate: Double) -> RunExitCode {
         if report.readableInputs == 0 { return .failure }
-        if report.rejectedShare > maxRejectRate { return .rejectRateExceeded }
+        if report.rejectedShare > maxRejectRate || !report.inputProblems.isEmpty { return .rejectRateExceeded }
         return .success
+    }
+
+    /// Rows for report.html's facts: one per input not read in full.
+    public var inputProblemFacts: [(String, String)] {
+        inputProblems.map { ("Input not read in full", $0.message) }
     }
 
     public func jsonData() throws -> Data { try JSONOutput.encode(self) }

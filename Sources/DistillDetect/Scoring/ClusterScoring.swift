@@ -138,7 +138,7 @@ public enum ClusterScoring {
             for h in accounts[m].orgs.values.hashes { orgs[h, default: 0] += 1 }
             for h in accounts[m].templates.hashes { templates[h, default: 0] += 1 }
         }
-        let exchanges = members.reduce(0) { $0 + accounts[$1].exchanges }
+        let exchanges = members.map { accounts[$0].exchanges }.saturatingSum()
         let volumes = members.map { Double(accounts[$0].exchanges) }
         let mean = volumes.reduce(0, +) / Double(n)
         let cv = n > 1 ? (volumes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot() / max(mean, 1) : 0
@@ -229,7 +229,7 @@ public enum ClusterScoring {
 
         return ScoredCluster(
             members: members, score: score, exchanges: exchanges,
-            inputTokens: members.reduce(0) { $0 + accounts[$1].inputTokens }, outputTokens: members.reduce(0) { $0 + accounts[$1].outputTokens },
+            inputTokens: members.map { accounts[$0].inputTokens }.saturatingSum(), outputTokens: members.map { accounts[$0].outputTokens }.saturatingSum(),
             firstSeen: members.map { accounts[$0].firstSeen }.min() ?? 0, lastSeen: members.map { accounts[$0].lastSeen }.max() ?? 0,
             distinctIPs: ips.count, distinctNetworks: networks.count, sharedPayments: sharedPayments,
             topTopic: names[topIndex], topTopicShare: topShare, extractionShare: extractionShare,
