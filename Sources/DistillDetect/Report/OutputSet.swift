@@ -30,7 +30,7 @@ public enum OutputSetError: Error, CustomStringConvertible, Equatable {
 final class OutputSet {
     /// Every file a run may write into its directory; anything else there is not ours.
     static let knownNames: Set<String> = [
-        "clusters.csv", "accounts.csv", "summary.json", "report.html", "clusters.json", "accounts.json", "changes.csv",
+        "clusters.csv", "accounts.csv", "candidates.csv", "summary.json", "report.html", "clusters.json", "accounts.json", "changes.csv",
     ]
 
     /// Where the run's files go until `commit`.

@@ -70,13 +70,17 @@ public enum CampaignDetection {
         var reported = scored.enumerated().filter { $0.element.isReported }.sorted { ranked($0.element, $1.element) }
             .map { (index: $0.offset, cluster: $0.element) }
         // Low-volume accounts that keep a reported cluster's time windows, capability mix and
-        // some of its phrasing join it; the cluster is then scored again with them.
+        // some of its phrasing join it, and so do accounts living inside its network pool; the
+        // cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
         let profiles = accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         for k in reported.indices {
-            let extra = WindowAttachment.candidates(
+            let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
                 minPrompts: max(3, options.minPrompts / 2), config: options)
+            let byPool = NetworkPoolAttachment.candidates(
+                for: reported[k].cluster.members, accounts: accounts, taken: taken.union(byWindows), level: level)
+            let extra = (byWindows + byPool).sorted()
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts,
@@ -85,7 +89,12 @@ public enum CampaignDetection {
             // Joining must not carry a cluster below the reporting line: then it stays as it was.
             guard rescored.isReported else { continue }
             taken.formUnion(extra)
-            rescored.reasons += "; \(extra.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
+            if !byWindows.isEmpty {
+                rescored.reasons += "; \(byWindows.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
+            }
+            if !byPool.isEmpty {
+                rescored.reasons += "; \(byPool.count) accounts joined whose networks lie in the cluster's network pool beyond chance (binomial p <= \(String(format: "%.2g", level)) / accounts tested)"
+            }
             reported[k].cluster = rescored
         }
         reported.sort { ranked($0.cluster, $1.cluster) }

@@ -1,0 +1,65 @@
+// Attaches accounts that live inside a reported cluster's network pool. A campaign behind a
+// residential proxy pool spreads each account over many of the pool's /24 (IPv6 /48)
+// networks; its smaller accounts may not have made it into the cluster, but nearly all of
+// their networks are the pool's, which ordinary users sitting in the same pool (one or two of
+// their networks) are not. Each outside account is tested on its own: how surprising its count
+// of pool networks is, given how often accounts outside the cluster touch the pool.
+
+public enum NetworkPoolAttachment {
+    /// P(X ≥ j) for X ~ Binomial(k, p).
+    static func binomialTail(_ j: Int, _ k: Int, _ p: Double) -> Double {
+        guard j > 0 else { return 1 }
+        guard j <= k, p > 0 else { return j <= k && p >= 1 ? 1 : 0 }
+        if p >= 1 { return 1 }
+        var total = 0.0
+        var logChoose = 0.0  // ln C(k, i), built up from i = 0
+        for i in 0...k {
+            if i > 0 { logChoose += log(Double(k - i + 1)) - log(Double(i)) }
+            if i >= j { total += exp(logChoose + Double(i) * log(p) + Double(k - i) * log(1 - p)) }
+        }
+        return min(1, total)
+    }
+
+    /// Accounts (indices, ascending) outside `taken` whose networks lie in the pool of the
+    /// cluster `members` (networks at least half of whose holders are members) more than chance
+    /// allows: binomial tail at most `level` divided by the number of accounts tested.
+    static func candidates(for members: [Int], accounts: [AccountState], taken: Set<Int>, level: Double) -> [Int] {
+        let inCluster = Set(members)
+        var holders: [UInt64: (inside: Int, outside: Int)] = [:]
+        for i in accounts.indices {
+            let inside = inCluster.contains(i)
+            for h in accounts[i].networks.values.hashes {
+                var c = holders[h, default: (0, 0)]
+                if inside { c.inside += 1 } else { c.outside += 1 }
+                holders[h] = c
+            }
+        }
+        let pool = Set(holders.filter { $0.value.inside >= 1 && $0.value.inside * 2 >= $0.value.inside + $0.value.outside }.map(\.key))
+        guard !pool.isEmpty else { return [] }
+        // How often an outside account's network is a pool network.
+        var uses = 0
+        var poolUses = 0
+        var tested = 0
+        for i in accounts.indices where !inCluster.contains(i) {
+            let nets = accounts[i].networks.values.hashes
+            uses += nets.count
+            poolUses += nets.filter { pool.contains($0) }.count
+            if !taken.contains(i) && !nets.isEmpty { tested += 1 }
+        }
+        guard uses > 0, tested > 0 else { return [] }
+        let p = Double(poolUses) / Double(uses)
+        let cut = level / Double(tested)
+        return accounts.indices.filter { i in
+            guard !inCluster.contains(i), !taken.contains(i) else { return false }
+            let nets = accounts[i].networks.values.hashes
+            let j = nets.filter { pool.contains($0) }.count
+            return j >= 2 && binomialTail(j, nets.count, p) <= cut
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
