@@ -424,7 +424,7 @@ struct OutputSetTests {
         var json = hostileAnalyzeConfig()
         json.json = true
         _ = try AnalyzeRun.run(paths: [log], outputDirectory: out, config: json)
-        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "accounts.json", "clusters.csv", "clusters.json", "report.html", "summary.json"])
+        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "accounts.json", "candidates.csv", "clusters.csv", "clusters.json", "report.html", "summary.json"])
         // Leftovers of a run that died: a staging directory beside, a temporary file inside.
         let dead = Process()
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -434,7 +434,7 @@ struct OutputSetTests {
         try dir.write(".out.tmp-\(pid)-1/clusters.csv", text: "stale")
         try dir.write("out/.clusters.csv.tmp-\(pid)", text: "stale")
         _ = try AnalyzeRun.run(paths: [log], outputDirectory: out, config: hostileAnalyzeConfig())
-        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "clusters.csv", "report.html", "summary.json"])
+        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "candidates.csv", "clusters.csv", "report.html", "summary.json"])
         #expect(try siblings(of: out) == [])
         // A directory holding files that are not ours is refused, not swapped away.
         try dir.write("mine/notes.txt", text: "keep me")
@@ -475,7 +475,7 @@ struct OutputSetTests {
         // The next run removes the dead runs' staging directories and puts its whole set in place.
         #expect(try runTool(["analyze", "--quiet", "--out", out, days.files[1]]).status == 0)
         #expect(try siblings(of: out) == [])
-        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "clusters.csv", "report.html", "summary.json"])
+        #expect(try outputSet(out)?.keys.sorted() == ["accounts.csv", "candidates.csv", "clusters.csv", "report.html", "summary.json"])
         #expect(try outputSet(out) != previous)
     }
 
