@@ -57,18 +57,22 @@ struct DetectionOptionGroup: ParsableArguments {
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Find suspect account clusters and write clusters.csv, accounts.csv, summary.json and report.html.",
+        abstract: "Find suspect account clusters and write clusters.csv, accounts.csv, candidates.csv, summary.json and report.html.",
         discussion: """
-            Each cluster of at least --min-cluster-size accounts is measured family by family \
-            (content, capability, infrastructure, timing, load balancing) against volume-matched \
-            random groups of the same run; it is reported when two families are significant at the level that --max-false-clusters sets. \
-            accounts.csv lists the accounts of reported clusters: the list a reviewer acts on; \
-            candidates.csv lists every cluster with each family's figure, null mean and p-value. Every cluster and account row carries a `reasons` sentence with the \
-            numbers behind it. Text from the logs is written so that spreadsheets cannot run it \
-            as a formula, and is HTML-escaped in report.html (a self-contained page without \
-            scripts). Exit codes: 0 success; 1 failure (no input could be read, output not \
-            writable); 2 outputs written but the rejected-line share was above \
-            --max-reject-rate; 64 usage error.
+            Each cluster of at least --min-cluster-size accounts (linked by rarity-weighted \
+            vocabulary, or a dense block of shared networks, cards and keys) is measured family by \
+            family (content, capability, infrastructure, timing, load balancing) against \
+            volume-matched random groups of the same run, and is reported when two families are \
+            significant at the level that --max-false-clusters sets (the family a cluster was \
+            formed by does not count). accounts.csv lists the accounts of reported clusters: the \
+            list a reviewer acts on; candidates.csv lists every cluster with each family's figure, \
+            null mean and p-value and why it was or was not reported. Every cluster and account \
+            row carries a `reasons` sentence with the numbers behind it. Text from the logs is \
+            written so that spreadsheets cannot run it as a formula, and is HTML-escaped in \
+            report.html (a self-contained page without scripts). Exit codes: 0 success; 1 \
+            failure (no input could be read, output not writable); 2 outputs written but \
+            incomplete (an input could not be read in full) or the rejected-line share was \
+            above --max-reject-rate; 64 usage error.
             """
     )
 

@@ -7,7 +7,7 @@ public enum WindowAttachment {
     /// Accounts (indices, ascending) to add to the cluster `members`.
     static func candidates(
         for members: [Int], accounts: [AccountState], taken: Set<Int>, profiles: [[Double]], minPrompts: Int,
-        config: DetectionConfig
+        rarity: VocabularyRarity, config: DetectionConfig
     ) -> [Int] {
         // The cluster's windows: day-hours in which at least a fifth of its members were active.
         var activity: [UInt64: Int] = [:]
@@ -25,12 +25,13 @@ public enum WindowAttachment {
         else { return [] }
         var centroid = [Double](repeating: 0, count: profiles[members[0]].count)
         for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
-        // The sample's sketches densified once, not once per candidate.
-        let sample = members.prefix(64).filter { !accounts[$0].vocabulary.isEmpty }.map { accounts[$0].vocabulary.densified() }
+        // Phrasing is compared with a sample of members (the windows and the capability mix
+        // have already narrowed the field).
+        let sample = members.prefix(64).filter { rarity.present[$0] }
         // Every account is checked on its own: in blocks on all cores, results kept in order.
-        let shared = UncheckedSendable((accounts, taken, profiles, centroid, windows, sample))
+        let shared = UncheckedSendable((accounts, taken, profiles, centroid, windows, sample, rarity))
         return parallelBlocks(count: accounts.count, blockSize: 4096, threads: config.threads) { range in
-            let (accounts, taken, profiles, centroid, windows, sample) = shared.value
+            let (accounts, taken, profiles, centroid, windows, sample, rarity) = shared.value
             var added: [Int] = []
             for i in range where !taken.contains(i) && accounts[i].withPrompt >= minPrompts {
                 guard AccountLinkage.cosine(profiles[i], centroid) >= config.attachMinProfileSimilarity else { continue }
@@ -44,8 +45,7 @@ public enum WindowAttachment {
                 }
                 guard hours >= config.attachMinActiveHours, inside == hours else { continue }
                 guard !accounts[i].vocabulary.isEmpty else { continue }
-                let own = accounts[i].vocabulary.densified()
-                let best = sample.map { MinHashSketch.similarity(densified: own, $0) }.max() ?? 0
+                let best = sample.map { rarity.similarity(i, $0) }.max() ?? 0
                 if best >= config.attachMinContent { added.append(i) }
             }
             return added

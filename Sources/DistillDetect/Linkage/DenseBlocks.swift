@@ -10,15 +10,15 @@
 
 /// Dense account × identifier blocks.
 public enum DenseBlocks {
-    /// Blocks of at least `minAccounts` accounts (indices, ascending), densest first; each later
-    /// block is peeled from what earlier ones left, `rounds` times at most (a block too small to
-    /// report is set aside too, so it cannot hide a larger, less dense one). `identifiers[i]` are the
+    /// Blocks of at least `minAccounts` accounts (indices, ascending), by connected component of
+    /// the account–identifier graph, densest first within each; each later block of a component
+    /// is peeled from what earlier ones left, `rounds` times at most (a block too small to report
+    /// is set aside too, so it cannot hide a larger, less dense one). `identifiers[i]` are the
     /// identifier hashes of account i (any kinds, already tagged apart). Identifiers held by one
-    /// account link nobody and are dropped. Only blocks denser than the densest block of the
-    /// same graph with shuffled edges (seeded by `seed`) are kept. Deterministic: ties go to the
-    /// lower index.
+    /// account link nobody and are dropped. A block keeps only the accounts most of whose shared
+    /// identifiers are the block's. Deterministic: ties go to the lower index.
     /// O(E log E) per block for E account–identifier edges.
-    public static func find(identifiers: [[UInt64]], minAccounts: Int, rounds: Int, seed: UInt64) -> [[Int]] {
+    public static func find(identifiers: [[UInt64]], minAccounts: Int, rounds: Int) -> [[Int]] {
         // Columns: identifiers held by two or more accounts, as dense ids.
         var holders: [UInt64: Int] = [:]
         for ids in identifiers { for h in ids { holders[h, default: 0] += 1 } }
@@ -38,34 +38,40 @@ public enum DenseBlocks {
         }
         var columnRows: [[Int]] = Array(repeating: [], count: column.count)
         for (i, cs) in rows.enumerated() { for c in cs { columnRows[c].append(i) } }
-        // The null: the same graph with its edges' identifier ends shuffled (every account keeps
-        // its number of identifiers, every identifier its number of holders: a configuration
-        // model). Its densest block is what chance alone makes; a block must be denser.
-        var rng = SeededRandom(seed: seed)
-        var ends = rows.flatMap { $0 }
-        for k in stride(from: ends.count - 1, to: 0, by: -1) { ends.swapAt(k, rng.int(0...k)) }
-        var shuffledRows: [[Int]] = []
-        var at = 0
-        for cs in rows {
-            shuffledRows.append(Array(ends[at..<(at + cs.count)]))
-            at += cs.count
-        }
-        var shuffledColumns: [[Int]] = Array(repeating: [], count: column.count)
-        for (i, cs) in shuffledRows.enumerated() { for c in cs { shuffledColumns[c].append(i) } }
-        let chance = densest(rows: shuffledRows, columnRows: shuffledColumns, removedRow: [Bool](repeating: false, count: rows.count))?.density ?? 0
-        var removedRow = [Bool](repeating: false, count: rows.count)
+        let degree = columnRows.map(\.count)
+        // Peeled one connected component at a time: accounts that share nothing with the rest
+        // (a household sharing a card and a router) are components of their own, too small to
+        // matter, and cannot use up the rounds of a component that holds a campaign.
+        var components = UnionFind(count: rows.count)
+        for holders in columnRows { for k in holders.dropFirst() { components.union(holders[0], k) } }
+        var members: [Int: [Int]] = [:]
+        for i in rows.indices where !rows[i].isEmpty { members[components.find(i), default: []].append(i) }
         var blocks: [[Int]] = []
-        for _ in 0..<rounds {
-            guard let (block, density) = densest(rows: rows, columnRows: columnRows, removedRow: removedRow), density > chance else { break }
-            if block.count >= minAccounts { blocks.append(block) }
-            for i in block { removedRow[i] = true }
+        for component in members.values.filter({ $0.count >= minAccounts }).sorted(by: { $0[0] < $1[0] }) {
+            var removedRow = [Bool](repeating: true, count: rows.count)
+            for i in component { removedRow[i] = false }
+            var left = component.count
+            for _ in 0..<rounds where left >= minAccounts {
+                guard let (peeled, inColumns) = densest(rows: rows, columnRows: columnRows, removedRow: removedRow) else { break }
+                // A block's members live in its identifiers: an account that shares one or two
+                // of the block's networks among several others of its own (an ordinary user in a
+                // proxy pool's residential range) leaves it.
+                let block = peeled.filter { i in
+                    let shared = rows[i].filter { degree[$0] >= 2 }
+                    return !shared.isEmpty && 4 * shared.filter { inColumns[$0] }.count > shared.count
+                }
+                if block.count >= minAccounts { blocks.append(block) }
+                for i in peeled { removedRow[i] = true }
+                left -= peeled.count
+            }
         }
         return blocks
     }
 
     /// The densest block's rows by greedy peeling: repeatedly remove the node (row or column)
     /// whose weighted degree in what remains is smallest, and keep the best g = f / |nodes| seen.
-    static func densest(rows: [[Int]], columnRows: [[Int]], removedRow: [Bool]) -> (block: [Int], density: Double)? {
+    /// Returns the block's rows and which columns it holds.
+    static func densest(rows: [[Int]], columnRows: [[Int]], removedRow: [Bool]) -> (block: [Int], columns: [Bool])? {
         let r = rows.count
         let columns = columnRows.count
         // Column weights from the degree among the rows still in play.
@@ -130,9 +136,13 @@ public enum DenseBlocks {
         // The block: the rows not yet removed when the density was best.
         var inBlock = [Bool](repeating: false, count: r)
         for i in 0..<r where !removedRow[i] && !rows[i].isEmpty { inBlock[i] = true }
-        for v in order.prefix(bestRemoved) where v < r { inBlock[v] = false }
+        var inColumns = [Bool](repeating: false, count: columns)
+        for c in 0..<columns where degree[c] >= 2 { inColumns[c] = true }
+        for v in order.prefix(bestRemoved) {
+            if v < r { inBlock[v] = false } else { inColumns[v - r] = false }
+        }
         let block = (0..<r).filter { inBlock[$0] }
-        return block.isEmpty ? nil : (block, best)
+        return block.isEmpty ? nil : (block, inColumns)
     }
 }
 

@@ -27,19 +27,15 @@ public enum CampaignDetection {
             minShare: options.supportMinShare)
         let t1 = monotonicSeconds()
         let contentGroups = AccountClustering.clusters(accountCount: accounts.count, links: links, minSize: options.minClusterSize)
-        // Infrastructure: dense account × identifier blocks, for campaigns whose prompts do not
+        // Infrastructure: dense account × network blocks, for campaigns whose prompts do not
         // link them (or logs without prompts). A block that is mostly one content cluster's
         // accounts adds nothing; otherwise its accounts outside content clusters are a candidate.
         var inContent = [Bool](repeating: false, count: accounts.count)
         for g in contentGroups { for m in g { inContent[m] = true } }
         let identifiers = accounts.indices.map { i -> [UInt64] in
-            var ids: [UInt64] = []
-            for (kind, set) in [accounts[i].networks.values, accounts[i].payments.values, accounts[i].apiKeys].enumerated() {
-                for h in set.hashes { ids.append(StableHash.combine(UInt64(kind) &+ 0x1D, h)) }
-            }
-            return ids
+            accounts[i].networks.values.hashes
         }
-        let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds, seed: options.seed)
+        let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds)
             .map { $0.filter { !inContent[$0] } }
             .filter { $0.count >= options.minClusterSize }
         let groups = contentGroups + blocks
@@ -77,7 +73,7 @@ public enum CampaignDetection {
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
-                minPrompts: max(3, options.minPrompts / 2), config: options)
+                minPrompts: max(3, options.minPrompts / 2), rarity: rarity, config: options)
             let byPool = NetworkPoolAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken.union(byWindows), level: level)
             let extra = (byWindows + byPool).sorted()
@@ -97,9 +93,42 @@ public enum CampaignDetection {
             }
             reported[k].cluster = rescored
         }
+        // One operator's blocks are one campaign: a block of shared networks many of whose
+        // accounts hold a payment fingerprint or an API key of a reported block (accounts paid
+        // for, or driven, by the same hand on another subnet) joins it, and the union is scored
+        // again; it stays merged only if it is still reported. (Content clusters already link
+        // accounts that share a card and some vocabulary.)
+        var merged = Set<Int>()
+        for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
+            var credentials = Set<UInt64>()
+            for m in reported[k].cluster.members {
+                credentials.formUnion(accounts[m].payments.values.hashes.map { $0 ^ 0x9A })
+                credentials.formUnion(accounts[m].apiKeys.hashes.map { $0 ^ 0x4E })
+            }
+            let partners = scored.indices.filter { c in
+                guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { return false }
+                let holding = scored[c].members.filter { m in
+                    accounts[m].payments.values.hashes.contains { credentials.contains($0 ^ 0x9A) }
+                        || accounts[m].apiKeys.hashes.contains { credentials.contains($0 ^ 0x4E) }
+                }.count
+                return Double(holding) >= options.mergeMinCredentialShare * Double(scored[c].members.count)
+            }
+            guard !partners.isEmpty else { continue }
+            let members = Set(reported[k].cluster.members + partners.flatMap { scored[$0].members })
+            guard members.count > reported[k].cluster.members.count else { continue }
+            var union = ClusterScoring.score(
+                members.sorted(), accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index,
+                config: options, level: level, linkedBy: linkedBy[reported[k].index])
+            guard union.isReported else { continue }
+            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it"
+            reported[k].cluster = union
+            merged.formUnion(partners)
+        }
+        reported.removeAll { merged.contains($0.index) }
         reported.sort { ranked($0.cluster, $1.cluster) }
         var candidates = scored
         for r in reported { candidates[r.index] = r.cluster }
+        candidates = candidates.enumerated().filter { !merged.contains($0.offset) }.map(\.element)
         candidates.sort(by: ranked)
         let t3 = monotonicSeconds()
         return DetectionResult(

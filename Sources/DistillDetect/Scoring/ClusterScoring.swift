@@ -73,9 +73,9 @@ public struct ScoredCluster: Sendable {
     public var distinctTemplates: Int
     /// Each family's evidence, in `EvidenceFamily` order.
     public var evidence: [FamilyEvidence]
-    /// Families the cluster was formed by (infrastructure for a dense identifier block): shown,
-    /// but not counted towards reporting. Content clusters are formed by vocabulary
-    /// similarity, which no family tests, so they have none.
+    /// What the cluster was formed by: empty for a content cluster (vocabulary similarity, which
+    /// no test uses), infrastructure for a dense block of shared networks (whose network test
+    /// is then left out).
     public var linkedBy: Set<EvidenceFamily>
     /// Families significant at the run's level that count towards reporting.
     public var significantFamilies: [EvidenceFamily]
@@ -175,9 +175,12 @@ public enum ClusterScoring {
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
         // Evidence, family by family, against random groups of the same size and volumes.
-        let evidence = NullModel.evidence(for: members, index: index, config: config, level: level)
-        // A family the cluster was formed by is significant by construction: it does not count.
-        let counted = evidence.filter { $0.available && !linkedBy.contains($0.family) }
+        let evidence = NullModel.evidence(
+            for: members, index: index, config: config, level: level, formedByNetworks: linkedBy.contains(.infrastructure))
+        // What the cluster was formed by is significant by construction: a block of shared
+        // networks is tested on its cards, keys and agents only (NullModel leaves the network
+        // test out); content clusters are formed by vocabulary, which no test uses.
+        let counted = evidence.filter(\.available)
         let ranked = counted.map(\.pValue).sorted()
         let required = max(1, config.requiredFamilies)
         let decisive = ranked.count >= required ? ranked[required - 1] : 1
@@ -217,7 +220,7 @@ public enum ClusterScoring {
         var reasons: [String] = []
         reasons.append("\(n) accounts sending \(exchanges) exchanges")
         for e in evidence where e.available {
-            let tag = linkedBy.contains(e.family) ? " (formed by)" : (e.pValue <= level ? " (significant)" : "")
+            let tag = e.pValue <= level ? " (significant)" : ""
             reasons.append("\(e.family.name)\(tag): \(e.label) \(String(format: "%.2f", e.statistic)) vs \(String(format: "%.2f", e.nullMean)) for random groups of \(min(n, config.maxMeasuredMembers)), p = \(String(format: "%.2g", e.pValue))")
         }
         if extractionShare > baseline.extractionShare + 0.1 { reasons.append("\(pct(extractionShare)) of prompts target \(names[topIndex].replacingOccurrences(of: "_", with: " ")) and other extraction capabilities (population \(pct(baseline.extractionShare)))") }

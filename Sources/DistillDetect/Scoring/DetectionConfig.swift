@@ -79,6 +79,11 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// no content cluster already holds become candidates, linked by infrastructure.
     public var infrastructureRounds = 12
 
+    /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
+    /// of a reported cluster for the two to count as one operator's, and merge. A few shared
+    /// cards between a campaign and a community (a family, a reseller) merge nothing.
+    public var mergeMinCredentialShare = 0.25
+
     // MARK: Clustering
 
     /// Shared-neighbour support: a link is kept when its accounts share at least
@@ -128,6 +133,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case bands = "lsh_bands"
         case rows = "lsh_rows"
         case infrastructureRounds = "infrastructure_rounds"
+        case mergeMinCredentialShare = "merge_min_credential_share"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
         case resolution

@@ -61,8 +61,10 @@ struct PopulationIndex: @unchecked Sendable {
     let extractionShare: [Double]
     /// `Int64.min` where unknown.
     let createdAt: [Int64]
-    /// Identifiers (tagged by kind) and template keys per account, as dense ids into `users`.
-    let identifiers: FlatKeys
+    /// Identifiers (tagged by kind) and template keys per account, as dense ids into `users`:
+    /// addresses (networks and IPs), and the rest (payment fingerprints, user agents, keys).
+    let addresses: FlatKeys
+    let credentials: FlatKeys
     let templates: FlatKeys
     /// Accounts holding each identifier or template (by dense id).
     let users: [Int32]
@@ -80,9 +82,11 @@ struct PopulationIndex: @unchecked Sendable {
         var withPrompt = [Bool](repeating: false, count: count)
         var extraction = [Double](repeating: 0, count: count)
         var created = [Int64](repeating: .min, count: count)
-        var identifierSets: [[UInt64]] = []
+        var addressSets: [[UInt64]] = []
+        var credentialSets: [[UInt64]] = []
         var templateSets: [[UInt64]] = []
-        identifierSets.reserveCapacity(count)
+        addressSets.reserveCapacity(count)
+        credentialSets.reserveCapacity(count)
         templateSets.reserveCapacity(count)
         let syncBins = AccountState.synchronyBins
         var synchrony = [UInt16](repeating: MinHashSketch.emptyBin, count: count * syncBins)
@@ -99,9 +103,13 @@ struct PopulationIndex: @unchecked Sendable {
                 accounts[i].networks.values, accounts[i].ips.values, accounts[i].payments.values,
                 accounts[i].userAgents.values, accounts[i].apiKeys,
             ].enumerated() {
+                if kind == 2 {
+                    addressSets.append(ids)
+                    ids = []
+                }
                 for h in set.hashes { ids.append(StableHash.combine(UInt64(kind) &+ 0x1D, h)) }
             }
-            identifierSets.append(ids)
+            credentialSets.append(ids)
             templateSets.append(accounts[i].templates.hashes)
             if !accounts[i].synchronySketch.isEmpty {
                 hasSynchrony[i] = true
@@ -136,7 +144,8 @@ struct PopulationIndex: @unchecked Sendable {
             })
         }
         // Templates and identifiers hash apart (identifiers are tagged by kind), so one id space.
-        identifiers = dense(identifierSets)
+        addresses = dense(addressSets)
+        credentials = dense(credentialSets)
         templates = dense(templateSets)
         self.users = users
         self.exchanges = exchanges
@@ -175,7 +184,8 @@ struct FlatKeys: Sendable {
 struct GroupFigures {
     var templateSharing: Double?
     var extraction: Double?
-    var infrastructure: Double
+    var sharedAddresses: Double
+    var sharedCredentials: Double
     var createdTogether: Double?
     var synchrony: Double?
     var uniformity: Double
@@ -183,13 +193,17 @@ struct GroupFigures {
     /// The tests of each family, in order: (label, figure). Vocabulary similarity is what
     /// linkage selects clusters on, so it is significant by construction and is shown
     /// (`ScoredCluster.contentSimilarity`) but not tested; template sharing is tested.
-    func tests(_ family: EvidenceFamily) -> [(String, Double?)] {
+    /// A cluster formed by a dense block of shared networks has shared addresses by
+    /// construction: `formedByNetworks` leaves that test out (shown, not tested).
+    func tests(_ family: EvidenceFamily, formedByNetworks: Bool = false) -> [(String, Double?)] {
         switch family {
         case .content: [("template uses shared within the group, by share of their users", templateSharing)]
         // Chain-of-thought elicitation alone is a habit many ordinary users have (design.md):
         // it is shown beside the cluster (`cot_share`) but the family tests capability focus.
         case .capability: [("extraction-topic share", extraction)]
-        case .infrastructure: [("identifiers shared within the group, by share of their users", infrastructure)]
+        case .infrastructure:
+            [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
+             ("payment fingerprints, keys and user agents shared within the group, by share of their users", sharedCredentials)]
         case .timing: [("created within a day of another member", createdTogether), ("synchrony in 10-minute buckets", synchrony)]
         case .loadBalancing: [("volume uniformity 1/(1+CV)", uniformity)]
         }
@@ -226,17 +240,21 @@ struct GroupFigures {
         for m in group { for t in index.templates.keys(m) { counts[Int(t)] = 0 } }
         // Infrastructure: per member, the strongest identifier it shares with another member,
         // weighted by the share of that identifier's users who are members.
-        for m in group { for h in index.identifiers.keys(m) { counts[Int(h)] += 1 } }
-        var infrastructure = 0.0
-        for m in group {
-            var best = 0.0
-            for h in index.identifiers.keys(m) where counts[Int(h)] > 1 {
-                best = max(best, Double(counts[Int(h)]) / Double(index.users[Int(h)]))
+        func shared(_ keys: FlatKeys) -> Double {
+            for m in group { for h in keys.keys(m) { counts[Int(h)] += 1 } }
+            var total = 0.0
+            for m in group {
+                var best = 0.0
+                for h in keys.keys(m) where counts[Int(h)] > 1 {
+                    best = max(best, Double(counts[Int(h)]) / Double(index.users[Int(h)]))
+                }
+                total += best
             }
-            infrastructure += best
+            for m in group { for h in keys.keys(m) { counts[Int(h)] = 0 } }
+            return total / Double(n)
         }
-        infrastructure /= Double(n)
-        for m in group { for h in index.identifiers.keys(m) { counts[Int(h)] = 0 } }
+        let sharedAddresses = shared(index.addresses)
+        let sharedCredentials = shared(index.credentials)
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -269,7 +287,7 @@ struct GroupFigures {
         }
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction,
-            infrastructure: infrastructure, createdTogether: createdTogether, synchrony: synchrony,
+            sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
             uniformity: uniformity(group, index: index))
     }
 
@@ -350,7 +368,9 @@ enum NullModel {
 
     /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
     /// groups of the same (measured) size. Deterministic for the config's seed and the members.
-    static func evidence(for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double) -> [FamilyEvidence] {
+    static func evidence(
+        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formedByNetworks: Bool = false
+    ) -> [FamilyEvidence] {
         let group = measured(members, limit: config.maxMeasuredMembers)
         guard group.count >= 2, index.count > group.count else {
             return EvidenceFamily.allCases.map {
@@ -379,24 +399,26 @@ enum NullModel {
                 figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, index: index, rng: &rng), index: index)
                 nulls.append(figures)
             }
-            let families = summarize(observed: observed, nulls: nulls, members: group.count)
+            let families = summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks)
             let settled = families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.count
             let open = families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.count
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
-        return summarize(observed: observed, nulls: nulls, members: group.count).map(\.evidence)
+        return summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks).map(\.evidence)
     }
 
     /// Each family's evidence from the random groups drawn so far, with the number of them
     /// that reached the cluster's figure in its strongest test.
-    static func summarize(observed: GroupFigures, nulls: [GroupFigures], members: Int) -> [(evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double)] {
+    static func summarize(
+        observed: GroupFigures, nulls: [GroupFigures], members: Int, formedByNetworks: Bool
+    ) -> [(evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double)] {
         EvidenceFamily.allCases.map { family in
-            let tests = observed.tests(family)
+            let tests = observed.tests(family, formedByNetworks: formedByNetworks)
             var best: (p: Double, stat: Double, mean: Double, sd: Double, label: String, exceed: Int)?
             var measurable = 0
             for (k, test) in tests.enumerated() {
                 guard let value = test.1 else { continue }
-                let reference = nulls.compactMap { $0.tests(family)[k].1 }
+                let reference = nulls.compactMap { $0.tests(family, formedByNetworks: formedByNetworks)[k].1 }
                 guard !reference.isEmpty else { continue }
                 measurable += 1
                 let mean = reference.reduce(0, +) / Double(reference.count)
