@@ -12,7 +12,7 @@ import Foundation
 public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// Shared prompt templates, each weighted by the share of its users inside the group.
     case content
-    /// Concentration on the taxonomy's extraction targets.
+    /// Concentration on the taxonomy's extraction targets, together and one by one.
     case capability
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
@@ -59,6 +59,9 @@ struct PopulationIndex: @unchecked Sendable {
     let exchanges: [Double]
     let withPrompt: [Bool]
     let extractionShare: [Double]
+    /// Names of the extraction-target topics, and per target the accounts' shares.
+    let targetNames: [String]
+    let targetShares: [[Double]]
     /// `Int64.min` where unknown.
     let createdAt: [Int64]
     /// Identifiers (tagged by kind) and template keys per account, as dense ids into `users`:
@@ -81,6 +84,8 @@ struct PopulationIndex: @unchecked Sendable {
         var exchanges = [Double](repeating: 0, count: count)
         var withPrompt = [Bool](repeating: false, count: count)
         var extraction = [Double](repeating: 0, count: count)
+        let targetList = targets.sorted()
+        var perTarget = Array(repeating: [Double](repeating: 0, count: count), count: targetList.count)
         var created = [Int64](repeating: .min, count: count)
         var addressSets: [[UInt64]] = []
         var credentialSets: [[UInt64]] = []
@@ -97,6 +102,7 @@ struct PopulationIndex: @unchecked Sendable {
             var inTargets = 0
             for e in accounts[i].topics.entries where targets.contains(e.key) { inTargets += Int(e.count) }
             extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
+            for (k, t) in targetList.enumerated() { perTarget[k][i] = accounts[i].topicShare(Int(t)) }
             created[i] = accounts[i].createdAt ?? .min
             var ids: [UInt64] = []
             for (kind, set) in [
@@ -151,6 +157,8 @@ struct PopulationIndex: @unchecked Sendable {
         self.exchanges = exchanges
         self.withPrompt = withPrompt
         self.extractionShare = extraction
+        targetNames = targetList.map { taxonomy.topicNames[Int($0)].replacingOccurrences(of: "_", with: " ") }
+        targetShares = perTarget
         self.createdAt = created
         self.stratum = stratum
         self.strata = strata
@@ -184,6 +192,8 @@ struct FlatKeys: Sendable {
 struct GroupFigures {
     var templateSharing: Double?
     var extraction: Double?
+    /// (topic name, mean share) per extraction target.
+    var targets: [(String, Double?)] = []
     var sharedAddresses: Double
     var sharedCredentials: Double
     var createdTogether: Double?
@@ -200,7 +210,11 @@ struct GroupFigures {
         case .content: [("template uses shared within the group, by share of their users", templateSharing)]
         // Chain-of-thought elicitation alone is a habit many ordinary users have (design.md):
         // it is shown beside the cluster (`cot_share`) but the family tests capability focus.
-        case .capability: [("extraction-topic share", extraction)]
+        // A campaign focuses on a capability. A block of shared networks is tested on each
+        // target on its own as well (a synthetic-data campaign hides inside the population's
+        // overall coding and maths share); a content cluster is not, since its members were
+        // chosen for similar text and so share a topic by construction.
+        case .capability: [("extraction-topic share", extraction)] + (formedByNetworks ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              ("payment fingerprints, keys and user agents shared within the group, by share of their users", sharedCredentials)]
@@ -258,6 +272,9 @@ struct GroupFigures {
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
+        let targets = index.targetNames.enumerated().map { k, name -> (String, Double?) in
+            ("share of prompts on \(name)", prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
+        }
         // Timing: creation within the window of another member; synchrony along sampled pairs.
         let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
         var createdTogether: Double?
@@ -286,7 +303,7 @@ struct GroupFigures {
             synchrony = pairs.isEmpty ? 0 : sum / Double(pairs.count)
         }
         return GroupFigures(
-            templateSharing: templateSharing, extraction: extraction,
+            templateSharing: templateSharing, extraction: extraction, targets: targets,
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
             uniformity: uniformity(group, index: index))
     }
