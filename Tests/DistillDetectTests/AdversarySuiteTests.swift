@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import DistillDetect
+
+/// Scenarios of the adversary suite (`adversary/build.py`: text from real corpora shipped in
+/// PyPI wheels, campaigns and look-alikes written apart from `generate`), at 0.3 of their
+/// size so a debug build runs them. README ("Detection") has the full-size figures.
+@Suite("Adversary suite, built apart from generate")
+struct AdversarySuiteTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Builds one scenario with the suite's own script (python3, standard library only).
+    static func build(_ scenario: String, seed: Int, into dir: TemporaryDirectory) throws -> String {
+        let out = dir.file(scenario)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", Self.repository.appendingPathComponent("adversary/build.py").path, "--scenario", scenario,
+            "--seed", String(seed), "--scale", "0.3", "--out", out,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "adversary/build.py \(scenario)")
+        return out
+    }
+
+    static func analyze(_ logs: String, in dir: TemporaryDirectory) throws -> EvaluationResult {
+        let out = dir.file("out-" + (logs as NSString).lastPathComponent)
+        _ = try AnalyzeRun.run(paths: [logs], outputDirectory: out, config: AnalyzeConfig())
+        return try Evaluation.run(labelsPath: (logs as NSString).appendingPathComponent("labels.csv"), accountsPath: out + "/accounts.csv")
+    }
+
+    @Test(
+        "campaigns made by other hands are found, each in one cluster, with no look-alike flagged",
+        arguments: [("proxy-paraphrase", 11), ("teacher-templates", 13)])
+    func campaign(_ scenario: String, _ seed: Int) throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build(scenario, seed: seed, into: dir), in: dir)
+        print("adversary \(scenario): \(Evaluation.render(result))")
+        #expect(result.f1 >= 0.9)
+        #expect(result.falsePositives == 0)
+        #expect(result.lookAlikesFlagged.isEmpty)
+        for campaign in result.campaigns { #expect(campaign.largestClusterShare >= 0.85, "\(campaign.campaign)") }
+    }
+
+    @Test("the suite's benign population and look-alikes alone give no cluster")
+    func benignOnly() throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build("benign-only", seed: 1, into: dir), in: dir)
+        #expect(result.flagged == 0)
+    }
+}
