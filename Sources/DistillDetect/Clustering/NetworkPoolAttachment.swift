@@ -20,21 +20,24 @@ public enum NetworkPoolAttachment {
         return min(1, total)
     }
 
+    /// Accounts holding each network, counted once for a run (`users(_:)`).
+    static func users(_ accounts: [AccountState]) -> [UInt64: Int] {
+        var users: [UInt64: Int] = [:]
+        for i in accounts.indices { for h in accounts[i].networks.values.hashes { users[h, default: 0] += 1 } }
+        return users
+    }
+
     /// Accounts (indices, ascending) outside `taken` whose networks lie in the pool of the
     /// cluster `members` (networks at least half of whose holders are members) more than chance
     /// allows: binomial tail at most `level` divided by the number of accounts tested.
-    static func candidates(for members: [Int], accounts: [AccountState], taken: Set<Int>, level: Double) -> [Int] {
+    /// `networkUsers` is `users(accounts)`.
+    static func candidates(
+        for members: [Int], accounts: [AccountState], networkUsers: [UInt64: Int], taken: Set<Int>, level: Double
+    ) -> [Int] {
         let inCluster = Set(members)
-        var holders: [UInt64: (inside: Int, outside: Int)] = [:]
-        for i in accounts.indices {
-            let inside = inCluster.contains(i)
-            for h in accounts[i].networks.values.hashes {
-                var c = holders[h, default: (0, 0)]
-                if inside { c.inside += 1 } else { c.outside += 1 }
-                holders[h] = c
-            }
-        }
-        let pool = Set(holders.filter { $0.value.inside >= 1 && $0.value.inside * 2 >= $0.value.inside + $0.value.outside }.map(\.key))
+        var inside: [UInt64: Int] = [:]
+        for m in members { for h in accounts[m].networks.values.hashes { inside[h, default: 0] += 1 } }
+        let pool = Set(inside.filter { 2 * $0.value >= networkUsers[$0.key, default: $0.value] }.map(\.key))
         guard !pool.isEmpty else { return [] }
         // How often an outside account's network is a pool network.
         var uses = 0
@@ -43,7 +46,7 @@ public enum NetworkPoolAttachment {
         for i in accounts.indices where !inCluster.contains(i) {
             let nets = accounts[i].networks.values.hashes
             uses += nets.count
-            poolUses += nets.filter { pool.contains($0) }.count
+            for h in nets where pool.contains(h) { poolUses += 1 }
             if !taken.contains(i) && !nets.isEmpty { tested += 1 }
         }
         guard uses > 0, tested > 0 else { return [] }
@@ -52,7 +55,8 @@ public enum NetworkPoolAttachment {
         return accounts.indices.filter { i in
             guard !inCluster.contains(i), !taken.contains(i) else { return false }
             let nets = accounts[i].networks.values.hashes
-            let j = nets.filter { pool.contains($0) }.count
+            var j = 0
+            for h in nets where pool.contains(h) { j += 1 }
             return j >= 2 && binomialTail(j, nets.count, p) <= cut
         }
     }

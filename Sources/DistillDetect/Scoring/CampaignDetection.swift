@@ -70,12 +70,14 @@ public enum CampaignDetection {
         // cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
         let profiles = accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
+        let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
                 minPrompts: max(3, options.minPrompts / 2), rarity: rarity, config: options)
             let byPool = NetworkPoolAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, taken: taken.union(byWindows), level: level)
+                for: reported[k].cluster.members, accounts: accounts, networkUsers: networkUsers, taken: taken.union(byWindows),
+                level: level)
             let extra = (byWindows + byPool).sorted()
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
