@@ -11,7 +11,8 @@
 /// Dense account × identifier blocks.
 public enum DenseBlocks {
     /// Blocks of at least `minAccounts` accounts (indices, ascending), by connected component of
-    /// the account–identifier graph, densest first within each; each later block of a component
+    /// the account–identifier graph (components in order of their lowest account), densest
+    /// first within each; each later block of a component
     /// is peeled from what earlier ones left, `rounds` times at most (a block too small to report
     /// is set aside too, so it cannot hide a larger, less dense one). `identifiers[i]` are the
     /// identifier hashes of account i (any kinds, already tagged apart). Identifiers held by one
