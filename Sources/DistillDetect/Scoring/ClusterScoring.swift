@@ -218,7 +218,8 @@ public enum ClusterScoring {
         if config.threshold != nil { verdict += " (score threshold \(config.threshold!))" }
 
         var reasons: [String] = []
-        reasons.append("\(n) accounts sending \(exchanges) exchanges")
+        reasons.append("\(n) accounts sending \(exchanges) exchanges, "
+            + (linkedBy.contains(.infrastructure) ? "a dense block of shared /24 or /48 networks" : "linked by rarity-weighted shared vocabulary (mean \(String(format: "%.2f", contentSimilarity)))"))
         for e in evidence where e.available {
             let tag = e.pValue <= level ? " (significant)" : ""
             reasons.append("\(e.family.name)\(tag): \(e.label) \(String(format: "%.2f", e.statistic)) vs \(String(format: "%.2f", e.nullMean)) for random groups of \(min(n, config.maxMeasuredMembers)), p = \(String(format: "%.2g", e.pValue))")
