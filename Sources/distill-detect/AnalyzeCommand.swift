@@ -60,11 +60,11 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "Find suspect account clusters and write clusters.csv, accounts.csv, candidates.csv, summary.json and report.html.",
         discussion: """
             Each cluster of at least --min-cluster-size accounts (linked by rarity-weighted \
-            vocabulary, or a dense block of shared networks, cards and keys) is measured family by \
+            vocabulary, or a dense block of shared networks) is measured family by \
             family (content, capability, infrastructure, timing, load balancing) against \
             volume-matched random groups of the same run, and is reported when two families are \
-            significant at the level that --max-false-clusters sets (the family a cluster was \
-            formed by does not count). accounts.csv lists the accounts of reported clusters: the \
+            significant at the level that --max-false-clusters sets (what a cluster was formed \
+            by is not tested). accounts.csv lists the accounts of reported clusters: the \
             list a reviewer acts on; candidates.csv lists every cluster with each family's figure, \
             null mean and p-value and why it was or was not reported. Every cluster and account \
             row carries a `reasons` sentence with the numbers behind it. Text from the logs is \
