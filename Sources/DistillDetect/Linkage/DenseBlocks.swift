@@ -16,10 +16,10 @@ public enum DenseBlocks {
     /// is peeled from what earlier ones left, `rounds` times at most (a block too small to report
     /// is set aside too, so it cannot hide a larger, less dense one). `identifiers[i]` are the
     /// identifier hashes of account i (any kinds, already tagged apart). Identifiers held by one
-    /// account link nobody and are dropped. A block keeps only the accounts most of whose shared
-    /// identifiers are the block's. Deterministic: ties go to the lower index.
+    /// account link nobody and are dropped. A block keeps only the accounts more than
+    /// `minMemberShare` of whose shared identifiers are the block's. Deterministic: ties go to the lower index.
     /// O(E log E) per block for E account–identifier edges.
-    public static func find(identifiers: [[UInt64]], minAccounts: Int, rounds: Int) -> [[Int]] {
+    public static func find(identifiers: [[UInt64]], minAccounts: Int, rounds: Int, minMemberShare: Double = 0.25) -> [[Int]] {
         // Columns: identifiers held by two or more accounts, as dense ids.
         var holders: [UInt64: Int] = [:]
         for ids in identifiers { for h in ids { holders[h, default: 0] += 1 } }
@@ -54,12 +54,12 @@ public enum DenseBlocks {
             var left = component.count
             for _ in 0..<rounds where left >= minAccounts {
                 guard let (peeled, inColumns) = densest(rows: rows, columnRows: columnRows, removedRow: removedRow) else { break }
-                // A block's members live in its identifiers: an account that shares one or two
-                // of the block's networks among several others of its own (an ordinary user in a
-                // proxy pool's residential range) leaves it.
+                // A block's members live in its identifiers: an account that shares one of the
+                // block's networks among several others of its own (an ordinary user in a proxy
+                // pool's residential range) leaves it.
                 let block = peeled.filter { i in
                     let shared = rows[i].filter { degree[$0] >= 2 }
-                    return !shared.isEmpty && 4 * shared.filter { inColumns[$0] }.count > shared.count
+                    return !shared.isEmpty && Double(shared.filter { inColumns[$0] }.count) > minMemberShare * Double(shared.count)
                 }
                 if block.count >= minAccounts { blocks.append(block) }
                 for i in peeled { removedRow[i] = true }

@@ -35,7 +35,8 @@ public enum CampaignDetection {
         let identifiers = accounts.indices.map { i -> [UInt64] in
             accounts[i].networks.values.hashes
         }
-        let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds)
+        let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds,
+            minMemberShare: options.blockMinMemberShare)
             .map { $0.filter { !inContent[$0] } }
             .filter { $0.count >= options.minClusterSize }
         let groups = contentGroups + blocks

@@ -78,6 +78,8 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// aside the densest block of what is left; blocks of at least `minClusterSize` accounts that
     /// no content cluster already holds become candidates, linked by infrastructure.
     public var infrastructureRounds = 12
+    /// Share of an account's shared networks that must be a block's for it to stay in the block.
+    public var blockMinMemberShare = 0.25
 
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
@@ -133,6 +135,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case bands = "lsh_bands"
         case rows = "lsh_rows"
         case infrastructureRounds = "infrastructure_rounds"
+        case blockMinMemberShare = "block_min_member_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
