@@ -98,3 +98,19 @@ struct CalibratedDetectionTests {
         #expect(reported == 0)
     }
 }
+
+@Suite("Taxonomy limits")
+struct TaxonomyLimitTests {
+    @Test("a taxonomy with hundreds of chain-of-thought markers compiles and still finds them", .timeLimit(.minutes(1)))
+    func manyMarkers() {
+        var taxonomy = Taxonomy.builtIn
+        // Words only (numbers are masked in prompts): "reason marker baa", "reason marker bab", ...
+        func word(_ n: Int) -> String { String((0..<3).map { Character(UnicodeScalar(UInt8(97 + (n / [676, 26, 1][$0]) % 26))) }) }
+        taxonomy.chainOfThoughtMarkers += (0..<600).map { "reason marker b\(word($0))" }
+        let compiled = CompiledTaxonomy(taxonomy)
+        var analyzer = PromptAnalyzer(taxonomy: compiled)
+        var bytes = Array("Please use reason marker b\(word(599)) when you answer: what is 2 + 2?".utf8)
+        bytes.withUnsafeMutableBytes { analyzer.analyze(UnsafeRawBufferPointer($0)) }
+        #expect(analyzer.features.chainOfThought)
+    }
+}

@@ -90,6 +90,8 @@ public final class CompiledTaxonomy: Sendable {
     let keywordTable: [(hash: UInt64, first: Int32, count: Int32)]
     let keywordEntries: [(topic: Int32, weight: Double)]
     let markerTable: [UInt64]
+    /// `markerTable.count - 1` (a power of two at least twice the markers, so probes end).
+    let markerMask: Int
     /// Bloom filters over the last word of multi-word keywords and of markers: most words end
     /// no phrase, so their n-gram keys are never computed.
     let phraseEndBloom: [UInt64]
@@ -135,17 +137,20 @@ public final class CompiledTaxonomy: Sendable {
         }
         keywordTable = table
         keywordEntries = entries
-        var markers = Array(repeating: UInt64(0), count: 256)
+        var markerSize = 256
+        while markerSize < 2 * taxonomy.chainOfThoughtMarkers.count { markerSize <<= 1 }
+        var markers = Array(repeating: UInt64(0), count: markerSize)
         for marker in taxonomy.chainOfThoughtMarkers {
             let hashes = PromptTokenizer.phraseHashes(marker)
             guard !hashes.isEmpty, hashes.count <= 4 else { continue }
             Self.bloomAdd(&markerEnds, hashes.last!)
             let key = CompiledTaxonomy.ngramKey(hashes[...])
-            var slot = Int(truncatingIfNeeded: key) & 255
-            while markers[slot] != 0 && markers[slot] != key { slot = (slot + 1) & 255 }
+            var slot = Int(truncatingIfNeeded: key) & (markerSize - 1)
+            while markers[slot] != 0 && markers[slot] != key { slot = (slot + 1) & (markerSize - 1) }
             markers[slot] = key
         }
         markerTable = markers
+        markerMask = markerSize - 1
         phraseEndBloom = phraseEnds
         markerEndBloom = markerEnds
         codeBlockWeights = taxonomy.topics.map { $0.codeBlockWeight ?? 0 }
@@ -194,12 +199,12 @@ public final class CompiledTaxonomy: Sendable {
 
     @inline(__always)
     func isMarker(_ key: UInt64) -> Bool {
-        var slot = Int(truncatingIfNeeded: key) & 255
+        var slot = Int(truncatingIfNeeded: key) & markerMask
         while true {
             let m = markerTable[slot]
             if m == 0 { return false }
             if m == key { return true }
-            slot = (slot + 1) & 255
+            slot = (slot + 1) & markerMask
         }
     }
 }
