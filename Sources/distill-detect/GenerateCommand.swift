@@ -45,6 +45,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .customLong("no-lookalikes"), help: "Leave out the legitimate look-alike workloads.")
     var noLookalikes = false
 
+    @Flag(name: .customLong("no-content"), help: "Leave prompt, messages and system out of every record (metadata-only logs).")
+    var noContent = false
+
     @Option(name: .customLong("bad-lines"), help: "Broken lines to inject, one per reject reason in turn.")
     var badLines = 0
 
@@ -75,6 +78,7 @@ struct GenerateCommand: ParsableCommand {
         config.multiMemberFiles = multiMember
         config.gzipLevel = gzipLevel
         config.threads = threads
+        config.noContent = noContent
         let started = monotonicSeconds()
         let result: GeneratorResult
         do {

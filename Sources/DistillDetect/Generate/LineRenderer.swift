@@ -189,7 +189,10 @@ struct LineRenderer {
         w.number(gateway ? "prompt_tokens" : "input_tokens", Int64(inputTokens))
         w.number(gateway ? "completion_tokens" : "output_tokens", Int64(outputTokens))
         w.number(gateway ? "duration_ms" : "latency_ms", Int64(400 + outputTokens * 12 + meta.int(0...900)))
-        if gateway {
+        if config.noContent {
+            // Metadata only (logs kept without prompts): the same records less prompt, messages
+            // and system; the random draws stay the same, so the rest of each line is unchanged.
+        } else if gateway {
             w.key("messages")
             w.raw("[")
             var first = true
@@ -206,8 +209,6 @@ struct LineRenderer {
             for (i, turn) in exchange.history.enumerated() { message(i % 2 == 0 ? "user" : "assistant", turn) }
             message("user", exchange.prompt)
             w.raw("]")
-            if let payment = account.payment { w.string("card_fingerprint", payment) }
-            w.number("user_created_at", account.createdMs)
         } else {
             if account.usesMessages || !exchange.history.isEmpty || exchange.system != nil {
                 if let system = exchange.system { w.string("system", system) }
@@ -226,6 +227,11 @@ struct LineRenderer {
             } else {
                 w.string("prompt", exchange.prompt)
             }
+        }
+        if gateway {
+            if let payment = account.payment { w.string("card_fingerprint", payment) }
+            w.number("user_created_at", account.createdMs)
+        } else {
             if let payment = account.payment { w.string("payment_fingerprint", payment) }
             w.string("account_created", Timestamp.format(milliseconds: account.createdMs))
             w.string("country", account.country)

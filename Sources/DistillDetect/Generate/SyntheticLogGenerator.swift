@@ -17,6 +17,8 @@ public struct GeneratorConfig: Sendable {
     public var multiMemberFiles = 0
     public var gzipLevel = 1
     public var threads = 2
+    /// Leave prompt, messages and system out of every record (logs kept as metadata only).
+    public var noContent = false
 
     public init() {}
 
