@@ -416,6 +416,34 @@ func interruptTool(_ arguments: [String], at point: String, signal: Int32, until
 
 @Suite("Outputs as a set")
 struct OutputSetTests {
+    @Test("--out naming a file (an input log, the state database) is refused and the file kept")
+    func outNamingAFile() throws {
+        let dir = try TemporaryDirectory()
+        let log = try dir.writeGzip("day.jsonl.gz", members: [try reliabilityFixture("zerohash_ids.jsonl")])
+        let before = try Data(contentsOf: URL(fileURLWithPath: log))
+        #expect(throws: OutputSetError.notADirectory(path: log, kind: "a file")) {
+            _ = try AnalyzeRun.run(paths: [log], outputDirectory: log, config: hostileAnalyzeConfig())
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: log)) == before)
+        // A link to the file is refused the same way.
+        let link = dir.file("link")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: log)
+        #expect(throws: OutputSetError.self) {
+            _ = try AnalyzeRun.run(paths: [log], outputDirectory: link, config: hostileAnalyzeConfig())
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: log)) == before)
+        // nightly with --out naming its own state: refused, the state untouched.
+        var nightly = NightlyConfig()
+        nightly.statePath = dir.file("state.sqlite")
+        nightly.analyze = hostileAnalyzeConfig()
+        _ = try NightlyRun.run(paths: [log], outputDirectory: dir.file("out"), config: nightly)
+        let state = try Data(contentsOf: URL(fileURLWithPath: dir.file("state.sqlite")))
+        #expect(throws: OutputSetError.self) {
+            _ = try NightlyRun.run(paths: [log], outputDirectory: dir.file("state.sqlite"), config: nightly)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("state.sqlite"))) == state)
+    }
+
     @Test("a run replaces the whole set: stale files of the other format and dead runs' leftovers go")
     func wholeSetReplaced() throws {
         let dir = try TemporaryDirectory()

@@ -17,9 +17,16 @@ import Darwin
 
 public enum OutputSetError: Error, CustomStringConvertible, Equatable {
     case foreignFiles(directory: String, names: [String])
+    /// `--out` names something that is not a directory (a log, the state file, a FIFO).
+    case notADirectory(path: String, kind: String)
+    case unreadable(directory: String, reason: String)
 
     public var description: String {
         switch self {
+        case .notADirectory(let path, let kind):
+            return "\(path): is \(kind), not a directory; --out names the directory a run's outputs replace as a whole, so it must be a directory of its own or not exist yet"
+        case .unreadable(let directory, let reason):
+            return "\(directory): cannot list the output directory (\(reason)); a run replaces it as a whole only when it can see that it holds nothing else"
         case .foreignFiles(let directory, let names):
             return "\(directory): holds files distill-detect did not write (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", ..." : "")); "
                 + "a run replaces its output directory as a whole, so give --out a directory of its own"
@@ -58,7 +65,22 @@ final class OutputSet {
         }
         self.directory = target
         Self.removeDeadLeftovers(parent: parent, name: name, directory: target)
-        if let entries = try? fm.contentsOfDirectory(atPath: target) {
+        // Only a directory of our own, or nothing yet, may be replaced: never a file (a log, the
+        // state database) named by mistake, nor a directory whose contents cannot be seen.
+        switch FileKind.of(target, followingLinks: false) {
+        case .missing:
+            break
+        case .regular:
+            throw OutputSetError.notADirectory(path: trimmed, kind: "a file")
+        case .other(let kind):
+            throw OutputSetError.notADirectory(path: trimmed, kind: "a \(kind)")
+        case .directory:
+            let entries: [String]
+            do {
+                entries = try fm.contentsOfDirectory(atPath: target)
+            } catch {
+                throw OutputSetError.unreadable(directory: trimmed, reason: error.localizedDescription)
+            }
             let foreign = entries.filter { !Self.knownNames.contains($0) && !Self.isTemporaryFile($0) }.sorted()
             guard foreign.isEmpty else { throw OutputSetError.foreignFiles(directory: trimmed, names: foreign) }
         }
