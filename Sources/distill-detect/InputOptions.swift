@@ -13,7 +13,7 @@ struct InputOptions: ParsableArguments {
     var fieldMap: [String] = []
 
     @Option(help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int?
 
     @Option(name: .customLong("max-reject-rate"), help: "Rejected-line share above which the exit code is 2.")
     var maxRejectRate: Double = 0.01
@@ -33,7 +33,7 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         // `features` may run on saved state alone; it checks for PATHs itself.
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (threads ?? 1) >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (0...1).contains(maxRejectRate) else { throw ValidationError("--max-reject-rate must be between 0 and 1") }
         guard lineLimit >= 64 else { throw ValidationError("--line-limit must be at least 64 bytes") }
         guard lineLimit <= ScanOptions.maxLineLimit else {
@@ -46,7 +46,7 @@ struct InputOptions: ParsableArguments {
 
     func scanOptions() throws -> ScanOptions {
         var options = ScanOptions()
-        options.threads = threads
+        options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         options.lineLimit = lineLimit
         options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
         if showsProgress { options.progress = printProgress }

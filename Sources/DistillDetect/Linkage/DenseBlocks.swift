@@ -1,6 +1,6 @@
-// Groups of accounts that share infrastructure more densely than anyone else: the account ×
-// identifier graph (networks, payment fingerprints, API keys) peeled greedily for its densest
-// block, as Fraudar does (Hooi et al., "FRAUDAR: Bounding Graph Fraud in the Face of
+// Groups of accounts that share infrastructure more densely than anyone else: an account ×
+// identifier graph (detection passes /24 and /48 networks) peeled greedily for its densest
+// blocks, one connected component at a time, as Fraudar does (Hooi et al., "FRAUDAR: Bounding Graph Fraud in the Face of
 // Camouflage", KDD 2016). Each identifier's edges weigh 1 / ln(users + 5), so a carrier-grade
 // NAT or a university shared by hundreds of ordinary users adds little, while a proxy pool used
 // only by one group of accounts adds much; and because the density is a sum over the block, an

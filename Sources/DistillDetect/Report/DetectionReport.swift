@@ -68,25 +68,32 @@ public enum DetectionReport {
     ]
 
     /// candidates.csv: every cluster of at least the minimum size, reported or not, with each
-    /// family's figure, null mean and p-value, and the verdict.
+    /// family's figure, null mean, p-value and the test it came from, the verdict, the first
+    /// accounts by id (up to `candidateAccounts`) and the reasons.
     public static var candidateColumns: [String] {
         ["candidate", "cluster_id", "reported", "score", "accounts", "exchanges", "distinct_templates"]
-            + EvidenceFamily.allCases.flatMap { ["\($0.name)_figure", "\($0.name)_null_mean", "\($0.name)_p_value"] }
-            + ["formed_by", "significant_families", "family_level", "verdict"]
+            + EvidenceFamily.allCases.flatMap { ["\($0.name)_figure", "\($0.name)_null_mean", "\($0.name)_p_value", "\($0.name)_test"] }
+            + ["formed_by", "significant_families", "family_level", "verdict", "first_accounts", "reasons"]
     }
 
-    static func candidateRow(_ c: ScoredCluster, rank: Int, clusterID: String?, level: Double) -> [CSVField] {
+    static let candidateAccounts = 20
+
+    static func candidateRow(_ c: ScoredCluster, rank: Int, clusterID: String?, level: Double, accounts: [AccountState]) -> [CSVField] {
         var row: [CSVField] = [
             .text(String(format: "K%04d", rank + 1)), .text(clusterID ?? ""), .text(c.isReported ? "yes" : "no"),
             .decimal(c.score), .integer(c.members.count), .integer(c.exchanges), .integer(c.distinctTemplates),
         ]
         for e in c.evidence {
-            row += e.available ? [.decimal(e.statistic), .decimal(e.nullMean), .number(String(format: "%.3g", e.pValue))] : [.empty, .empty, .empty]
+            row += e.available
+                ? [.decimal(e.statistic), .decimal(e.nullMean), .number(String(format: "%.3g", e.pValue)), .text(e.label)]
+                : [.empty, .empty, .empty, .empty]
         }
         row += [
             .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }.map(\.name).joined(separator: " ")),
             .text(c.significantFamilies.map(\.name).joined(separator: " ")), .number(String(format: "%.3g", level)),
             .text(c.verdict),
+            .text(c.members.map { accounts[$0].accountID }.sorted().prefix(candidateAccounts).joined(separator: " ")),
+            .text(c.reasons),
         ]
         return row
     }
@@ -151,7 +158,9 @@ public enum DetectionReport {
         var reportedID: [Int: String] = [:]
         for (k, c) in result.reported.enumerated() { reportedID[c.members[0]] = notes.clusterIDs[k] }
         let candidateRows = result.candidates.enumerated().map {
-            candidateRow($0.element, rank: $0.offset, clusterID: $0.element.isReported ? reportedID[$0.element.members[0]] : nil, level: result.familyLevel)
+            candidateRow(
+                $0.element, rank: $0.offset, clusterID: $0.element.isReported ? reportedID[$0.element.members[0]] : nil,
+                level: result.familyLevel, accounts: accounts)
         }
         try CSVWriter.write(path: path(directory, "candidates.csv"), header: candidateColumns, rows: candidateRows)
         if json {

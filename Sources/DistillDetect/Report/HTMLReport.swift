@@ -203,7 +203,7 @@ public enum HTMLReport {
         guard !candidates.isEmpty else { return h + "<p class=\"muted\">No cluster of the minimum size formed.</p>\n" }
         let line = detection.config.threshold ?? 0.5
         h += "<p class=\"muted\">\(candidates.count) clusters of at least \(detection.config.minClusterSize) accounts; score against size. "
-        h += "The line is the reporting line (score \(String(format: "%.2f", line)): two evidence families significant at p ≤ \(String(format: "%.2g", detection.familyLevel))). candidates.csv has each family's figures.</p>\n"
+        h += "The line is the reporting line (score \(String(format: "%.2f", line)): \(detection.config.requiredFamilies) evidence families significant at p ≤ \(String(format: "%.2g", detection.familyLevel))). candidates.csv has each family's figures.</p>\n"
         let (width, height, left, bottom, top, right) = (720.0, 300.0, 48.0, 36.0, 12.0, 16.0)
         let maxSize = Double(candidates.map(\.members.count).max() ?? 10)
         let logMax = max(1.0, log10(maxSize * 1.2))

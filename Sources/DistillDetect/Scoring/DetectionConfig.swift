@@ -92,9 +92,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// `supportMinCommon` linked neighbours and `supportMinShare` of the smaller degree − 1.
     public var supportMinCommon = 2
     public var supportMinShare = 0.3
-    /// Modularity resolution of the Louvain refinement (1 = standard modularity; higher gives
-    /// smaller communities).
-    public var resolution = 1.0
 
     // MARK: Low-volume attachment (WindowAttachment)
 
@@ -139,7 +136,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case mergeMinCredentialShare = "merge_min_credential_share"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
-        case resolution
         case attachMaxWindowCoverage = "attach_max_window_coverage"
         case attachMinProfileSimilarity = "attach_min_profile_similarity"
         case attachMinContent = "attach_min_content"
