@@ -20,7 +20,7 @@ public enum RejectReason: String, CaseIterable, Sendable, Codable, Comparable {
         case .notObject: "valid JSON but not an object"
         case .invalidUTF8: "bytes that are not valid UTF-8"
         case .missingTimestamp: "no ts field (or alias) with a string or number"
-        case .badTimestamp: "ts is neither RFC 3339 nor an epoch number"
+        case .badTimestamp: "ts is not an RFC 3339 time or epoch number between 2000-01-01 and tomorrow"
         case .missingAccountID: "no account_id field (or alias) with a non-empty string or integer"
         case .lineTooLong: "longer than the line limit"
         case .truncated: "cut off where the input ends early"
