@@ -5,6 +5,12 @@
 // their networks) are not. Each outside account is tested on its own: how surprising its count
 // of pool networks is, given how often accounts outside the cluster touch the pool.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 public enum NetworkPoolAttachment {
     /// P(X ≥ j) for X ~ Binomial(k, p).
     static func binomialTail(_ j: Int, _ k: Int, _ p: Double) -> Double {
@@ -61,9 +67,3 @@ public enum NetworkPoolAttachment {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -8,6 +8,12 @@
 //
 // Written by hand: Fraudar has a Python reference implementation, no Swift package.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Dense account × identifier blocks.
 public enum DenseBlocks {
     /// Blocks of at least `minAccounts` accounts (indices, ascending), by connected component of
@@ -182,9 +188,3 @@ struct MinHeap {
         return top
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

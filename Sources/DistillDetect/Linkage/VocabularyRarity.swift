@@ -7,6 +7,12 @@
 // weighting of Chum, Philbin & Zisserman, "Near duplicate image detection: min-Hash and tf-idf
 // weighting", BMVC 2008) is not something a package provides.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Densified vocabulary sketches of every account in one flat table, with the population's
 /// IDF weight of each (bin, value).
 public struct VocabularyRarity: @unchecked Sendable {
@@ -20,25 +26,20 @@ public struct VocabularyRarity: @unchecked Sendable {
     /// Per account, the sum of its bins' weights (the weighted set size).
     let totals: [Float]
 
-    /// Accounts with a non-empty vocabulary sketch.
-    public let sketched: Int
-
     public init(_ accounts: [AccountState]) {
         let bins = Self.bins
         var dense = [UInt16](repeating: MinHashSketch.emptyBin, count: accounts.count * bins)
         var present = [Bool](repeating: false, count: accounts.count)
         var weights = [Float](repeating: 0, count: bins << 16)
-        var sketched = 0
         for i in accounts.indices where !accounts[i].vocabulary.isEmpty {
             let d = accounts[i].vocabulary.densified()
             present[i] = true
-            sketched += 1
             for b in 0..<bins {
                 dense[i * bins + b] = d[b]
                 weights[b << 16 | Int(d[b])] += 1
             }
         }
-        let n = Float(sketched + 1)
+        let n = Float(present.filter { $0 }.count + 1)
         for k in weights.indices where weights[k] > 0 { weights[k] = logf(n / weights[k]) }
         var totals = [Float](repeating: 0, count: accounts.count)
         for i in accounts.indices where present[i] {
@@ -50,7 +51,6 @@ public struct VocabularyRarity: @unchecked Sendable {
         self.present = present
         self.weights = weights
         self.totals = totals
-        self.sketched = sketched
     }
 
     /// The densified sketch of account `i` (empty-bin values when it has none).
@@ -88,9 +88,3 @@ public struct VocabularyRarity: @unchecked Sendable {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

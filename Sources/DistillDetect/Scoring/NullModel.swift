@@ -76,7 +76,6 @@ struct PopulationIndex: @unchecked Sendable {
     let synchrony: [UInt16]
     let hasSynchrony: [Bool]
 
-    static let identifierKinds = 5
 
     init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
         count = accounts.count
