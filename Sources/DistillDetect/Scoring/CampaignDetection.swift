@@ -35,10 +35,14 @@ public enum CampaignDetection {
         let identifiers = accounts.indices.map { i -> [UInt64] in
             accounts[i].networks.values.hashes
         }
+        let withNetworks = accounts.indices.filter { !accounts[$0].networks.values.hashes.isEmpty }.count
         let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds,
             minMemberShare: options.blockMinMemberShare)
             .map { $0.filter { !inContent[$0] } }
-            .filter { $0.count >= options.minClusterSize }
+            // A block holding a quarter of the accounts that have networks is the population's
+            // own address fabric (residential ranges, a mobile carrier), not a coordinated group,
+            // as for the giant components of content linkage.
+            .filter { $0.count >= options.minClusterSize && Double($0.count) <= options.maxBlockShare * Double(withNetworks) }
         let groups = contentGroups + blocks
         let linkedBy: [Set<EvidenceFamily>] = contentGroups.map { _ in [] } + blocks.map { _ in [.infrastructure] }
         let t2 = monotonicSeconds()

@@ -80,6 +80,9 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var infrastructureRounds = 12
     /// Share of an account's shared networks that must be a block's for it to stay in the block.
     public var blockMinMemberShare = 0.25
+    /// A block holding more than this share of the accounts that have networks is the
+    /// population's address fabric, not a group, and is no candidate.
+    public var maxBlockShare = 0.25
 
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
@@ -133,6 +136,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case rows = "lsh_rows"
         case infrastructureRounds = "infrastructure_rounds"
         case blockMinMemberShare = "block_min_member_share"
+        case maxBlockShare = "max_block_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
