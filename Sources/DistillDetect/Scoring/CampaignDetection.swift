@@ -107,16 +107,17 @@ public enum CampaignDetection {
         // accounts that share a card and some vocabulary.)
         var merged = Set<Int>()
         for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
-            var credentials = Set<UInt64>()
+            var cards = Set<UInt64>()
+            var keys = Set<UInt64>()
             for m in reported[k].cluster.members {
-                credentials.formUnion(accounts[m].payments.values.hashes.map { $0 ^ 0x9A })
-                credentials.formUnion(accounts[m].apiKeys.hashes.map { $0 ^ 0x4E })
+                cards.formUnion(accounts[m].payments.values.hashes)
+                keys.formUnion(accounts[m].apiKeys.hashes)
             }
             let partners = scored.indices.filter { c in
                 guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { return false }
                 let holding = scored[c].members.filter { m in
-                    accounts[m].payments.values.hashes.contains { credentials.contains($0 ^ 0x9A) }
-                        || accounts[m].apiKeys.hashes.contains { credentials.contains($0 ^ 0x4E) }
+                    accounts[m].payments.values.hashes.contains(where: cards.contains)
+                        || accounts[m].apiKeys.hashes.contains(where: keys.contains)
                 }.count
                 return Double(holding) >= options.mergeMinCredentialShare * Double(scored[c].members.count)
             }
