@@ -91,6 +91,9 @@ struct AnalyzeCommand: ParsableCommand {
         let config = try detection.config(input)
         let summary = try orFail { try AnalyzeRun.run(paths: input.paths, outputDirectory: out, config: config) }
         input.clearProgress()
+        if let note = summary.contentSignalsNote {
+            FileHandle.standardError.write(Data("analyze: WARNING: content signals off: \(note); detection runs on metadata alone\n".utf8))
+        }
         let d = summary.detection
         FileHandle.standardError.write(Data(String(
             format: "analyze: %d records (%d rejected), %d accounts, %d clusters reported, %d accounts flagged, %.1f s -> %@\n",

@@ -12,6 +12,11 @@ struct InputOptions: ParsableArguments {
         valueName: "FIELD=PATH"))
     var fieldMap: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Read a known log shape without field maps: \(LogPreset.allCases.map(\.rawValue).joined(separator: ", ")) (README.md shows a record of each). --field-map paths are tried first.",
+        valueName: "NAME"))
+    var preset: LogPreset?
+
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
@@ -48,7 +53,8 @@ struct InputOptions: ParsableArguments {
         var options = ScanOptions()
         options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         options.lineLimit = lineLimit
-        options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) }
+        options.fieldMappings = try fieldMap.map { try FieldMapping(parsing: $0) } + (preset?.mappings ?? [])
+        options.preset = preset
         if showsProgress { options.progress = printProgress }
         let clear = showsProgress
         options.inputProblemHandler = { problem in
@@ -57,6 +63,8 @@ struct InputOptions: ParsableArguments {
         return options
     }
 }
+
+extension LogPreset: ExpressibleByArgument {}
 
 /// Prints an error the way ArgumentParser does and exits with `code`.
 func fail(_ message: String, code: RunExitCode = .failure) -> ExitCode {

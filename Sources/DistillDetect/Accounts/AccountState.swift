@@ -66,6 +66,19 @@ public struct AccountState: Equatable, Sendable {
         restoreExemplar(rank: rank, textHash: textHash, text: body)
     }
 
+    /// Forgets everything learned from prompt text (counts, topics, templates, vocabulary,
+    /// synchrony of near-duplicate prompts, exemplars), keeping the metadata.
+    mutating func dropContent() {
+        withPrompt = 0
+        chainOfThought = 0
+        codeBlocks = 0
+        topics = SparseCounts()
+        templates = BottomKSet(capacity: 48)
+        vocabulary = MinHashSketch(binCount: Self.vocabularyBins)
+        synchronySketch = MinHashSketch(binCount: Self.synchronyBins)
+        exemplars = []
+    }
+
     /// Combines the state of the same account from another part of the logs.
     public mutating func merge(_ other: AccountState) {
         precondition(other.accountID == accountID)

@@ -19,6 +19,11 @@ public enum FeatureRun {
         if !priorStates.isEmpty {
             accounts = mergeSorted([accounts] + priorStates)
         }
+        if report.commonestPromptRecords * 2 > report.accepted {
+            // One prompt value (a redaction placeholder) fills most records: its template and
+            // vocabulary would link every account, so content is left out of detection.
+            for i in accounts.indices { accounts[i].dropContent() }
+        }
         let merged = monotonicSeconds()
         return FeatureRunResult(
             report: report, accounts: accounts, topicNames: taxonomy.topicNames,

@@ -312,7 +312,9 @@ extension HotAccountState {
                     address = IPAddress.parse(decoded)
                 }
                 if let address {
-                    if !known(address.addressKey, .ips) {
+                    // A masked address is only its network: counting it as an IP would make
+                    // every client behind one masked /24 look like one address.
+                    if !address.isMasked && !known(address.addressKey, .ips) {
                         cold.ips.insert(address.addressKey) { text ?? raw.map { String(decoding: $0, as: UTF8.self) } ?? "" }
                         inserted(.ips, cold.ips.values)
                     }

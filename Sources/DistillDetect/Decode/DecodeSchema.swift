@@ -68,6 +68,8 @@ public final class DecodeSchema: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<(hash: UInt64, entry: Int32)>
     private let tableOffset: UnsafeMutableBufferPointer<Int32>
     private let tableMask: UnsafeMutableBufferPointer<Int32>
+    /// Per node: whether some path indexes an array there.
+    private let hasIndexKeys: [Bool]
 
     public init(mappings: [FieldMapping] = []) {
         fieldSources = FieldSources(mappings: mappings)
@@ -137,6 +139,7 @@ public final class DecodeSchema: @unchecked Sendable {
             masks.append(Int32(size - 1))
             allSlots += table
         }
+        hasIndexKeys = nodeKeys.map { keys in keys.contains { entries[$0].key.first == 0 } }
         slots = buffer(allSlots)
         tableOffset = buffer(tableOffsets)
         tableMask = buffer(masks)
@@ -192,6 +195,22 @@ public final class DecodeSchema: @unchecked Sendable {
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// The entry for element `index` of an array at `node` (a path component `[index]`).
+    @inline(__always)
+    func lookupIndex(node: Int, index: Int) -> Int? {
+        guard hasIndexKeys[node] else { return nil }
+        var key = FieldMapping.indexKey(index)
+        return key.withUTF8 { lookup(node: node, key: $0.baseAddress!, count: $0.count) }
+    }
+
+    /// The factor a mapped path's numbers are multiplied by (1 unless a preset gives a unit,
+    /// such as seconds for `latency_ms`).
+    @inline(__always)
+    func scale(_ field: LogField, priority: Int) -> Double {
+        let scales = fieldSources.scales[field.rawValue]
+        return priority < scales.count ? scales[priority] : 1
     }
 
     /// The next-level node of an entry, or -1.

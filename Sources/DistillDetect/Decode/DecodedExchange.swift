@@ -29,6 +29,22 @@ public struct DecodedExchange {
     public internal(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
     var slots = [FieldSlot](repeating: FieldSlot(), count: LogField.allCases.count)
     var textSpans: [TextSpan] = []
+    /// Text of tool results (Anthropic `tool_result`, OpenAI `tool` turns and function-call
+    /// outputs), kept apart from the human-written text.
+    var resultSpans: [TextSpan] = []
+    /// `resultSpans` of the newest turn that returned tool results.
+    var toolResultRange: Range<Int> = 0..<0
+    var hasToolResults = false
+    /// Tool calls and tool results in the conversation.
+    public internal(set) var toolCalls = 0
+    public internal(set) var toolResults = 0
+    /// Order-free hash of the tool definitions offered (`tools`), 0 when none.
+    public internal(set) var toolSetKey: UInt64 = 0
+    /// Bit `field.rawValue` set: the field held a value that cannot be one (a JSON object
+    /// encoded in a string where an id belongs); the field counts as absent.
+    public internal(set) var invalidValues: UInt32 = 0
+    /// Strings whose invalid UTF-8 bytes were read as U+FFFD.
+    public internal(set) var repairedStrings = 0
     /// From `messages`: spans of the last user message and of the first system message.
     var messagesUserRange: Range<Int> = 0..<0
     var messagesSystemRange: Range<Int> = 0..<0
@@ -46,6 +62,13 @@ public struct DecodedExchange {
             for i in buffer.indices { buffer[i].priority = 255 }
         }
         textSpans.removeAll(keepingCapacity: true)
+        resultSpans.removeAll(keepingCapacity: true)
+        hasToolResults = false
+        toolCalls = 0
+        toolResults = 0
+        toolSetKey = 0
+        invalidValues = 0
+        repairedStrings = 0
         messagesHaveUser = false
         messagesHaveSystem = false
         messageCount = 0
@@ -112,6 +135,16 @@ public struct DecodedExchange {
     }
 
     public var hasPrompt: Bool { promptSpans != nil }
+
+    /// The newest tool-result turn's text spans, or nil when the conversation has none.
+    var toolResultSpans: ArraySlice<TextSpan>? {
+        hasToolResults && !toolResultRange.isEmpty ? resultSpans[toolResultRange] : nil
+    }
+
+    /// The newest tool-result turn's text, joined with newlines.
+    public var toolResultText: String? {
+        toolResultSpans.map { spans in spans.map { JSONText.decode(line, $0) }.joined(separator: "\n") }
+    }
 
     /// The user's prompt: `prompt`, or the last `user` message of `messages`; text blocks are
     /// joined with newlines.

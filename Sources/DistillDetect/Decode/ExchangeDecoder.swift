@@ -76,9 +76,10 @@ struct NumberLiteral {
         return negative ? -v : v
     }
 
-    /// Epoch milliseconds of an epoch number in seconds or milliseconds.
+    /// Epoch milliseconds of an epoch number in seconds, milliseconds, microseconds or
+    /// nanoseconds, told apart by magnitude (`Timestamp.epochShift`).
     var epochMilliseconds: Int64? {
-        doubleValue.magnitude > Timestamp.millisecondsThreshold ? scaled() : scaled(by: 3)
+        scaled(by: Timestamp.epochShift(magnitude: doubleValue.magnitude))
     }
 }
 
@@ -107,6 +108,14 @@ public struct ExchangeDecoder {
     /// then fit every counter.
     public var plausibleTimes: ClosedRange<Int64>
 
+    /// The line copied, then the unescaped bodies of JSON strings a field path descends into
+    /// (a record encoded as a string inside a record: Azure `properties`, Cloudflare
+    /// `metadata`, nginx `request_body`). Spans found there are offsets into it, so
+    /// `record.line` becomes the arena for such a line. Used only by lines that need it.
+    private let arena = ByteArena()
+    private var arenaUsed = 0
+    private var lineStart: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
+    private var lineCount = 0
     private var base: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var pos: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var end: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
@@ -139,6 +148,9 @@ public struct ExchangeDecoder {
         base = start
         pos = start
         end = start + line.count
+        lineStart = start
+        lineCount = line.count
+        arenaUsed = 0
         // A UTF-8 byte order mark (first line of some files) is ignored, as JSONSerialization does.
         if line.count >= 3 && start[0] == 0xEF && start[1] == 0xBB && start[2] == 0xBF { pos += 3 }
         let bodyStart = pos
@@ -163,6 +175,9 @@ public struct ExchangeDecoder {
             if repeatedKey {
                 // The line is valid: read it again, taking each key's last value only.
                 record.reset(line)
+                base = start
+                end = start + line.count
+                arenaUsed = 0
                 pos = bodyStart
                 skipWhitespace()
                 lastValuesOnly = true
@@ -183,6 +198,7 @@ public struct ExchangeDecoder {
                 return .invalidJSON
             }
         }
+        if arenaUsed > 0 { record.line = UnsafeRawBufferPointer(start: arena.start, count: arenaUsed) }
         let ts = record.slots[LogField.ts.rawValue]
         if ts.priority == 255 { return .missingTimestamp }
         if ts.unreadable || !plausibleTimes.contains(ts.integer) { return .badTimestamp }
@@ -216,6 +232,7 @@ public struct ExchangeDecoder {
         pos += 1
         let start = pos
         var escaped = false
+        var repaired = false
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         while true {
@@ -260,7 +277,16 @@ public struct ExchangeDecoder {
             if c < 0x20 { throw .syntax(offset) }
             if c >= 0x80 {
                 let length = Self.utf8SequenceLength(pos, end)
-                guard length > 0 else { throw .utf8(offset) }
+                if length == 0 {
+                    // Invalid UTF-8 inside a string (a Latin-1 byte): the record is kept and
+                    // the byte read as U+FFFD. Marked escaped, the span is decoded (never
+                    // hashed raw), and decoding replaces the byte.
+                    if !repaired { record.repairedStrings += 1 }
+                    repaired = true
+                    escaped = true
+                    pos += 1
+                    continue
+                }
                 pos += length
                 continue
             }
@@ -397,7 +423,12 @@ public struct ExchangeDecoder {
         case 0x74: try skipLiteral("true")
         case 0x66: try skipLiteral("false")
         case 0x6E: try skipLiteral("null")
+        case 0x2D where end - pos > 1 && pos[1] == 0x49: try skipLiteral("-Infinity")
         case 0x2D, 0x30...0x39: _ = try scanNumber()
+        // Python's json module writes these; they are read as absent (JSONSerialization
+        // rejects them, the one place the scanner accepts more).
+        case 0x4E: try skipLiteral("NaN")
+        case 0x49: try skipLiteral("Infinity")
         default: throw .syntax(offset)
         }
     }
@@ -566,14 +597,61 @@ public struct ExchangeDecoder {
         // Skip values that lose to a field value already found under a higher-priority name.
         var wanted = false
         for t in targets where record.slots[t.field.rawValue].priority > t.priority { wanted = true }
+        if child >= 0 && (c == 0x22 || (c == 0x5B && !wanted)) {
+            // A path goes on below this key: into an array by index, or into a JSON value
+            // encoded as a string.
+            if c == 0x5B {
+                try parseIndexed(node: child, depth: depth + 1)
+                return
+            }
+            let valueStart = pos
+            let span = try scanString()
+            if try descend(span, depth: depth + 1, { (d: inout ExchangeDecoder, depth: Int) throws(ScanStop) in
+                guard d.pos.pointee == 0x7B else { return false }
+                try d.parseObject(node: child, depth: depth)
+                return true
+            }) {
+                return
+            }
+            guard wanted else { return }
+            pos = valueStart
+        }
         guard wanted else {
             try skipValue(depth: depth)
             return
         }
         switch c {
         case 0x22:
+            if let target = targets.first(where: { $0.field.kind == .messages }),
+                record.slots[target.field.rawValue].priority > target.priority
+            {
+                // `messages` as a string: a JSON array encoded as a string (OpenTelemetry
+                // `gen_ai.input.messages`), else the prompt itself (text completions).
+                let valueStart = pos
+                let span = try scanString()
+                if try descend(span, depth: depth + 1, { (d: inout ExchangeDecoder, depth: Int) throws(ScanStop) in
+                    guard d.pos.pointee == 0x5B else { return false }
+                    d.startConversation()
+                    try d.parseMessages(depth: depth)
+                    return true
+                }) {
+                    record.slots[target.field.rawValue].priority = target.priority
+                    return
+                }
+                _ = valueStart
+                startConversation()
+                record.textSpans.append(span)
+                if hasVisibleText(0..<1, in: record.textSpans[(record.textSpans.count - 1)...]) {
+                    record.messagesHaveUser = true
+                    record.messagesUserRange = (record.textSpans.count - 1)..<record.textSpans.count
+                }
+                record.slots[target.field.rawValue].priority = target.priority
+                return
+            }
             let span = try scanString()
             for target in targets { assignString(span, to: target.field, priority: target.priority) }
+        case 0x2D where end - pos > 1 && pos[1] == 0x49:
+            try skipValue(depth: depth)
         case 0x2D, 0x30...0x39:
             let numberStart = Int32(offset)
             let number = try scanNumber()
@@ -584,14 +662,14 @@ public struct ExchangeDecoder {
         case 0x5B:
             if let target = targets.first(where: { $0.field.kind == .text }) {
                 let first = record.textSpans.count
-                try parseTextBlocks(depth: depth + 1)
+                try parseContentBlocks(depth: depth + 1, results: false)
                 setText(first..<record.textSpans.count, field: target.field, priority: target.priority)
             } else if let target = targets.first(where: { $0.field.kind == .messages }) {
-                record.messagesHaveUser = false
-                record.messagesHaveSystem = false
-                record.messageCount = 0
-                record.userMessageCount = 0
+                startConversation()
                 try parseMessages(depth: depth + 1)
+                record.slots[target.field.rawValue].priority = target.priority
+            } else if let target = targets.first(where: { $0.field.kind == .tools }) {
+                try parseTools(depth: depth + 1)
                 record.slots[target.field.rawValue].priority = target.priority
             } else {
                 try skipValue(depth: depth)
@@ -601,10 +679,169 @@ public struct ExchangeDecoder {
         }
     }
 
+    /// An array on a field path: element `i` is looked up as the index key `[i]` of `node`.
+    private mutating func parseIndexed(node: Int, depth: Int) throws(ScanStop) {
+        var index = 0
+        try forEachElement(depth: depth) { (d: inout ExchangeDecoder) throws(ScanStop) in
+            defer { index += 1 }
+            guard let entry = d.schema.lookupIndex(node: node, index: index) else {
+                try d.skipValue(depth: depth)
+                return
+            }
+            try d.parseFieldValue(entry, depth: depth)
+        }
+    }
+
+    /// Reads the JSON text inside a string value: unescapes it into the arena and, when it
+    /// is one valid JSON value, runs `parse` on it (positioned at its first byte). Returns
+    /// false, consuming nothing more, when the string holds no JSON value, `parse` declines
+    /// it, or the arena is full (strings nested more than twice).
+    private mutating func descend(
+        _ span: TextSpan, depth: Int, _ parse: (inout ExchangeDecoder, Int) throws(ScanStop) -> Bool
+    ) throws(ScanStop) -> Bool {
+        let length = Int(span.end - span.start)
+        // Only a string that starts like an object or array is tried.
+        var first = base + Int(span.start)
+        let last = base + Int(span.end)
+        while first < last && (first.pointee == 0x20 || first.pointee == 0x0A || first.pointee == 0x0D || first.pointee == 0x09) {
+            first += 1
+        }
+        guard first < last, first.pointee == 0x7B || first.pointee == 0x5B || first.pointee == 0x5C else { return false }
+        guard depth < Self.maxDepth, enterArena(extra: length) else { return false }
+        let subStart = arenaUsed
+        let target = arena.start + subStart
+        var written = length
+        if span.escaped {
+            scratch.removeAll(keepingCapacity: true)
+            JSONText.unescape(UnsafeRawBufferPointer(start: base + Int(span.start), count: length), into: &scratch)
+            written = scratch.count
+            scratch.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: written) }
+        } else {
+            target.update(from: base + Int(span.start), count: length)
+        }
+        let savedPos = pos
+        let savedEnd = end
+        let savedFailure = failureOffset
+        pos = base + subStart
+        end = pos + written
+        arenaUsed = subStart + written
+        defer {
+            pos = savedPos
+            end = savedEnd
+        }
+        skipWhitespace()
+        let valueStart = pos
+        // Validate first: a string that only looks like JSON adds nothing to the record.
+        do throws(ScanStop) {
+            guard pos < end, pos.pointee == 0x7B || pos.pointee == 0x5B else { throw ScanStop.syntax(0) }
+            try skipValue(depth: depth)
+            skipWhitespace()
+            guard pos == end else { throw ScanStop.syntax(0) }
+        } catch {
+            arenaUsed = subStart
+            failureOffset = savedFailure
+            return false
+        }
+        pos = valueStart
+        if try parse(&self, depth) { return true }
+        arenaUsed = subStart
+        return false
+    }
+
+    /// Moves the line into the arena (once per line) with room for `extra` more bytes;
+    /// false when there is no room left.
+    private mutating func enterArena(extra: Int) -> Bool {
+        if arenaUsed == 0 {
+            // Unescaped text is never longer than its source, and sources at one nesting
+            // level are disjoint, so three line lengths hold two levels of nesting.
+            arena.reserve(lineCount * 3 + 64)
+            arena.start.update(from: lineStart, count: lineCount)
+            let newBase = UnsafePointer(arena.start)
+            pos = newBase + base.distance(to: pos)
+            end = newBase + base.distance(to: end)
+            base = newBase
+            arenaUsed = lineCount
+        }
+        return arenaUsed + extra <= arena.capacity
+    }
+
+    /// True when the spans hold a byte other than JSON whitespace (or a whitespace escape).
+    private func hasVisibleText(_ range: Range<Int>, in spans: ArraySlice<TextSpan>) -> Bool {
+        for span in spans[(spans.startIndex + range.lowerBound)..<(spans.startIndex + range.upperBound)] {
+            var p = base + Int(span.start)
+            let stop = base + Int(span.end)
+            while p < stop {
+                let c = p.pointee
+                if c == 0x5C, stop - p >= 2, [0x6E, 0x72, 0x74].contains(p[1]) {
+                    p += 2
+                    continue
+                }
+                if c != 0x20 && c != 0x09 && c != 0x0A && c != 0x0D { return true }
+                p += 1
+            }
+        }
+        return false
+    }
+
     private mutating func setText(_ spans: Range<Int>, field: LogField, priority: UInt8) {
+        // An empty or blank prompt is no prompt.
+        guard hasVisibleText(spans, in: record.textSpans[...]) else { return }
         record.slots[field.rawValue].priority = priority
         record.slots[field.rawValue].integer = Int64(spans.lowerBound)
         record.slots[field.rawValue].double = Double(spans.count)
+    }
+
+    /// Words an identifier or label is never: blank, `-` (nginx's empty), and what a null,
+    /// a boolean or an undefined value becomes when a logger prints it as text.
+    private static let placeholders: [[UInt8]] = ["-", "null", "undefined", "true", "false", "none", "nil", "nan"].map { Array($0.utf8) }
+
+    /// Whether a string value stands for no value: blank, a placeholder word, or (for ids)
+    /// a JSON object or array encoded as a string. Sets `invalid` for the last case.
+    private mutating func isPlaceholder(_ span: TextSpan, invalid: inout Bool) -> Bool {
+        var length = Int(span.end - span.start)
+        let p = base + Int(span.start)
+        if span.escaped {
+            scratch.removeAll(keepingCapacity: true)
+            JSONText.unescape(UnsafeRawBufferPointer(start: p, count: length), into: &scratch)
+            length = scratch.count
+            // Short values only: a placeholder is a word.
+            guard length <= 16 else {
+                let head = scratch.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+                if head == 0x7B || head == 0x5B { invalid = true; return true }
+                return false
+            }
+            var copy = (UInt64(0), UInt64(0))
+            withUnsafeMutableBytes(of: &copy) { raw in
+                scratch.withUnsafeBytes { raw.copyMemory(from: $0) }
+            }
+            return withUnsafeBytes(of: &copy) { raw in
+                Self.placeholderCheck(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), length, &invalid)
+            }
+        }
+        return Self.placeholderCheck(p, length, &invalid)
+    }
+
+    @inline(__always)
+    private static func placeholderCheck(_ p: UnsafePointer<UInt8>, _ count: Int, _ invalid: inout Bool) -> Bool {
+        var a = 0, b = count
+        while a < b && (p[a] == 0x20 || p[a] == 0x09 || p[a] == 0x0A || p[a] == 0x0D) { a += 1 }
+        while b > a && (p[b - 1] == 0x20 || p[b - 1] == 0x09 || p[b - 1] == 0x0A || p[b - 1] == 0x0D) { b -= 1 }
+        if a == b { return true }
+        if p[a] == 0x7B || p[a] == 0x5B {
+            invalid = true
+            return true
+        }
+        let n = b - a
+        guard n <= 9 else { return false }
+        for word in placeholders where word.count == n {
+            var same = true
+            for k in 0..<n where p[a + k] | 0x20 != word[k] | 0x20 {
+                same = false
+                break
+            }
+            if same { return true }
+        }
+        return false
     }
 
     private mutating func assignString(_ span: TextSpan, to field: LogField, priority: UInt8) {
@@ -631,6 +868,11 @@ public struct ExchangeDecoder {
             record.slots[field.rawValue].unreadable = ms == nil
         case .identifier, .string:
             guard span.end > span.start else { return }
+            var invalid = false
+            if isPlaceholder(span, invalid: &invalid) {
+                if invalid && field.kind == .identifier { record.invalidValues |= 1 << UInt32(field.rawValue) }
+                if !invalid || field.kind == .identifier { return }
+            }
             record.slots[field.rawValue].priority = priority
             record.slots[field.rawValue].start = span.start
             record.slots[field.rawValue].end = span.end
@@ -638,7 +880,25 @@ public struct ExchangeDecoder {
         case .text:
             record.textSpans.append(span)
             setText((record.textSpans.count - 1)..<record.textSpans.count, field: field, priority: priority)
-        case .integer, .number, .messages:
+        case .integer, .number:
+            // Numbers written as strings (nginx `escape=json` writes every value so).
+            guard !span.escaped, span.end > span.start else { return }
+            let savedPos = pos
+            let savedEnd = end
+            defer {
+                pos = savedPos
+                end = savedEnd
+            }
+            pos = base + Int(span.start)
+            end = base + Int(span.end)
+            skipWhitespace()
+            guard pos < end, pos.pointee == 0x2D || (pos.pointee &- 0x30) < 10,
+                let number = try? scanNumber()
+            else { return }
+            skipWhitespace()
+            guard pos == end else { return }
+            assignNumber(number, literal: span, to: field, priority: priority)
+        case .messages, .tools:
             return
         }
     }
@@ -679,51 +939,138 @@ public struct ExchangeDecoder {
             record.slots[field.rawValue].integer = value
         case .number:
             record.slots[field.rawValue].priority = priority
-            record.slots[field.rawValue].double = number.doubleValue
-        case .string, .text, .messages:
+            record.slots[field.rawValue].double = number.doubleValue * schema.scale(field, priority: Int(priority))
+        case .string, .text, .messages, .tools:
             return
         }
     }
 
-    /// An array of text blocks `{type: "text", text}` (or plain strings): appends the text spans.
-    private mutating func parseTextBlocks(depth: Int) throws(ScanStop) {
+    // MARK: Conversations
+
+    /// Clears what a conversation left in the record (a repeated `messages` key).
+    private mutating func startConversation() {
+        record.messagesHaveUser = false
+        record.messagesHaveSystem = false
+        record.messageCount = 0
+        record.userMessageCount = 0
+        record.toolCalls = 0
+        record.toolResults = 0
+        record.hasToolResults = false
+        record.resultSpans.removeAll(keepingCapacity: true)
+    }
+
+    /// What kind of content block a `type` names.
+    private enum BlockKind {
+        case text, toolCall, toolResult, other
+    }
+
+    private func blockKind(_ type: TextSpan) -> BlockKind {
+        if spanEquals(type, "text") || spanEquals(type, "input_text") || spanEquals(type, "output_text") { return .text }
+        if spanEquals(type, "tool_use") || spanEquals(type, "tool_call") || spanEquals(type, "function_call")
+            || spanEquals(type, "server_tool_use")
+        {
+            return .toolCall
+        }
+        if spanEquals(type, "tool_result") || spanEquals(type, "tool_call_response") || spanEquals(type, "function_call_output")
+            || spanEquals(type, "function_result")
+        {
+            return .toolResult
+        }
+        return .other
+    }
+
+    /// Appends a text span to the prompt-side spans or to the tool-result spans.
+    @inline(__always)
+    private mutating func appendText(_ span: TextSpan, results: Bool) {
+        if results { record.resultSpans.append(span) } else { record.textSpans.append(span) }
+    }
+
+    /// An array of content blocks (or plain strings). Text blocks (`text`, `input_text`,
+    /// `output_text`, Bedrock's `{text}` without a type, OpenTelemetry's `{type: "text",
+    /// content}`) append their text to the prompt-side spans, or to the tool-result spans
+    /// when `results`; tool calls and tool results (Anthropic `tool_use`/`tool_result`,
+    /// OpenAI function calls, Bedrock `toolUse`/`toolResult`) are counted, and a result's
+    /// text goes to the tool-result spans. Images, documents and the rest are skipped.
+    private mutating func parseContentBlocks(depth: Int, results: Bool) throws(ScanStop) {
         try forEachElement(depth: depth) { (decoder: inout ExchangeDecoder) throws(ScanStop) in
             guard decoder.pos < decoder.end else { throw ScanStop.syntax(decoder.offset) }
             switch decoder.pos.pointee {
             case 0x22:
-                decoder.record.textSpans.append(try decoder.scanString())
+                decoder.appendText(try decoder.scanString(), results: results)
             case 0x7B:
-                var text: TextSpan?
-                var isText = true
-                try decoder.forEachMember(depth: depth + 1) { (d: inout ExchangeDecoder, key: TextSpan) throws(ScanStop) in
-                    if d.spanEquals(key, "text") {
-                        // A repeated key: the last value counts, whatever its type.
-                        if d.pos < d.end, d.pos.pointee == 0x22 {
-                            text = try d.scanString()
-                        } else {
-                            text = nil
-                            try d.skipValue(depth: depth + 1)
-                        }
-                    } else if d.spanEquals(key, "type") {
-                        // Only `"type": "text"` (or no type at all) marks a text block.
-                        if d.pos < d.end, d.pos.pointee == 0x22 {
-                            isText = d.spanEquals(try d.scanString(), "text")
-                        } else {
-                            isText = false
-                            try d.skipValue(depth: depth + 1)
-                        }
-                    } else {
-                        try d.skipValue(depth: depth + 1)
-                    }
-                }
-                if isText, let text { decoder.record.textSpans.append(text) }
+                try decoder.parseBlock(depth: depth + 1, results: results)
             default:
                 try decoder.skipValue(depth: depth)
             }
         }
     }
 
-    /// `messages`: records the last user message and the first system message.
+    private mutating func parseBlock(depth: Int, results: Bool) throws(ScanStop) {
+        var text: TextSpan?
+        var content: TextSpan?
+        var type: TextSpan?
+        var typed = false
+        var nestedResults = 0..<0
+        try forEachMember(depth: depth) { (d: inout ExchangeDecoder, key: TextSpan) throws(ScanStop) in
+            let isString = d.pos < d.end && d.pos.pointee == 0x22
+            // A repeated key: the last value counts, whatever its type.
+            if d.spanEquals(key, "text") {
+                text = isString ? try d.scanString() : nil
+                if !isString { try d.skipValue(depth: depth) }
+            } else if d.spanEquals(key, "type") {
+                typed = true
+                type = isString ? try d.scanString() : nil
+                if !isString { try d.skipValue(depth: depth) }
+            } else if d.spanEquals(key, "content") || d.spanEquals(key, "output") || d.spanEquals(key, "response") {
+                if isString {
+                    content = try d.scanString()
+                } else if d.pos < d.end && d.pos.pointee == 0x5B {
+                    // Only a tool result nests blocks: its text is tool output.
+                    let first = d.record.resultSpans.count
+                    try d.parseContentBlocks(depth: depth + 1, results: true)
+                    nestedResults = first..<d.record.resultSpans.count
+                    content = nil
+                } else {
+                    content = nil
+                    try d.skipValue(depth: depth)
+                }
+            } else if d.spanEquals(key, "toolUse") {
+                d.record.toolCalls += 1
+                try d.skipValue(depth: depth)
+            } else if d.spanEquals(key, "toolResult"), d.pos < d.end, d.pos.pointee == 0x7B {
+                // Bedrock Converse: {"toolResult": {"toolUseId", "content": [{"text"}]}}.
+                d.record.toolResults += 1
+                d.record.hasToolResults = true
+                try d.parseBlock(depth: depth + 1, results: true)
+            } else {
+                try d.skipValue(depth: depth)
+            }
+        }
+        let kind: BlockKind = typed ? (type.map(blockKind) ?? .other) : .text
+        switch kind {
+        case .text:
+            if let text {
+                appendText(text, results: results)
+            } else if let content {
+                appendText(content, results: results)
+            }
+        case .toolCall:
+            record.toolCalls += 1
+        case .toolResult:
+            record.toolResults += 1
+            record.hasToolResults = true
+            if let content { record.resultSpans.append(content) } else if let text { record.resultSpans.append(text) }
+        case .other:
+            break
+        }
+        _ = nestedResults
+    }
+
+    /// `messages` (or a Responses `input` array): the conversation. The prompt is the newest
+    /// human-written text: the last user turn with visible text (a user turn holding only
+    /// tool results does not replace it). The system prompt is the first `system` or
+    /// `developer` turn. Tool calls and tool results are counted, and the newest tool-result
+    /// turn's text is kept for its template (`toolResultSpans`).
     private mutating func parseMessages(depth: Int) throws(ScanStop) {
         try forEachElement(depth: depth) { (decoder: inout ExchangeDecoder) throws(ScanStop) in
             guard decoder.pos < decoder.end else { throw ScanStop.syntax(decoder.offset) }
@@ -732,35 +1079,155 @@ public struct ExchangeDecoder {
                 return
             }
             var role: TextSpan?
-            var content: Range<Int>?
+            var type: TextSpan?
+            let textStart = decoder.record.textSpans.count
+            let resultStart = decoder.record.resultSpans.count
+            let resultsBefore = decoder.record.toolResults
+            var output: TextSpan?
             try decoder.forEachMember(depth: depth + 1) { (d: inout ExchangeDecoder, key: TextSpan) throws(ScanStop) in
                 guard d.pos < d.end else { throw ScanStop.syntax(d.offset) }
-                // A repeated `role` or `content`: the last value counts, whatever its type.
-                if d.spanEquals(key, "role"), d.pos.pointee == 0x22 {
-                    role = try d.scanString()
-                } else if d.spanEquals(key, "content"), d.pos.pointee == 0x22 {
-                    d.record.textSpans.append(try d.scanString())
-                    content = (d.record.textSpans.count - 1)..<d.record.textSpans.count
-                } else if d.spanEquals(key, "content"), d.pos.pointee == 0x5B {
-                    let first = d.record.textSpans.count
-                    try d.parseTextBlocks(depth: depth + 2)
-                    content = first..<d.record.textSpans.count
+                let c = d.pos.pointee
+                if d.spanEquals(key, "role") {
+                    role = c == 0x22 ? try d.scanString() : nil
+                    if c != 0x22 { try d.skipValue(depth: depth + 1) }
+                } else if d.spanEquals(key, "type") {
+                    type = c == 0x22 ? try d.scanString() : nil
+                    if c != 0x22 { try d.skipValue(depth: depth + 1) }
+                } else if d.spanEquals(key, "content") || d.spanEquals(key, "parts") {
+                    if c == 0x22 {
+                        d.record.textSpans.append(try d.scanString())
+                    } else if c == 0x5B {
+                        try d.parseContentBlocks(depth: depth + 2, results: false)
+                    } else {
+                        try d.skipValue(depth: depth + 1)
+                    }
+                } else if d.spanEquals(key, "output"), c == 0x22 {
+                    output = try d.scanString()
+                } else if d.spanEquals(key, "tool_calls") || d.spanEquals(key, "function_call"), c == 0x5B || c == 0x7B {
+                    if c == 0x5B {
+                        try d.forEachElement(depth: depth + 2) { (e: inout ExchangeDecoder) throws(ScanStop) in
+                            e.record.toolCalls += 1
+                            try e.skipValue(depth: depth + 2)
+                        }
+                    } else {
+                        d.record.toolCalls += 1
+                        try d.skipValue(depth: depth + 1)
+                    }
                 } else {
-                    if d.spanEquals(key, "role") { role = nil }
-                    if d.spanEquals(key, "content") { content = nil }
                     try d.skipValue(depth: depth + 1)
                 }
             }
             decoder.record.messageCount += 1
-            guard let role else { return }
-            if decoder.spanEquals(role, "user") {
-                decoder.record.userMessageCount += 1
-                decoder.record.messagesHaveUser = content != nil
-                decoder.record.messagesUserRange = content ?? 0..<0
-            } else if decoder.spanEquals(role, "system"), !decoder.record.messagesHaveSystem, let content {
-                decoder.record.messagesHaveSystem = true
-                decoder.record.messagesSystemRange = content
-            }
+            decoder.finishTurn(role: role, type: type, output: output, textStart: textStart, resultStart: resultStart,
+                               resultsBefore: resultsBefore)
         }
     }
+
+    private mutating func finishTurn(
+        role: TextSpan?, type: TextSpan?, output: TextSpan?, textStart: Int, resultStart: Int, resultsBefore: Int
+    ) {
+        let text = textStart..<record.textSpans.count
+        if let type, role == nil || spanEquals(type, "function_call_output") || spanEquals(type, "function_call") {
+            // Responses items: function calls and their outputs.
+            switch blockKind(type) {
+            case .toolCall:
+                record.toolCalls += 1
+                return
+            case .toolResult:
+                record.toolResults += 1
+                if let output { record.resultSpans.append(output) }
+                record.textSpans.removeSubrange(text)
+                record.hasToolResults = true
+                record.toolResultRange = resultStart..<record.resultSpans.count
+                return
+            case .text, .other:
+                if role == nil { return }
+            }
+        }
+        guard let role else { return }
+        if spanEquals(role, "user") || spanEquals(role, "human") {
+            record.userMessageCount += 1
+            if hasVisibleText(text, in: record.textSpans[...]) {
+                record.messagesHaveUser = true
+                record.messagesUserRange = text
+            }
+        } else if spanEquals(role, "tool") || spanEquals(role, "function") || spanEquals(role, "ipython") {
+            // OpenAI chat: a tool's output is a turn of its own.
+            record.toolResults += 1
+            record.resultSpans.append(contentsOf: record.textSpans[text])
+            record.textSpans.removeSubrange(text)
+        } else if spanEquals(role, "system") || spanEquals(role, "developer") {
+            if !record.messagesHaveSystem && !text.isEmpty {
+                record.messagesHaveSystem = true
+                record.messagesSystemRange = text
+            }
+        }
+        if record.toolResults > resultsBefore {
+            record.hasToolResults = true
+            record.toolResultRange = resultStart..<record.resultSpans.count
+        }
+    }
+
+    /// `tools`: the tool definitions offered (names and schemas). Each tool's JSON is hashed
+    /// with whitespace outside strings left out, and the hashes are summed, so the key does not
+    /// depend on the tools' order or on how the client spaced them.
+    private mutating func parseTools(depth: Int) throws(ScanStop) {
+        var key: UInt64 = 0
+        var count: UInt64 = 0
+        try forEachElement(depth: depth) { (d: inout ExchangeDecoder) throws(ScanStop) in
+            let start = d.pos
+            try d.skipValue(depth: depth)
+            key &+= StableHash.combine(0x746F, Self.compactHash(start, d.pos))
+            count += 1
+        }
+        record.toolSetKey = count == 0 ? 0 : StableHash.combine(key, count) | 1
+    }
+
+    /// Hash of JSON text with the whitespace between tokens left out.
+    static func compactHash(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var p = start
+        var inString = false
+        while p < end {
+            let c = p.pointee
+            if inString {
+                if c == 0x5C, end - p >= 2 {
+                    h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+                    h = (h ^ UInt64(p[1])) &* 0x100_0000_01b3
+                    p += 2
+                    continue
+                }
+                if c == 0x22 { inString = false }
+            } else if c == 0x22 {
+                inString = true
+            } else if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
+                p += 1
+                continue
+            }
+            h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+            p += 1
+        }
+        return h
+    }
+}
+
+/// Bytes owned by one decoder: the arena of lines that hold JSON encoded in strings.
+final class ByteArena {
+    private(set) var start: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 0
+        start = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    }
+
+    /// Makes room for `bytes` (the contents are not kept).
+    func reserve(_ bytes: Int) {
+        guard bytes > capacity else { return }
+        start.deallocate()
+        capacity = max(bytes, capacity * 2)
+        start = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    }
+
+    deinit { start.deallocate() }
 }

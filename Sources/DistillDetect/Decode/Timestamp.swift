@@ -11,6 +11,21 @@ import Darwin
 public enum Timestamp {
     /// Epoch numbers above this are milliseconds, at or below it seconds (log-format.md).
     public static let millisecondsThreshold: Double = 1e11
+    /// Above this, microseconds; above `nanosecondsThreshold`, nanoseconds. The bands are three
+    /// orders of magnitude apart and every plausible time (2000 to 2100) falls inside one:
+    /// seconds ~1e9, milliseconds ~1e12, microseconds ~1e15, nanoseconds ~1e18.
+    public static let microsecondsThreshold: Double = 1e14
+    public static let nanosecondsThreshold: Double = 1e17
+
+    /// Power of ten that turns an epoch number of this magnitude into milliseconds: +3 for
+    /// seconds, 0 for milliseconds, -3 for microseconds, -6 for nanoseconds.
+    @inline(__always)
+    public static func epochShift(magnitude: Double) -> Int {
+        if magnitude > nanosecondsThreshold { return -6 }
+        if magnitude > microsecondsThreshold { return -3 }
+        if magnitude > millisecondsThreshold { return 0 }
+        return 3
+    }
 
     /// 2000-01-01T00:00:00Z in epoch milliseconds: the earliest plausible log time.
     public static let earliestPlausible: Int64 = 946_684_800_000
@@ -69,6 +84,7 @@ public enum Timestamp {
     public static func parseMilliseconds(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let n = bytes.count
         guard n >= 10 else { return parseEpochDigits(bytes) }
+        if n >= 20 && bytes[2] == 0x2F && bytes[6] == 0x2F { return parseCommonLogTime(bytes) }
         @inline(__always) func digit(_ i: Int) -> Int? {
             let c = bytes[i]
             return (c >= 0x30 && c <= 0x39) ? Int(c &- 0x30) : nil
@@ -138,15 +154,73 @@ public enum Timestamp {
         return seconds * 1000 + millis
     }
 
-    /// A string of decimal digits read as an epoch number.
+    /// A string of decimal digits, with an optional fraction (`1717200000.25`), read as an
+    /// epoch number in the unit its magnitude gives (`epochShift`).
     static func parseEpochDigits(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
-        var v: Int64 = 0
-        for c in bytes {
-            guard c >= 0x30 && c <= 0x39 else { return nil }
-            v = v * 10 + Int64(c - 0x30)
+        guard !bytes.isEmpty, bytes.count <= 40 else { return nil }
+        var whole: Int64 = 0
+        var digits = 0
+        var i = 0
+        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            guard digits < 19 else { return nil }
+            whole = whole * 10 + Int64(bytes[i] - 0x30)
+            digits += 1
+            i += 1
         }
-        return Double(v) > millisecondsThreshold ? v : v * 1000
+        guard digits > 0 else { return nil }
+        // Up to nine fraction digits, as nanoseconds of the unit.
+        var fraction: Int64 = 0
+        var scale: Int64 = 100_000_000
+        if i < bytes.count {
+            guard bytes[i] == 0x2E, i + 1 < bytes.count else { return nil }
+            i += 1
+            while i < bytes.count {
+                let c = bytes[i]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                fraction += Int64(c - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        switch epochShift(magnitude: Double(whole)) {
+        case 3: return whole * 1000 + fraction / 1_000_000
+        case 0: return whole
+        case -3: return whole / 1000
+        default: return whole / 1_000_000
+        }
+    }
+
+    private static let monthNames: [UInt32] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        .map { name in name.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+
+    /// nginx `$time_local` and the Common Log Format: `01/Jun/2024:10:00:00 +0000`.
+    static func parseCommonLogTime(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        let n = bytes.count
+        func number(_ i: Int, _ count: Int) -> Int? {
+            var v = 0
+            for k in i..<(i + count) {
+                let c = bytes[k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            return v
+        }
+        guard n == 26 || n == 20, let day = number(0, 2), let year = number(7, 4), bytes[11] == 0x3A,
+            let hour = number(12, 2), bytes[14] == 0x3A, let minute = number(15, 2), bytes[17] == 0x3A,
+            let second = number(18, 2), hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        let word = (UInt32(bytes[3] | 0x20) << 16) | (UInt32(bytes[4] | 0x20) << 8) | UInt32(bytes[5] | 0x20)
+        guard let m = monthNames.firstIndex(of: word), day >= 1, day <= daysInMonth(year, m + 1) else { return nil }
+        var seconds = Int64(daysFromCivil(year: year, month: m + 1, day: day)) * 86_400
+            + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        if n == 26 {
+            guard bytes[20] == 0x20, bytes[21] == 0x2B || bytes[21] == 0x2D, let oh = number(22, 2), let om = number(24, 2),
+                oh <= 23, om <= 59
+            else { return nil }
+            let offset = Int64(oh * 3600 + om * 60)
+            seconds += bytes[21] == 0x2B ? -offset : offset
+        }
+        return seconds * 1000
     }
 
     public static func parseMilliseconds(_ text: String) -> Int64? {

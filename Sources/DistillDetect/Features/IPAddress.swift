@@ -5,6 +5,9 @@ public struct IPAddress: Equatable, Sendable {
     /// IPv4 in the low 32 bits of `low`; IPv6 as two 64-bit halves.
     public var high: UInt64
     public var low: UInt64
+    /// The log masked the host part (`81.2.69.***`, `81.2.69.xxx`): only the network is known,
+    /// so the address counts as its network and never as a distinct IP.
+    public var isMasked = false
 
     /// Hash of the address, equal for every spelling of it.
     public var addressKey: UInt64 { StableHash.combine(StableHash.combine(isIPv6 ? 6 : 4, high), low) }
@@ -23,18 +26,70 @@ public struct IPAddress: Equatable, Sendable {
         return groups.joined(separator: ":") + "::/48"
     }
 
-    /// Parses an IPv4 or IPv6 address (`::ffff:a.b.c.d` counts as IPv4). A list such as an
-    /// X-Forwarded-For value yields its first address; a port or zone suffix is ignored.
+    public init(isIPv6: Bool, high: UInt64, low: UInt64, isMasked: Bool = false) {
+        self.isIPv6 = isIPv6
+        self.high = high
+        self.low = low
+        self.isMasked = isMasked
+    }
+
+    /// False for loopback, private (RFC 1918, fc00::/7), link-local, carrier-grade NAT
+    /// (100.64.0.0/10) and unspecified addresses: the hops a proxy adds to X-Forwarded-For.
+    public var isPublic: Bool {
+        if isIPv6 {
+            if high == 0 && (low == 0 || low == 1) { return false }
+            let top = high >> 48
+            return top & 0xFE00 != 0xFC00 && top & 0xFFC0 != 0xFE80
+        }
+        let v = UInt32(truncatingIfNeeded: low)
+        let a = v >> 24, b = v >> 16 & 255
+        if a == 0 || a == 10 || a == 127 { return false }
+        if a == 172 && (16...31).contains(b) { return false }
+        if a == 192 && b == 168 { return false }
+        if a == 169 && b == 254 { return false }
+        if a == 100 && (64...127).contains(b) { return false }
+        return true
+    }
+
+    /// Parses an IPv4 or IPv6 address (`::ffff:a.b.c.d` counts as IPv4); a port or zone
+    /// suffix is ignored. A comma-separated list (an X-Forwarded-For value) yields its first
+    /// public address, or its first address when none is public. An IPv4 address with a
+    /// masked last octet (`***`, `xxx`, `x`) parses with `isMasked` set.
     public static func parse(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+        guard text.firstIndex(of: 0x2C) != nil else { return parseOne(text) }
+        var first: IPAddress?
+        var start = 0
+        while start <= text.count {
+            var end = start
+            while end < text.count && text[end] != 0x2C { end += 1 }
+            var a = start, b = end
+            while a < b && (text[a] == 0x20 || text[a] == 0x09) { a += 1 }
+            while b > a && (text[b - 1] == 0x20 || text[b - 1] == 0x09) { b -= 1 }
+            if let address = parseOne(UnsafeRawBufferPointer(rebasing: text[a..<b])) {
+                if address.isPublic { return address }
+                if first == nil { first = address }
+            }
+            start = end + 1
+        }
+        return first
+    }
+
+    static func parseOne(_ text: UnsafeRawBufferPointer) -> IPAddress? {
         var n = text.count
-        for i in 0..<text.count where text[i] == 0x2C || text[i] == 0x20 || text[i] == 0x25 {
+        for i in 0..<text.count where text[i] == 0x20 || text[i] == 0x25 {
             if i > 0 { n = i; break }
         }
         let bytes = UnsafeRawBufferPointer(rebasing: text[0..<n])
         if let v4 = parseIPv4(bytes) { return IPAddress(isIPv6: false, high: 0, low: UInt64(v4)) }
+        if let lastDot = bytes.lastIndex(of: 0x2E), lastDot + 1 < n,
+            bytes[(lastDot + 1)...].allSatisfy({ $0 == 0x2A || $0 | 0x20 == 0x78 }),
+            let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: bytes[0..<lastDot]), parts: 3)
+        {
+            return IPAddress(isIPv6: false, high: 0, low: UInt64(v4) << 8, isMasked: true)
+        }
         // "[v6]:port" and "v4:port"
         if n > 2, bytes[0] == 0x5B, let close = bytes.firstIndex(of: 0x5D) {
-            return parse(UnsafeRawBufferPointer(rebasing: bytes[1..<close]))
+            return parseOne(UnsafeRawBufferPointer(rebasing: bytes[1..<close]))
         }
         if let colon = bytes.firstIndex(of: 0x3A), bytes[(colon + 1)...].firstIndex(of: 0x3A) == nil,
             let v4 = parseIPv4(UnsafeRawBufferPointer(rebasing: bytes[0..<colon]))
@@ -49,7 +104,8 @@ public struct IPAddress: Equatable, Sendable {
         return copy.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
     }
 
-    static func parseIPv4(_ b: UnsafeRawBufferPointer) -> UInt32? {
+    /// `parts` dotted decimal octets (4 for an address, 3 for the network of a masked one).
+    static func parseIPv4(_ b: UnsafeRawBufferPointer, parts expected: Int = 4) -> UInt32? {
         var value: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0
@@ -60,7 +116,7 @@ public struct IPAddress: Equatable, Sendable {
                 digits += 1
                 if digits > 3 || octet > 255 { return nil }
             } else if c == 0x2E {
-                guard digits > 0, parts < 3 else { return nil }
+                guard digits > 0, parts < expected - 1 else { return nil }
                 value = value << 8 | octet
                 parts += 1
                 octet = 0
@@ -69,7 +125,7 @@ public struct IPAddress: Equatable, Sendable {
                 return nil
             }
         }
-        guard parts == 3, digits > 0 else { return nil }
+        guard parts == expected - 1, digits > 0 else { return nil }
         return value << 8 | octet
     }
 

@@ -40,7 +40,10 @@ public struct ScanOptions: Sendable {
     public var chunkSize = 4 << 20
     /// Samples kept per reject reason.
     public var samplesPerReason = 5
+    /// Mapped paths (`--field-map`, then the preset's), tried before the usual names.
     public var fieldMappings: [FieldMapping] = []
+    /// The `--preset` the mappings came from, for the run summary.
+    public var preset: LogPreset?
     /// Times accepted (see `ExchangeDecoder.plausibleTimes`); fixed when the options are made.
     public var plausibleTimes = Timestamp.plausibleRange()
     /// Called once per input not read in full (`ScanReport.inputProblems`), in input order,
@@ -159,9 +162,34 @@ public struct ScanReport: Sendable {
     /// Accepted records per field whose value was out of range: token counts clamped to
     /// `ExchangeDecoder.maxTokenCount`, implausible `account_created` times ignored.
     public var outOfRangeValues: [LogField: Int] = [:]
+    /// Accepted records per field whose value could not be one and was left out: a JSON
+    /// object encoded in a string where an id belongs.
+    public var invalidValues: [LogField: Int] = [:]
+    /// Strings whose invalid UTF-8 bytes were read as U+FFFD (the records were kept).
+    public var repairedStrings = 0
+    /// Records whose prompt is the most common prompt of the run (counted exactly among the
+    /// first `PromptValueTable.capacity` distinct prompts of each worker).
+    public var commonestPromptRecords = 0
     public var firstTimestamp: Int64?
     public var lastTimestamp: Int64?
     public var seconds = 0.0
+
+    /// Why content signals are off, or nil when they are on: prompt text is absent or blank
+    /// on most accepted records, or one value fills most of them (a logger's redaction
+    /// placeholder such as `redacted-by-litellm`). Templates and vocabularies built from such
+    /// text would link every account, so detection then runs on metadata alone.
+    public var contentSignalsOff: String? {
+        guard accepted > 0 else { return nil }
+        if recordsWithPrompt * 2 <= accepted {
+            return recordsWithPrompt == 0
+                ? "no record carries prompt text"
+                : "prompt text absent or blank on \(accepted - recordsWithPrompt) of \(accepted) records"
+        }
+        if commonestPromptRecords * 2 > accepted {
+            return "one prompt value fills \(commonestPromptRecords) of \(accepted) records (a redaction placeholder?)"
+        }
+        return nil
+    }
 
     public var rejected: Int { rejectedByReason.values.reduce(0, +) }
     public var lines: Int { accepted + rejected }
@@ -226,6 +254,9 @@ final class DecodeTally {
     @exclusivity(unchecked) var fieldCounts: [Int]
     @exclusivity(unchecked) var withPrompt = 0
     var outOfRange = [Int](repeating: 0, count: LogField.allCases.count)
+    var invalid = [Int](repeating: 0, count: LogField.allCases.count)
+    @exclusivity(unchecked) var repairedStrings = 0
+    @exclusivity(unchecked) var promptValues = PromptValueTable()
     @exclusivity(unchecked) var minTs = Int64.max
     @exclusivity(unchecked) var maxTs = Int64.min
     let samplesPerReason: Int
@@ -269,7 +300,16 @@ final class DecodeTally {
         let ts = record.timestampMilliseconds
         if ts < minTs { minTs = ts }
         if ts > maxTs { maxTs = ts }
-        if record.hasPrompt { withPrompt += 1 }
+        if let spans = record.promptSpans {
+            withPrompt += 1
+            promptValues.add(PromptValueTable.key(record.line, record.textSpans[spans]))
+        }
+        repairedStrings += record.repairedStrings
+        if record.invalidValues != 0 {
+            for field in LogField.allCases where record.invalidValues & (1 << UInt32(field.rawValue)) != 0 {
+                invalid[field.rawValue] += 1
+            }
+        }
         if record.outOfRange != 0 {
             for field in LogField.allCases where record.outOfRange & (1 << UInt32(field.rawValue)) != 0 {
                 outOfRange[field.rawValue] += 1
@@ -282,6 +322,54 @@ final class DecodeTally {
                 }
             }
         }
+    }
+}
+
+/// Counts of the first distinct prompt values a worker sees, to tell when one value (a
+/// redaction placeholder such as `redacted-by-litellm`) fills most records. A value is keyed
+/// by its length and its first and last 32 bytes: cheap on the decode path, and templated
+/// prompts of one campaign still differ in length or ending.
+struct PromptValueTable {
+    static let capacity = 256
+    private var keys = [UInt64](repeating: 0, count: 512)
+    private var counts = [Int](repeating: 0, count: 512)
+    private var used = 0
+
+    static func key(_ line: UnsafeRawBufferPointer, _ spans: ArraySlice<TextSpan>) -> UInt64 {
+        guard let first = spans.first, let last = spans.last else { return 1 }
+        var length = 0
+        for span in spans { length += Int(span.end - span.start) }
+        let head = UnsafeRawBufferPointer(rebasing: line[Int(first.start)..<min(Int(first.end), Int(first.start) + 32)])
+        let tail = UnsafeRawBufferPointer(rebasing: line[max(Int(last.start), Int(last.end) - 32)..<Int(last.end)])
+        return StableHash.combine(StableHash.combine(StableHash.hash(head), StableHash.hash(tail)), UInt64(length)) | 1
+    }
+
+    @inline(__always)
+    mutating func add(_ key: UInt64) {
+        var slot = Int(truncatingIfNeeded: key) & 511
+        while true {
+            if keys[slot] == key {
+                counts[slot] += 1
+                return
+            }
+            if keys[slot] == 0 {
+                guard used < Self.capacity else { return }
+                keys[slot] = key
+                counts[slot] = 1
+                used += 1
+                return
+            }
+            slot = (slot + 1) & 511
+        }
+    }
+
+    /// The largest summed count of one value over the workers' tables.
+    static func commonestCount(_ tables: [PromptValueTable]) -> Int {
+        var total: [UInt64: Int] = [:]
+        for table in tables {
+            for slot in 0..<512 where table.keys[slot] != 0 { total[table.keys[slot], default: 0] += table.counts[slot] }
+        }
+        return total.values.max() ?? 0
     }
 }
 
@@ -484,7 +572,11 @@ public enum LogScanner {
         for field in LogField.allCases {
             let n = tallies.reduce(0) { $0 + $1.outOfRange[field.rawValue] }
             if n > 0 { report.outOfRangeValues[field] = n }
+            let bad = tallies.reduce(0) { $0 + $1.invalid[field.rawValue] }
+            if bad > 0 { report.invalidValues[field] = bad }
         }
+        report.repairedStrings = tallies.reduce(0) { $0 + $1.repairedStrings }
+        report.commonestPromptRecords = PromptValueTable.commonestCount(tallies.map(\.promptValues))
         let first = tallies.map(\.minTs).min() ?? .max
         let last = tallies.map(\.maxTs).max() ?? .min
         if report.accepted > 0 {

@@ -27,9 +27,32 @@ public enum LogCheck {
     public static func run(paths: [String], options: ScanOptions, maxRejectRate: Double) throws -> RunSummary {
         let inputs = try InputDiscovery.expand(paths)
         let (report, counters) = LogScanner.scan(inputs, options: options) { _ in AccountCounter() }
-        return RunSummary(
+        var summary = RunSummary(
             command: "check", report: report, options: options, maxRejectRate: maxRejectRate,
             accountsSeen: AccountCounter.distinctAccounts(counters))
+        summary.presetSuggestion = suggestPreset(inputs: inputs, report: report, options: options)
+        return summary
+    }
+
+    /// When most records lack a required field and no preset was given, reads the start of
+    /// the first such input and names the preset whose shape it has.
+    static func suggestPreset(inputs: [InputSource], report: ScanReport, options: ScanOptions) -> String? {
+        guard options.preset == nil else { return nil }
+        let missing = (report.rejectedByReason[.missingAccountID] ?? 0) + (report.rejectedByReason[.missingTimestamp] ?? 0)
+        guard missing > 0, missing * 2 >= report.lines else { return nil }
+        for (index, input) in inputs.enumerated() where report.inputs[index].rejected > 0 {
+            guard let reader = try? LogByteReader(source: input) else { continue }
+            var bytes = [UInt8](repeating: 0, count: 1 << 18)
+            var filled = 0
+            while filled < bytes.count {
+                let n = bytes.withUnsafeMutableBytes { reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+                if n == 0 { break }
+                filled += n
+            }
+            guard let record = LogPreset.firstRecord(Array(bytes[0..<filled])), let preset = LogPreset.guess(record) else { continue }
+            return "looks like \(preset.title): try --preset \(preset.rawValue)"
+        }
+        return nil
     }
 
     /// The human-readable report printed by `check`.
@@ -79,9 +102,19 @@ public enum LogCheck {
             let share = pct(usage.records, s.recordsAccepted)
             out.append("  \(field.canonicalName.padding(toLength: 20, withPad: " ", startingAt: 0)) \(share.leftPadded(8))  \(names)")
         }
-        out.append(
-            "prompt text: \(pct(s.recordsWithPrompt, s.recordsAccepted)) of records"
-                + (s.contentFeatures ? "" : " (no prompt text: content features will be left out)"))
+        for (field, count) in s.invalidValues.sorted(by: { $0.key < $1.key }) {
+            out.append("values left out: \(field) in \(n(count)) record(s) held a JSON object or array, not an id")
+        }
+        if s.repairedStrings > 0 {
+            out.append("invalid UTF-8: \(n(s.repairedStrings)) string(s) had bytes replaced by U+FFFD (records kept)")
+        }
+        out.append("prompt text: \(pct(s.recordsWithPrompt, s.recordsAccepted)) of records")
+        if let note = s.contentSignalsNote {
+            out.append("WARNING: content signals off: \(note); detection runs on metadata alone")
+        }
+        if let suggestion = s.presetSuggestion {
+            out.append("HINT: \(suggestion)")
+        }
         if s.inputs.count > 1 {
             out.append("inputs:")
             for input in s.inputs {

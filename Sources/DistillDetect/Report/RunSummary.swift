@@ -31,9 +31,10 @@ public struct RunSummary: Codable, Sendable {
         public var lineLimit: Int
         public var maxRejectRate: Double
         public var fieldMap: [String]
+        public var preset: String?
 
         enum CodingKeys: String, CodingKey {
-            case threads
+            case threads, preset
             case lineLimit = "line_limit"
             case maxRejectRate = "max_reject_rate"
             case fieldMap = "field_map"
@@ -70,8 +71,19 @@ public struct RunSummary: Codable, Sendable {
     public var recordsWithPrompt: Int
     /// Field name → accepted records whose value for it was out of range (clamped or ignored).
     public var outOfRangeValues: [String: Int]
-    /// False when no record carried prompt text: content features are then left out.
+    /// Field name → accepted records whose value for it could not be one (a JSON object
+    /// encoded in a string where an id belongs) and was left out.
+    public var invalidValues: [String: Int]
+    /// Strings whose invalid UTF-8 bytes were read as U+FFFD; their records were kept.
+    public var repairedStrings: Int
+    /// False when prompt text is absent, blank or one constant value (a redaction
+    /// placeholder) on most records: content signals are then off and detection runs on
+    /// metadata (`contentSignalsNote` says why).
     public var contentFeatures: Bool
+    /// Why content signals are off, when they are.
+    public var contentSignalsNote: String?
+    /// `check`: a preset that fits the shape of inputs whose required fields were missing.
+    public var presetSuggestion: String?
     public var firstSeen: String?
     public var lastSeen: String?
     public var accountsSeen: Int
@@ -104,6 +116,10 @@ public struct RunSummary: Codable, Sendable {
         case recordsWithPrompt = "records_with_prompt"
         case outOfRangeValues = "out_of_range_values"
         case contentFeatures = "content_features"
+        case contentSignalsNote = "content_signals_note"
+        case presetSuggestion = "preset_suggestion"
+        case invalidValues = "invalid_values"
+        case repairedStrings = "repaired_strings"
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
         case accountsSeen = "accounts_seen"
@@ -121,7 +137,7 @@ public struct RunSummary: Codable, Sendable {
         self.command = command
         self.options = Options(
             threads: options.threads, lineLimit: options.lineLimit, maxRejectRate: maxRejectRate,
-            fieldMap: options.fieldMappings.map(\.description))
+            fieldMap: options.fieldMappings.map(\.description), preset: options.preset?.rawValue)
         inputs = report.inputs
         bytesRead = report.compressedBytes
         decompressedBytes = report.decompressedBytes
@@ -150,7 +166,10 @@ public struct RunSummary: Codable, Sendable {
         self.fields = fields
         recordsWithPrompt = report.recordsWithPrompt
         outOfRangeValues = Dictionary(uniqueKeysWithValues: report.outOfRangeValues.map { ($0.key.canonicalName, $0.value) })
-        contentFeatures = report.recordsWithPrompt > 0
+        invalidValues = Dictionary(uniqueKeysWithValues: report.invalidValues.map { ($0.key.canonicalName, $0.value) })
+        repairedStrings = report.repairedStrings
+        contentSignalsNote = report.contentSignalsOff
+        contentFeatures = contentSignalsNote == nil
         firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
         lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }
         self.accountsSeen = accountsSeen
