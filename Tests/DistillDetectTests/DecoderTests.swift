@@ -37,6 +37,7 @@ struct DecoderFieldTests {
         case .system: return ("\"You are terse.\"", { $0.system == "You are terse." })
         case .messages:
             return ("[{\"role\":\"user\",\"content\":\"hi there\"}]", { $0.prompt == "hi there" && $0.messageCount == 1 })
+        case .tools: return ("[{\"name\":\"run_tests\"}]", { $0.sources[.tools] != nil })
         default: return ("\"value-\(field.canonicalName)\"", { $0.strings[field] == "value-\(field.canonicalName)" })
         }
     }
@@ -67,7 +68,7 @@ struct DecoderFieldTests {
 
     @Test("a wrong-typed alias is absent, so the next name supplies the field")
     func wrongTypeFallsThrough() throws {
-        let r = try #require(accepted("{\"ts\":1,\"account_id\":null,\"user_id\":\"u\",\"status\":\"200\",\"status_code\":503}"))
+        let r = try #require(accepted("{\"ts\":1,\"account_id\":null,\"user_id\":\"u\",\"status\":\"OK\",\"status_code\":503}"))
         #expect(r.strings[.accountID] == "u")
         #expect(r.integers[.status] == 503)
     }
@@ -110,7 +111,7 @@ struct DecoderFieldTests {
     @Test("optional fields of the wrong type are absent and never reject the line")
     func wrongTypedOptionals() throws {
         let line = logLine("""
-            "status":"200","api_key_id":null,"input_tokens":1.5,"output_tokens":true,"ip":5,"user_agent":["x"],"latency_ms":"fast","model":{},"account_created":"someday","messages":"hello","system":7,"country":""
+            "status":"OK","api_key_id":null,"input_tokens":1.5,"output_tokens":true,"ip":5,"user_agent":["x"],"latency_ms":"fast","model":{},"account_created":"someday","messages":{},"system":7,"country":""
             """)
         let r = try #require(accepted(line))
         #expect(r.integers.isEmpty)
@@ -197,10 +198,16 @@ struct DecoderTextTests {
         var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: anyTime)
         let inString = Array("{\"ts\":1,\"account_id\":\"a\",\"prompt\":\"x".utf8) + bad + Array("y\"}".utf8)
         let outside = Array("{\"ts\":1,\"account_id\":\"a\",".utf8) + bad + Array("}".utf8)
-        for line in [inString, outside] {
-            #expect(scannerOutcome(line, decoder: &decoder) == .rejected(.invalidUTF8))
-            #expect(ReferenceDecoder.decode(line, sources: FieldSources(), plausibleTimes: anyTime) == .rejected(.invalidUTF8))
+        #expect(scannerOutcome(outside, decoder: &decoder) == .rejected(.invalidUTF8))
+        #expect(ReferenceDecoder.decode(outside, sources: FieldSources(), plausibleTimes: anyTime) == .rejected(.invalidUTF8))
+        // Inside a string the record is kept, the bad bytes read as U+FFFD and counted.
+        guard case .accepted(let r) = scannerOutcome(inString, decoder: &decoder) else {
+            Issue.record("a string with invalid UTF-8 rejected its record")
+            return
         }
+        #expect(r.prompt == String(decoding: Array("x".utf8) + bad + Array("y".utf8), as: UTF8.self))
+        #expect(r.prompt?.contains("\u{FFFD}") == true)
+        #expect(decoder.record.repairedStrings == 1)
     }
 
     @Test("a UTF-8 byte order mark before the object is ignored")

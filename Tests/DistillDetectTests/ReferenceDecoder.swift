@@ -97,19 +97,78 @@ enum ReferenceDecoder {
     }
 
     static func epochMilliseconds(_ value: Double) -> Int64 {
-        value.magnitude > Timestamp.millisecondsThreshold ? Int64(value) : Int64((value * 1000).rounded(.towardZero))
+        switch Timestamp.epochShift(magnitude: value.magnitude) {
+        case 3: return Int64((value * 1000).rounded(.towardZero))
+        case 0: return Int64(value)
+        case -3: return Int64(value / 1000)
+        default: return Int64(value / 1_000_000)
+        }
+    }
+
+    /// A string holding one JSON object, parsed (a record encoded inside a record).
+    static func encodedObject(_ value: Any) -> [String: Any]? {
+        guard let s = value as? String, s.drop(while: { " \t\n\r".contains($0) }).first == "{" else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any]
     }
 
     static func lookup(_ object: [String: Any], _ path: [String]) -> Any? {
         var current: Any = object
+        var encodedLevels = 0
         for key in path {
+            if key.first == "\u{0}" {
+                guard let array = current as? [Any], let index = Int(key.dropFirst()), index < array.count else { return nil }
+                current = array[index]
+                continue
+            }
+            if !(current is [String: Any]), encodedLevels < 2, let inner = encodedObject(current) {
+                current = inner
+                encodedLevels += 1
+            }
             guard let dict = current as? [String: Any], let next = dict[key] else { return nil }
             current = next
         }
         return current
     }
 
-    /// Text of a `text`-kind value: a string, or the text blocks of an array.
+    static let whitespace: Set<Character> = [" ", "\t", "\n", "\r", "\r\n"]
+
+    static func visible(_ parts: [String]) -> Bool {
+        parts.contains { $0.contains { !whitespace.contains($0) } }
+    }
+
+    /// Blank, a placeholder word, or (for ids) JSON encoded in a string: no value.
+    static func isPlaceholder(_ s: String, identifier: Bool) -> Bool {
+        let trimmed = String(s.drop(while: { whitespace.contains($0) }).reversed().drop(while: { whitespace.contains($0) }).reversed())
+        if trimmed.isEmpty { return true }
+        if ["-", "null", "undefined", "true", "false", "none", "nil", "nan"].contains(trimmed.lowercased()) { return true }
+        return identifier && trimmed.first == "{" && trimmed.last == "}" && trimmed.contains(":")
+    }
+
+    /// A number written as a string, as the scanner reads it: optional JSON whitespace, a
+    /// JSON number, optional whitespace; no escapes.
+    static func numericString(_ s: String) -> NSNumber? {
+        let trimmed = String(s.drop(while: { whitespace.contains($0) }).reversed().drop(while: { whitespace.contains($0) }).reversed())
+        guard let first = trimmed.first, first == "-" || first.isASCII && first.isNumber else { return nil }
+        guard let n = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed])) as? NSNumber,
+            !isBool(n)
+        else { return nil }
+        return n
+    }
+
+    enum Block { case text, call, result, other }
+
+    static func blockKind(_ type: String?) -> Block {
+        switch type {
+        case "text", "input_text", "output_text": return .text
+        case "tool_use", "tool_call", "function_call", "server_tool_use": return .call
+        case "tool_result", "tool_call_response", "function_call_output", "function_result": return .result
+        default: return .other
+        }
+    }
+
+    /// Text of a `text`-kind value or a message's content: a string, or the text blocks of
+    /// an array (`text`, `input_text`, `output_text`, untyped `{text}`, OpenTelemetry
+    /// `{type: "text", content}`); tool blocks and others carry no prompt text.
     static func text(_ v: Any) -> [String]? {
         if let s = v as? String { return [s] }
         guard let array = v as? [Any] else { return nil }
@@ -117,14 +176,92 @@ enum ReferenceDecoder {
         for element in array {
             if let s = element as? String {
                 parts.append(s)
-            } else if let block = element as? [String: Any], let t = block["text"] as? String {
-                if let type = block["type"] {
-                    guard (type as? String) == "text" else { continue }
+            } else if let block = element as? [String: Any] {
+                let kind: Block = block.keys.contains("type") ? blockKind(block["type"] as? String) : .text
+                guard kind == .text else { continue }
+                if let t = block["text"] as? String {
+                    parts.append(t)
+                } else if block["text"] == nil, let t = block["content"] as? String {
+                    parts.append(t)
                 }
-                parts.append(t)
             }
         }
         return parts
+    }
+
+    /// The conversation of a `messages` array: turns, user turns, newest human-written text,
+    /// first system (or developer) turn.
+    static func conversation(_ array: [Any]) -> (count: Int, users: Int, lastUser: [String]?, system: [String]?) {
+        var m = (count: 0, users: 0, lastUser: [String]?.none, system: [String]?.none)
+        for element in array {
+            guard let message = element as? [String: Any] else { continue }
+            m.count += 1
+            let content = (message["content"] ?? message["parts"]).flatMap { c -> [String]? in
+                if let s = c as? String { return [s] }
+                if c is [Any] { return text(c) }
+                return nil
+            } ?? []
+            let role = message["role"] as? String
+            if let type = message["type"] as? String, role == nil || type == "function_call_output" || type == "function_call" {
+                let kind = blockKind(type)
+                if kind == .call || kind == .result || role == nil { continue }
+            }
+            switch role {
+            case "user", "human":
+                m.users += 1
+                if visible(content) { m.lastUser = content }
+            case "system", "developer":
+                if m.system == nil && !content.isEmpty { m.system = content }
+            default: break
+            }
+        }
+        return m
+    }
+
+    /// The line with what the scanner tolerates beyond JSONSerialization made valid:
+    /// invalid UTF-8 read as U+FFFD, and `NaN`, `Infinity`, `-Infinity` (outside strings)
+    /// read as null.
+    static func sanitized(_ line: [UInt8]) -> [UInt8] {
+        let bytes = Array(String(decoding: line, as: UTF8.self).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false
+        var i = 0
+        scan: while i < bytes.count {
+            let c = bytes[i]
+            if inString {
+                if c == 0x5C, i + 1 < bytes.count {
+                    out += [c, bytes[i + 1]]
+                    i += 2
+                    continue
+                }
+                if c == 0x22 { inString = false }
+            } else {
+                for word in ["-Infinity", "Infinity", "NaN"] where bytes[i...].starts(with: word.utf8) {
+                    out += Array("null".utf8)
+                    i += word.utf8.count
+                    continue scan
+                }
+                if c == 0x22 { inString = true }
+            }
+            out.append(c)
+            i += 1
+        }
+        return out
+    }
+
+    /// The reference reading, with what the scanner tolerates beyond JSONSerialization
+    /// (invalid UTF-8 inside strings, `NaN` and `Infinity`) made valid when the scanner
+    /// accepted a line the strict reading rejects.
+    static func decodeTolerant(
+        _ line: [UInt8], accepted scanner: ContractOutcome, sources: FieldSources,
+        plausibleTimes: ClosedRange<Int64> = Timestamp.plausibleRange()
+    ) -> ContractOutcome {
+        let strict = decode(line, sources: sources, plausibleTimes: plausibleTimes)
+        guard case .rejected(let reason) = strict, reason == .invalidUTF8 || reason == .invalidJSON, !scanner.matches(strict) else {
+            return strict
+        }
+        return decode(sanitized(line), sources: sources, plausibleTimes: plausibleTimes)
     }
 
     static func decode(
@@ -133,6 +270,7 @@ enum ReferenceDecoder {
         var bytes = line
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         guard String(validating: bytes, as: UTF8.self) != nil else { return .rejected(.invalidUTF8) }
+        // The scanner stops at 512 levels of nesting, as JSONSerialization does.
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
             return .rejected(.invalidJSON)
         }
@@ -173,6 +311,10 @@ enum ReferenceDecoder {
                     }
                 case .identifier:
                     if let s = value as? String, !s.isEmpty {
+                        guard !isPlaceholder(s, identifier: true) else {
+                            found = false
+                            break
+                        }
                         record.strings[field] = s
                     } else if isInteger(value), let n = value as? NSNumber, n.int64Value >= 0 {
                         record.strings[field] = String(n.int64Value)
@@ -180,8 +322,13 @@ enum ReferenceDecoder {
                         found = false
                     }
                 case .string:
-                    if let s = value as? String, !s.isEmpty { record.strings[field] = s } else { found = false }
+                    if let s = value as? String, !s.isEmpty, !isPlaceholder(s, identifier: false) {
+                        record.strings[field] = s
+                    } else {
+                        found = false
+                    }
                 case .integer:
+                    let value: Any = (value as? String).flatMap(numericString) ?? value
                     if let d = number(value), d == d.rounded(), abs(d) < 9e18 {
                         let v = isInteger(value) ? (value as! NSNumber).int64Value : Int64(d)
                         // Token counts above 2^40 are clamped to it.
@@ -190,37 +337,33 @@ enum ReferenceDecoder {
                         found = false
                     }
                 case .number:
-                    if let d = number(value) { record.latency = d } else { found = false }
+                    let value: Any = (value as? String).flatMap(numericString) ?? value
+                    let scales = sources.scales[field.rawValue]
+                    if let d = number(value) { record.latency = d * (priority < scales.count ? scales[priority] : 1) } else { found = false }
                 case .text:
-                    if let parts = text(value) {
+                    if let parts = text(value), visible(parts) {
                         if field == .prompt { promptText = parts } else { systemText = parts }
                     } else {
                         found = false
                     }
                 case .messages:
+                    if let s = value as? String {
+                        if s.drop(while: { whitespace.contains($0) }).first == "[",
+                            let array = (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [Any]
+                        {
+                            messages = conversation(array)
+                        } else {
+                            messages = (0, 0, visible([s]) ? [s] : nil, nil)
+                        }
+                        break
+                    }
                     guard let array = value as? [Any] else {
                         found = false
                         break
                     }
-                    var m = (count: 0, users: 0, lastUser: [String]?.none, system: [String]?.none)
-                    for element in array {
-                        guard let message = element as? [String: Any] else { continue }
-                        m.count += 1
-                        let content = message["content"].flatMap { c -> [String]? in
-                            if let s = c as? String { return [s] }
-                            if c is [Any] { return text(c) }
-                            return nil
-                        }
-                        switch message["role"] as? String {
-                        case "user":
-                            m.users += 1
-                            m.lastUser = content
-                        case "system":
-                            if m.system == nil, let content { m.system = content }
-                        default: break
-                        }
-                    }
-                    messages = m
+                    messages = conversation(array)
+                case .tools:
+                    found = value is [Any]
                 }
                 if found {
                     record.sources[field] = priority

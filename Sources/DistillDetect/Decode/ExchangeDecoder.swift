@@ -807,7 +807,11 @@ public struct ExchangeDecoder {
             // Short values only: a placeholder is a word.
             guard length <= 16 else {
                 let head = scratch.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-                if head == 0x7B || head == 0x5B { invalid = true; return true }
+                let tail = scratch.last { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+                if head == 0x7B && tail == 0x7D && scratch.contains(0x3A) {
+                    invalid = true
+                    return true
+                }
                 return false
             }
             var copy = (UInt64(0), UInt64(0))
@@ -827,7 +831,8 @@ public struct ExchangeDecoder {
         while a < b && (p[a] == 0x20 || p[a] == 0x09 || p[a] == 0x0A || p[a] == 0x0D) { a += 1 }
         while b > a && (p[b - 1] == 0x20 || p[b - 1] == 0x09 || p[b - 1] == 0x0A || p[b - 1] == 0x0D) { b -= 1 }
         if a == b { return true }
-        if p[a] == 0x7B || p[a] == 0x5B {
+        if p[a] == 0x7B && p[b - 1] == 0x7D && memchr(p + a, 0x3A, b - a) != nil {
+            // `{"device_id": …}` or a Python dict's repr: an object, not an id.
             invalid = true
             return true
         }
@@ -1094,6 +1099,8 @@ public struct ExchangeDecoder {
                     type = c == 0x22 ? try d.scanString() : nil
                     if c != 0x22 { try d.skipValue(depth: depth + 1) }
                 } else if d.spanEquals(key, "content") || d.spanEquals(key, "parts") {
+                    // A repeated key: the last value counts, whatever its type.
+                    d.record.textSpans.removeSubrange(textStart...)
                     if c == 0x22 {
                         d.record.textSpans.append(try d.scanString())
                     } else if c == 0x5B {

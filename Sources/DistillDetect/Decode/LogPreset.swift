@@ -188,9 +188,7 @@ public enum LogPreset: String, CaseIterable, Sendable, Codable {
         if keys.contains("instructions") || (keys.contains("input") && record["input"] is [Any] && keys.contains("model")) {
             return .openaiResponses
         }
-        if keys.contains("messages") && (keys.contains("max_tokens") || keys.contains("anthropic_version"))
-            && object("metadata")?["user_id"] != nil
-        {
+        if keys.contains("messages") && (keys.contains("anthropic_version") || object("metadata")?["user_id"] != nil) {
             return .anthropicMessages
         }
         if keys.contains("messages") && keys.contains("model") { return .openaiChat }

@@ -251,9 +251,11 @@ struct LineRenderer {
         case .badTimestamp: text = "{\"ts\":\"last tuesday\",\"account_id\":\"acct_bad_time\",\"prompt\":\"hello\"}"
         case .missingAccountID: text = "{\"ts\":\"\(ts)\",\"account_id\":null,\"prompt\":\"hello\"}"
         case .invalidUTF8:
-            out += Array("{\"ts\":\"\(ts)\",\"account_id\":\"acct_latin1\",\"prompt\":\"caf".utf8)
+            // Bytes that are not UTF-8 between the tokens: inside a string they would be read
+            // as U+FFFD and the record kept.
+            out += Array("{\"ts\":\"\(ts)\",\"account_id\":\"acct_latin1\",\"prompt\":\"cafe\"".utf8)
             out += [0xE9, 0x20, 0xFF]
-            out += Array("\"}\n".utf8)
+            out += Array("}\n".utf8)
             return
         case .lineTooLong:
             text = "{\"ts\":\"\(ts)\",\"account_id\":\"acct_huge\",\"prompt\":\"" + String(repeating: "A", count: (1 << 20) + 100) + "\"}"

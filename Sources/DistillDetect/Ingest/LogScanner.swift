@@ -290,6 +290,18 @@ final class DecodeTally {
         if Self.position(sample) < Self.position(samples[r][latest]) { samples[r][latest] = sample }
     }
 
+    /// Counts what the decoder left out or repaired in a line, accepted or rejected (an id
+    /// that was a JSON object rejects its line as `missing_account_id`).
+    @inline(__always)
+    func countRepairs(_ record: borrowing DecodedExchange) {
+        repairedStrings += record.repairedStrings
+        if record.invalidValues != 0 {
+            for field in LogField.allCases where record.invalidValues & (1 << UInt32(field.rawValue)) != 0 {
+                invalid[field.rawValue] += 1
+            }
+        }
+    }
+
     @inline(__always)
     static func position(_ s: PendingSample) -> (Int, Int, Int) { (s.fileIndex, s.chunk, s.lineInChunk) }
 
@@ -304,12 +316,7 @@ final class DecodeTally {
             withPrompt += 1
             promptValues.add(PromptValueTable.key(record.line, record.textSpans[spans]))
         }
-        repairedStrings += record.repairedStrings
-        if record.invalidValues != 0 {
-            for field in LogField.allCases where record.invalidValues & (1 << UInt32(field.rawValue)) != 0 {
-                invalid[field.rawValue] += 1
-            }
-        }
+        countRepairs(record)
         if record.outOfRange != 0 {
             for field in LogField.allCases where record.outOfRange & (1 << UInt32(field.rawValue)) != 0 {
                 outOfRange[field.rawValue] += 1
@@ -468,6 +475,7 @@ public enum LogScanner {
                 } else if let reason = decoder.decode(UnsafeRawBufferPointer(start: base + position, count: length)) {
                     let offset = (reason == .invalidJSON || reason == .invalidUTF8) ? decoder.failureOffset : nil
                     tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: offset)
+                    tally.countRepairs(decoder.record)
                 } else {
                     tally.count(decoder.record, file: file)
                     consumer.consume(decoder.record)

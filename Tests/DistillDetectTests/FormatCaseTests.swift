@@ -1,0 +1,397 @@
+// The handed cases of real gateway and provider log shapes (cases/formats/README.md), each
+// as the values its README expects, over copies of the files.
+import Foundation
+import Testing
+@testable import DistillDetect
+
+private let formats = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/formats")
+
+private func path(_ name: String) -> String { formats.appendingPathComponent(name).path }
+
+/// What one line gave: the reject reason, or the fields read.
+struct DecodedLine {
+    var reason: RejectReason?
+    var ts: Int64 = 0
+    var account: String?
+    var prompt: String?
+    var system: String?
+    var ip: String?
+    var model: String?
+    var status: Int64?
+    var latency: Double?
+    var toolCalls = 0
+    var toolResults = 0
+    var toolSetKey: UInt64 = 0
+    var toolResultText: String?
+    var repairedStrings = 0
+    var invalidValues: UInt32 = 0
+}
+
+/// Decodes every line of a fixture as `analyze` would (time range: any).
+func decodeLines(_ file: String, mappings: [FieldMapping] = []) throws -> [DecodedLine] {
+    let bytes = try InputSource.file(file).readAllBytes()
+    var decoder = ExchangeDecoder(schema: DecodeSchema(mappings: mappings), plausibleTimes: Timestamp.plausibleRange())
+    var out: [DecodedLine] = []
+    for line in bytes.split(separator: 0x0A) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+        let bytes = Array(line)
+        // The record points into the line: read it while the bytes live.
+        let d = bytes.withUnsafeBytes { raw -> DecodedLine in
+        let reason = decoder.decode(raw)
+        var d = DecodedLine(reason: reason)
+        if reason == nil {
+            let r = decoder.record
+            d.ts = r.timestampMilliseconds
+            d.account = r.string(.accountID)
+            d.prompt = r.prompt
+            d.system = r.system
+            d.ip = r.string(.ip)
+            d.model = r.string(.model)
+            d.status = r.integer(.status)
+            d.latency = r.latencyMs
+            d.toolCalls = r.toolCalls
+            d.toolResults = r.toolResults
+            d.toolSetKey = r.toolSetKey
+            d.toolResultText = r.toolResultText
+            d.repairedStrings = r.repairedStrings
+            d.invalidValues = r.invalidValues
+        } else {
+            d.repairedStrings = decoder.record.repairedStrings
+        }
+        return d
+        }
+        out.append(d)
+    }
+    return out
+}
+
+private func check(_ file: String, preset: LogPreset? = nil, mappings: [FieldMapping] = []) throws -> RunSummary {
+    var options = ScanOptions()
+    options.threads = 2
+    options.preset = preset
+    options.fieldMappings = mappings + (preset?.mappings ?? [])
+    return try LogCheck.run(paths: [file], options: options, maxRejectRate: 0.01)
+}
+
+/// The JSON objects of a JSON Lines fixture, read by Foundation (to derive expectations).
+private func jsonObjects(_ file: String) throws -> [[String: Any]] {
+    try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").compactMap {
+        try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+}
+
+@Suite("Real gateway and provider log shapes (cases/formats)")
+struct FormatCaseTests {
+    @Test("01 LiteLLM StandardLoggingPayload: every record accepted under the metadata user with --preset litellm")
+    func liteLLMPayload() throws {
+        let file = path("01_litellm_standard_logging_payload.jsonl")
+        let plain = try check(file)
+        #expect(plain.recordsAccepted < 12)
+        #expect(plain.presetSuggestion?.contains("--preset litellm") == true)
+        let summary = try check(file, preset: .litellm)
+        #expect(summary.recordsAccepted == 12 && summary.recordsRejected == 0)
+        #expect(summary.fields["account_id"]?.sources["metadata.user_api_key_user_id"] == 12)
+        let expected = try jsonObjects(file).map { (($0["metadata"] as! [String: Any])["user_api_key_user_id"] as! String) }
+        let lines = try decodeLines(file, mappings: LogPreset.litellm.mappings)
+        #expect(lines.map(\.account) == expected)
+        // startTime is epoch seconds as a float.
+        #expect(lines.first?.ts == 1_717_200_000_000)
+    }
+
+    @Test("02 polluted user ids: blank, whitespace and boolean-looking ids are missing; JSON objects are counted, not ids")
+    func pollutedUserIDs() throws {
+        let file = path("02_litellm_user_polluted.jsonl")
+        let lines = try decodeLines(file)
+        let accounts = Set(lines.compactMap(\.account))
+        #expect(accounts == ["u-real-1"])
+        #expect(lines.filter { $0.reason == .missingAccountID }.count == 8)
+        let summary = try check(file)
+        #expect(summary.rejectedByReason["missing_account_id"] == 8)
+        #expect(summary.accountsSeen == 1)
+        // Three ids held an object encoded as a string (two JSON, one Python repr).
+        let objects = try jsonObjects(file).filter { ($0["user"] as? String)?.hasPrefix("{") == true }.count
+        #expect(objects == 3)
+        #expect(summary.invalidValues["account_id"] == objects)
+        #expect(LogCheck.render(summary).contains("values left out: account_id in 3 record(s)"))
+    }
+
+    @Test("05 Bedrock invocation log: 10 records with --preset bedrock, prompts and system prompts found")
+    func bedrock() throws {
+        let file = path("05_bedrock_invocation.jsonl")
+        let summary = try check(file, preset: .bedrock)
+        #expect(summary.recordsAccepted == 10)
+        let lines = try decodeLines(file, mappings: LogPreset.bedrock.mappings)
+        let objects = try jsonObjects(file)
+        for (line, object) in zip(lines, objects) {
+            let body = (object["input"] as! [String: Any])["inputBodyJson"] as! [String: Any]
+            let last = (body["messages"] as! [[String: Any]]).last!["content"] as! [[String: Any]]
+            #expect(line.prompt == last.compactMap { $0["text"] as? String }.joined(separator: "\n"))
+            #expect(line.system == "You are a terse assistant.")
+            #expect(line.account?.hasPrefix("arn:aws:sts::") == true)
+        }
+    }
+
+    @Test("07a OpenAI content parts: developer is the system prompt, input_text is prompt text, empty prompts are none")
+    func openAIContentParts() throws {
+        let file = path("07a_openai_content_parts.jsonl")
+        let lines = try decodeLines(file)
+        let objects = try jsonObjects(file)
+        #expect(lines.count == objects.count)
+        for (line, object) in zip(lines, objects) {
+            let messages = object["messages"] as! [[String: Any]]
+            let developer = messages.first { $0["role"] as? String == "developer" }?["content"] as? String
+            #expect(line.system == developer)
+            let user = messages.last { $0["role"] as? String == "user" }!
+            var texts: [String] = []
+            if let s = user["content"] as? String { texts = [s] }
+            for part in user["content"] as? [[String: Any]] ?? [] where ["text", "input_text"].contains(part["type"] as? String ?? "") {
+                texts.append(part["text"] as? String ?? "")
+            }
+            let visible = texts.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            #expect(line.prompt == (visible ? texts.joined(separator: "\n") : nil), "\(object)")
+        }
+        let summary = try check(file)
+        let withText = lines.filter { $0.prompt != nil }.count
+        #expect(summary.recordsWithPrompt == withText)
+    }
+
+    @Test("08 Anthropic tool loops: the prompt is the newest human text, never empty; tool results and system are features")
+    func anthropicToolLoops() throws {
+        let file = path("08_anthropic_messages_body.jsonl")
+        let plain = try check(file)
+        #expect(plain.presetSuggestion?.contains("--preset anthropic-messages") == true)
+        let lines = try decodeLines(file, mappings: LogPreset.anthropicMessages.mappings)
+        let objects = try jsonObjects(file)
+        #expect(lines.allSatisfy { $0.reason == nil })
+        for (line, object) in zip(lines, objects) {
+            let messages = object["messages"] as! [[String: Any]]
+            // The last user turn holds only tool results: the human text is the first turn.
+            #expect(line.prompt == messages.first!["content"] as? String)
+            #expect(line.prompt?.isEmpty == false)
+            #expect(line.system == "You are a coding agent working in repository R.")
+            #expect(line.toolCalls == 1 && line.toolResults == 1)
+            let result = (messages.last!["content"] as! [[String: Any]]).first!
+            let text = (result["content"] as! [[String: Any]]).compactMap { $0["text"] as? String }.joined(separator: "\n")
+            #expect(line.toolResultText == text)
+        }
+        // Different tasks, one empty-prompt template no more.
+        #expect(Set(lines.compactMap(\.prompt)).count == objects.count)
+    }
+
+    @Test("09d OpenTelemetry GenAI spans: nanosecond times land in 2024; keys with dots can be mapped")
+    func otelSpans() throws {
+        let file = path("09d_otel_genai_spans_numeric_nanos.jsonl")
+        let summary = try check(file, preset: .otelGenAI)
+        #expect(summary.recordsAccepted == 8)
+        #expect(summary.firstSeen?.hasPrefix("2024-06-01") == true && summary.lastSeen?.hasPrefix("2024-06-01") == true)
+        let lines = try decodeLines(file, mappings: LogPreset.otelGenAI.mappings)
+        #expect(lines.first?.ts == 1_717_200_000_123)
+        #expect(lines.allSatisfy { $0.model == "gpt-4o" && $0.account?.hasPrefix("otel-user-") == true && $0.prompt != nil })
+        // A hand-written map naming a dotted key.
+        let map = try FieldMapping(parsing: #"account_id=attributes["enduser.id"]"#)
+        #expect(map.path == ["attributes", "enduser.id"])
+        #expect(map.description == #"account_id=attributes["enduser.id"]"#)
+        let mapped = try check(file, mappings: [map, try FieldMapping(parsing: "ts=startTimeUnixNano")])
+        #expect(mapped.recordsAccepted == 8)
+    }
+
+    @Test("12 Cloudflare AI Gateway: --field-map reaches into metadata encoded as a string")
+    func cloudflareEncodedMetadata() throws {
+        let file = path("12_cloudflare_ai_gateway_logs.jsonl")
+        let summary = try check(file, mappings: [try FieldMapping(parsing: "account_id=metadata.user")])
+        #expect(summary.recordsAccepted == 6)
+        let lines = try decodeLines(file, mappings: [try FieldMapping(parsing: "account_id=metadata.user")])
+        #expect(Set(lines.compactMap(\.account)) == ["12345", "12346"])
+        #expect(try check(file, preset: .cloudflare).recordsAccepted == 6)
+    }
+
+    @Test("13a nginx escape=json: '-' is missing, the first public X-Forwarded-For address, numbers from strings, request_body read")
+    func nginxEscapeJSON() throws {
+        let file = path("13a_nginx_escape_json.log")
+        let lines = try decodeLines(file, mappings: LogPreset.nginxJSON.mappings)
+        #expect(lines.allSatisfy { $0.reason == nil })
+        #expect(!lines.contains { $0.account == "-" })
+        #expect(lines.allSatisfy { $0.account?.hasPrefix("ngx-user-") == true && $0.prompt != nil && $0.model == "gpt-4o" })
+        #expect(lines.allSatisfy { $0.status == 200 && $0.latency == 532 })
+        let addresses = lines.compactMap { $0.ip.flatMap(IPAddress.parse) }
+        #expect(addresses.count == lines.count)
+        #expect(addresses.allSatisfy { $0.isPublic && $0.networkLabel == "203.0.113.0/24" })
+        // Without the preset, remote_user "-" is no account either.
+        #expect(try decodeLines(file, mappings: [try FieldMapping(parsing: "account_id=remote_user")]).allSatisfy { $0.reason == .missingAccountID })
+    }
+
+    @Test("14a Azure diagnostics: the account read from properties as object or string; a masked IP counts as its network")
+    func azureDiagnostics() throws {
+        let file = path("14a_azure_openai_requestresponse.jsonl")
+        let lines = try decodeLines(file, mappings: LogPreset.azureOpenAI.mappings)
+        #expect(lines.compactMap(\.account) == ["0000-obj-4", "0000-obj-5"])
+        #expect(lines.filter { $0.reason == .missingAccountID }.count == 4)
+        var options = ScanOptions()
+        options.threads = 2
+        options.fieldMappings = LogPreset.azureOpenAI.mappings
+        let run = FeatureRun.run(inputs: [.file(file)], options: options, taxonomy: .builtIn)
+        #expect(run.accounts.count == 2)
+        for account in run.accounts {
+            #expect(account.ips.distinctCount == 0)
+            #expect(account.networks.distinctCount == 1)
+            #expect(account.networks.labels.contains("81.2.69.0/24"))
+        }
+        let masked = try #require(IPAddress.parse("81.2.69.***"))
+        #expect(masked.isMasked && masked.networkLabel == "81.2.69.0/24")
+    }
+
+    @Test("15 epoch micro- and nanoseconds, as numbers and strings, and nginx $time_local", arguments: [
+        ("15_ts_epoch_us_num.jsonl", Int64(1_717_236_000_123)),
+        ("15_ts_epoch_ns_num.jsonl", Int64(1_717_236_000_123)),
+        ("15_ts_epoch_ns_str.jsonl", Int64(1_717_236_000_123)),
+        ("15_ts_nginx_local.jsonl", Int64(1_717_236_000_000)),
+    ])
+    func epochUnits(_ name: String, _ first: Int64) throws {
+        let lines = try decodeLines(path(name))
+        #expect(lines.allSatisfy { $0.reason == nil })
+        #expect(lines.first?.ts == first, "\(Timestamp.format(milliseconds: lines.first?.ts ?? 0))")
+        #expect(lines.allSatisfy { Timestamp.format(milliseconds: $0.ts).hasPrefix("2024-06-01T10:0") })
+    }
+
+    @Test("15x one epoch-nanosecond line among ISO lines: every record in June 2024")
+    func mixedEpoch() throws {
+        let summary = try check(path("15x_mixed_with_one_epoch_ns_line.jsonl"))
+        #expect(summary.recordsAccepted == 31)
+        #expect(summary.firstSeen?.hasPrefix("2024-06-01") == true && summary.lastSeen?.hasPrefix("2024-06-01") == true)
+        var options = ScanOptions()
+        options.threads = 2
+        let run = FeatureRun.run(inputs: [.file(path("15x_mixed_with_one_epoch_ns_line.jsonl"))], options: options, taxonomy: .builtIn)
+        #expect(run.accounts.allSatisfy { Timestamp.format(milliseconds: $0.lastSeen).hasPrefix("2024-06") })
+        // Times before 2000 or after tomorrow are bad_ts, in any unit.
+        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        for ts in ["946684799999", "946684799999000", "946684799999000000", "\"4102444800000000000\"", "\"01/Jan/1999:00:00:00 +0000\""] {
+            let line = Array("{\"ts\":\(ts),\"account_id\":\"a\"}".utf8)
+            #expect(line.withUnsafeBytes { decoder.decode($0) } == .badTimestamp, "\(ts)")
+        }
+    }
+
+    @Test("17d NaN and Infinity in fields the tool does not use are tolerated")
+    func nanInfinity() throws {
+        let summary = try check(path("17d_nan_infinity.jsonl"))
+        #expect(summary.recordsAccepted == 5 && summary.recordsRejected == 0)
+        let lines = try decodeLines(path("17d_nan_infinity.jsonl"))
+        #expect(lines.allSatisfy { $0.latency == 12 })
+    }
+
+    @Test("17e a Latin-1 byte inside a prompt: the record kept, the byte read as U+FFFD and counted")
+    func latin1Byte() throws {
+        let file = path("17e_latin1_byte.jsonl")
+        let summary = try check(file)
+        #expect(summary.recordsRejected == 0)
+        let bad = try InputSource.file(file).readAllBytes().split(separator: 0x0A).filter { String(validating: Array($0), as: UTF8.self) == nil }.count
+        #expect(bad >= 1)
+        #expect(summary.repairedStrings == bad)
+        #expect(LogCheck.render(summary).contains("invalid UTF-8: \(bad) string(s)"))
+        #expect(try decodeLines(file).contains { $0.prompt?.contains("\u{FFFD}") == true })
+    }
+
+    @Test("19 a constant redaction placeholder: content signals off in check and analyze; detection runs on metadata")
+    func redactedPrompts() throws {
+        let file = path("19_litellm_redacted_messages.jsonl")
+        let summary = try check(file, preset: .litellm)
+        #expect(!summary.contentFeatures)
+        #expect(summary.contentSignalsNote?.contains("one prompt value") == true)
+        #expect(LogCheck.render(summary).contains("content signals off"))
+        let out = try TemporaryDirectory()
+        var config = AnalyzeConfig()
+        config.scan.threads = 2
+        config.scan.fieldMappings = LogPreset.litellm.mappings
+        let analyzed = try AnalyzeRun.run(paths: [file], outputDirectory: out.path, config: config)
+        #expect(!analyzed.contentFeatures)
+        #expect(analyzed.detection != nil)
+        let json = try String(contentsOfFile: out.file("summary.json"), encoding: .utf8)
+        #expect(json.contains("\"content_features\" : false") && json.contains("content_signals_note"))
+        // A log with real prompts keeps content signals on.
+        #expect(try check(path("01_litellm_standard_logging_payload.jsonl"), preset: .litellm).contentFeatures)
+    }
+
+    @Test("22b messages as a plain string is the prompt")
+    func messagesAsString() throws {
+        let lines = try decodeLines(path("22b_litellm_messages_as_string.jsonl"))
+        let objects = try jsonObjects(path("22b_litellm_messages_as_string.jsonl"))
+        #expect(lines.map(\.prompt) == objects.map { $0["messages"] as? String })
+    }
+
+    @Test("every preset names its shape, parses, and is guessed from its own example record")
+    func presets() throws {
+        for preset in LogPreset.allCases {
+            #expect(!preset.mappings.isEmpty)
+            let example = preset.example.replacingOccurrences(of: "…", with: "")
+            let record = try #require(LogPreset.firstRecord(Array(example.utf8)), "\(preset)")
+            let guessed = LogPreset.guess(record)
+            // Bedrock records inside CloudWatch envelopes take the same preset.
+            #expect(guessed == preset || (preset == .cloudwatch && guessed == .bedrock), "\(preset) guessed as \(String(describing: guessed))")
+        }
+    }
+}
+
+@Suite("Conversations: tool loops in each API's shape")
+struct ConversationTests {
+    private func decode(_ json: String, mappings: [FieldMapping] = []) -> DecodedExchange? {
+        var decoder = ExchangeDecoder(schema: DecodeSchema(mappings: mappings), plausibleTimes: Int64.min...Int64.max)
+        let bytes = Array(json.utf8)
+        let reason = bytes.withUnsafeBytes { decoder.decode($0) }
+        return reason == nil ? decoder.record : nil
+    }
+
+    @Test("OpenAI Responses input items: input_text is the prompt, function calls and outputs counted, instructions the system")
+    func responses() throws {
+        let line = """
+            {"ts":1,"account_id":"a","instructions":"You are an agent.","tools":[{"type":"function","name":"grep","parameters":{"type":"object"}},{"type":"function","name":"read_file","parameters":{}}],"input":[{"role":"user","content":[{"type":"input_text","text":"Fix the flaky test"}]},{"type":"function_call","call_id":"c1","name":"grep","arguments":"{\\"q\\":\\"flaky\\"}"},{"type":"function_call_output","call_id":"c1","output":"tests/a.py:3: flaky"}]}
+            """
+        // The record is only valid while the decoder lives: read it in one go.
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: Int64.min...Int64.max)
+        let bytes = Array(line.utf8)
+        #expect(bytes.withUnsafeBytes { decoder.decode($0) } == nil)
+        let r = decoder.record
+        #expect(r.prompt == "Fix the flaky test")
+        #expect(r.system == "You are an agent.")
+        #expect(r.toolCalls == 1 && r.toolResults == 1)
+        #expect(r.toolResultText == "tests/a.py:3: flaky")
+        #expect(r.toolSetKey != 0)
+        // The tool-set key does not depend on the tools' order or spacing.
+        let reordered = line.replacingOccurrences(
+            of: #"[{"type":"function","name":"grep","parameters":{"type":"object"}},{"type":"function","name":"read_file","parameters":{}}]"#,
+            with: #"[ {"type": "function", "name": "read_file", "parameters": {}}, {"type":"function","name":"grep","parameters":{"type":"object"}} ]"#)
+        #expect(reordered != line)
+        var other = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: Int64.min...Int64.max)
+        let otherBytes = Array(reordered.utf8)
+        #expect(otherBytes.withUnsafeBytes { other.decode($0) } == nil)
+        #expect(other.record.toolSetKey == r.toolSetKey)
+    }
+
+    @Test("OpenAI chat tool role and tool_calls; a later human turn replaces the prompt")
+    func chatToolRole() throws {
+        let line = """
+            {"ts":1,"account_id":"a","messages":[{"role":"system","content":"sys"},{"role":"user","content":"first task"},{"role":"assistant","content":null,"tool_calls":[{"id":"1","type":"function","function":{"name":"ls","arguments":"{}"}},{"id":"2","type":"function","function":{"name":"cat","arguments":"{}"}}]},{"role":"tool","tool_call_id":"1","content":"a.txt b.txt"},{"role":"tool","tool_call_id":"2","content":"hello"},{"role":"user","content":"now summarise"},{"role":"tool","tool_call_id":"3","content":"done"}]}
+            """
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: Int64.min...Int64.max)
+        let bytes = Array(line.utf8)
+        #expect(bytes.withUnsafeBytes { decoder.decode($0) } == nil)
+        let r = decoder.record
+        #expect(r.prompt == "now summarise")
+        #expect(r.system == "sys")
+        #expect(r.toolCalls == 2 && r.toolResults == 3)
+        #expect(r.toolResultText == "done")
+    }
+
+    @Test("Bedrock Converse toolUse and toolResult blocks")
+    func bedrockConverse() throws {
+        let line = """
+            {"ts":1,"account_id":"a","messages":[{"role":"user","content":[{"text":"book a room"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"calendar","input":{}}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"t1","content":[{"text":"room 4 free"}]}}]}]}
+            """
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: Int64.min...Int64.max)
+        let bytes = Array(line.utf8)
+        #expect(bytes.withUnsafeBytes { decoder.decode($0) } == nil)
+        let r = decoder.record
+        #expect(r.prompt == "book a room")
+        #expect(r.toolCalls == 1 && r.toolResults == 1)
+        #expect(r.toolResultText == "room 4 free")
+        _ = decode("{}")
+    }
+}
