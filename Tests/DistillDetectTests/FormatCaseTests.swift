@@ -217,7 +217,7 @@ struct FormatCaseTests {
         #expect(addresses.count == lines.count)
         #expect(addresses.allSatisfy { $0.isPublic && $0.networkLabel == "203.0.113.0/24" })
         // Without the preset, remote_user "-" is no account either.
-        #expect(try decodeLines(file, mappings: [try FieldMapping(parsing: "account_id=remote_user")]).allSatisfy { $0.reason == .missingAccountID })
+        #expect(try decodeLines(file, mappings: [try FieldMapping(parsing: "account_id=remote_user"), try FieldMapping(parsing: "ts=time_iso8601")]).allSatisfy { $0.reason == .missingAccountID })
     }
 
     @Test("14a Azure diagnostics: the account read from properties as object or string; a masked IP counts as its network")
