@@ -115,6 +115,7 @@ struct AccountStateTests {
 private final class ReferenceFold: ExchangeConsumer {
     var states: [String: AccountState] = [:]
     var analyzer: PromptAnalyzer
+    var resultAnalyzer = PromptAnalyzer(taxonomy: nil)
 
     init(taxonomy: CompiledTaxonomy) { analyzer = PromptAnalyzer(taxonomy: taxonomy) }
 
@@ -144,8 +145,14 @@ private final class ReferenceFold: ExchangeConsumer {
         if hash(.userAgent) != 0 { a.userAgents.insert(hash(.userAgent)) { record.string(.userAgent)! } }
         if hash(.model) != 0 { a.models.insert(hash(.model)) { record.string(.model)! } }
         if hash(.country) != 0 { a.countries.insert(hash(.country)) { record.string(.country)! } }
+        if record.toolCalls > 0 || record.toolResults > 0 || record.toolSetKey != 0 {
+            a.toolCalls += record.toolCalls
+            a.toolResults += record.toolResults
+            if record.hasToolResults { a.toolExchanges += 1 }
+            if record.toolSetKey != 0 { a.toolSets.insert(record.toolSetKey) }
+        }
         if let text = record.string(.ip), let address = IPAddress.parse(text) {
-            a.ips.insert(address.addressKey) { text }
+            if !address.isMasked { a.ips.insert(address.addressKey) { text } }
             a.networks.insert(address.networkKey) { address.networkLabel }
         }
         if let spans = record.systemSpans {
@@ -155,6 +162,11 @@ private final class ReferenceFold: ExchangeConsumer {
                 system = StableHash.combine(system, StableHash.hash(UnsafeRawBufferPointer(rebasing: record.line[Int(s.start)..<Int(s.end)])))
             }
             a.systemPrompts.insert(system)
+        }
+        if let results = record.toolResultSpans {
+            resultAnalyzer.analyze(line: record.line, spans: results)
+            a.templates.insert(StableHash.combine(resultAnalyzer.features.templateKey, AccountAccumulator.toolResultTag))
+            a.vocabulary.insert(contentsOf: resultAnalyzer.shingles)
         }
         guard let spans = record.promptSpans else { return }
         analyzer.analyze(line: record.line, spans: record.textSpans[spans])

@@ -14,6 +14,9 @@ public final class AccountAccumulator: ExchangeConsumer {
     // Touched for every exchange by the one worker that owns this accumulator: no dynamic
     // exclusivity checks (they cost about 2% of the pipeline's instructions).
     @exclusivity(unchecked) private var analyzer: PromptAnalyzer
+    /// Analyses tool-result text: its template and shingles link accounts that replay tool
+    /// loops with the same synthetic tool outputs, as shared prompt templates do.
+    @exclusivity(unchecked) private var resultAnalyzer = PromptAnalyzer(taxonomy: nil)
     /// Account id (and day, when `byDay`) → index in `states`: equal ids, not equal hashes.
     @exclusivity(unchecked) private var index = AccountIndex()
     /// Each account's rarely touched state; its per-exchange part is in `hot`.
@@ -92,7 +95,15 @@ public final class AccountAccumulator: ExchangeConsumer {
         } else {
             state.add(record, prompt: nil, cold: &states[slot]) { "" }
         }
+        if let results = record.toolResultSpans {
+            resultAnalyzer.analyze(line: record.line, spans: results)
+            state.insertTemplate(StableHash.combine(resultAnalyzer.features.templateKey, Self.toolResultTag))
+            resultAnalyzer.insertShingles(into: &state)
+        }
     }
+
+    /// Tags tool-result templates apart from prompt templates.
+    static let toolResultTag: UInt64 = 0x746F_6F6C_7265_73
 
     /// Frees the hot segments from `segment` on (their states must be finished).
     private func releaseHot(from segment: Int) {

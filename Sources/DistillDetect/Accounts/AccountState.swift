@@ -39,7 +39,15 @@ public struct AccountState: Equatable, Sendable {
     public internal(set) var models = LabelledSet(capacity: 8, labelled: 3)
     public internal(set) var countries = LabelledSet(capacity: 8, labelled: 2)
     public internal(set) var systemPrompts = BottomKSet(capacity: 16)
-    /// Template keys used (the smallest 48 by hash): exact sharing for most accounts.
+    /// Tool calls and tool results in the conversations the account sent, and its exchanges
+    /// whose conversation carried tool results (agentic tool loops).
+    public internal(set) var toolCalls = 0
+    public internal(set) var toolResults = 0
+    public internal(set) var toolExchanges = 0
+    /// Tool-set keys: order-free hashes of the tool definitions (names and schemas) offered.
+    public internal(set) var toolSets = BottomKSet(capacity: 16)
+    /// Template keys used (the smallest 48 by hash): exact sharing for most accounts. Prompt
+    /// templates and, tagged apart, templates of the tool results the account sent back.
     public internal(set) var templates = BottomKSet(capacity: 48)
     /// Topic index → exchanges with a prompt classified to it.
     public internal(set) var topics = SparseCounts()
@@ -107,6 +115,10 @@ public struct AccountState: Equatable, Sendable {
         countries.merge(other.countries)
         systemPrompts.merge(other.systemPrompts)
         templates.merge(other.templates)
+        toolCalls = toolCalls.addingSaturating(other.toolCalls)
+        toolResults = toolResults.addingSaturating(other.toolResults)
+        toolExchanges = toolExchanges.addingSaturating(other.toolExchanges)
+        toolSets.merge(other.toolSets)
         topics.merge(other.topics)
         vocabulary.merge(other.vocabulary)
         synchronySketch.merge(other.synchronySketch)
@@ -134,6 +146,8 @@ public struct AccountState: Equatable, Sendable {
             && a.times == b.times && a.ips == b.ips && a.networks == b.networks && a.userAgents == b.userAgents
             && a.apiKeys == b.apiKeys && a.orgs == b.orgs && a.payments == b.payments && a.models == b.models
             && a.countries == b.countries && a.systemPrompts == b.systemPrompts && a.templates == b.templates
+            && a.toolCalls == b.toolCalls && a.toolResults == b.toolResults && a.toolExchanges == b.toolExchanges
+            && a.toolSets == b.toolSets
             && a.topics == b.topics && a.vocabulary == b.vocabulary
             && a.synchronySketch == b.synchronySketch
             && a.exemplars.elementsEqual(b.exemplars) { $0.key == $1.key && $0.textHash == $1.textHash && $0.text == $1.text }

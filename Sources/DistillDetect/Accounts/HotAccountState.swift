@@ -35,6 +35,8 @@ struct HotAccountState {
     var identifierCeiling = InlineArray<9, UInt64>(repeating: UInt64.max)
     /// Hash of the last `ip` text, so an unchanged address is not parsed again.
     var lastIPText: UInt64 = 0
+    /// The last tool-set key handed to the cold set (tool loops repeat theirs every step).
+    var lastToolSet: UInt64 = 0
     /// Days being counted (activity and hour mask); flushed to the cold state when a fifth day
     /// shows up and at the end. Counts add and masks OR, so flushing is exact.
     var days = InlineArray<4, Int64>(repeating: Int64.min)
@@ -242,6 +244,16 @@ extension HotAccountState {
         if record.userMessageCount <= 1 { singleTurn += 1 }
         if let created = record.integer(.accountCreated), created < createdAt { createdAt = created }
         addIdentifiers(record, cold: &cold)
+        if record.toolCalls > 0 || record.toolResults > 0 || record.toolSetKey != 0 {
+            // Agentic traffic only: the cold state's counters are touched for it alone.
+            cold.toolCalls = cold.toolCalls.addingSaturating(record.toolCalls)
+            cold.toolResults = cold.toolResults.addingSaturating(record.toolResults)
+            if record.hasToolResults { cold.toolExchanges += 1 }
+            if record.toolSetKey != 0 && record.toolSetKey != lastToolSet {
+                lastToolSet = record.toolSetKey
+                cold.toolSets.insert(record.toolSetKey)
+            }
+        }
         guard let prompt else { return }
         withPrompt += 1
         if prompt.chainOfThought { chainOfThought += 1 }

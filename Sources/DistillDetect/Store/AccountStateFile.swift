@@ -26,7 +26,9 @@ public enum StateFileError: Error, CustomStringConvertible, Equatable {
 
 public struct AccountStateFile: Sendable {
     public static let magic: [UInt8] = Array("DDSTATE\u{0}".utf8)
-    public static let formatVersion: UInt32 = 1
+    /// 2 added the tool-loop fields (`toolCalls`, `toolResults`, `toolExchanges`, `toolSets`);
+    /// version 1 files are still read (those fields empty).
+    public static let formatVersion: UInt32 = 2
     static let headerSize = 8 + 4 + 8 + 4
 
     public var topicNames: [String]
@@ -75,7 +77,10 @@ public struct AccountStateFile: Sendable {
     /// Reads what `encodeAccount` wrote; `context` names the source in errors.
     public static func decodeAccount(_ bytes: [UInt8], context: String) throws -> AccountState {
         var r = ByteReader(bytes: bytes, offset: 0, path: context)
-        let a = try decodeAccount(&r)
+        // A blob holds one account whole: one written before version 2 ends after its
+        // exemplars.
+        var a = try decodeAccount(&r, version: 1)
+        if r.offset < bytes.count { try decodeToolFields(&r, into: &a) }
         guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the account") }
         return a
     }
@@ -118,6 +123,9 @@ public struct AccountStateFile: Sendable {
             w.u64(e.textHash)
             w.string(e.text)
         }
+        // Version 2.
+        for v in [a.toolCalls, a.toolResults, a.toolExchanges] { w.u64(UInt64(v)) }
+        encode(a.toolSets, &w)
     }
 
     static func encode(_ set: BottomKSet, _ w: inout ByteWriter) {
@@ -170,12 +178,12 @@ public struct AccountStateFile: Sendable {
         guard accountCount <= UInt64(bytes.count) else { throw r.corrupt("account count \(accountCount)") }
         var accounts: [AccountState] = []
         accounts.reserveCapacity(Int(accountCount))
-        for _ in 0..<accountCount { accounts.append(try decodeAccount(&r)) }
+        for _ in 0..<accountCount { accounts.append(try decodeAccount(&r, version: version)) }
         guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the last account") }
         return AccountStateFile(topicNames: topics, accounts: accounts)
     }
 
-    static func decodeAccount(_ r: inout ByteReader) throws -> AccountState {
+    static func decodeAccount(_ r: inout ByteReader, version: UInt32) throws -> AccountState {
         var a = AccountState(accountID: try r.string())
         a.exchanges = Int(clamping: try r.u64())
         a.inputTokens = Int(clamping: try r.u64())
@@ -242,7 +250,16 @@ public struct AccountStateFile: Sendable {
             let textHash = try r.u64()
             a.restoreExemplar(rank: key, textHash: textHash, text: try r.string())
         }
+        if version >= 2 { try decodeToolFields(&r, into: &a) }
         return a
+    }
+
+    /// The fields version 2 added.
+    static func decodeToolFields(_ r: inout ByteReader, into a: inout AccountState) throws {
+        a.toolCalls = Int(clamping: try r.u64())
+        a.toolResults = Int(clamping: try r.u64())
+        a.toolExchanges = Int(clamping: try r.u64())
+        a.toolSets = try decodeSet(&r)
     }
 
     static func decodeSet(_ r: inout ByteReader) throws -> BottomKSet {
