@@ -168,6 +168,9 @@ private final class ReferenceFold: ExchangeConsumer {
             a.templates.insert(StableHash.combine(resultAnalyzer.features.templateKey, AccountAccumulator.toolResultTag))
             a.vocabulary.insert(contentsOf: resultAnalyzer.shingles)
         }
+        if record.toolSetKey != 0 {
+            a.vocabulary.insert(contentsOf: [StableHash.combine(record.toolSetKey, AccountAccumulator.toolResultTag)])
+        }
         guard let spans = record.promptSpans else { return }
         analyzer.analyze(line: record.line, spans: record.textSpans[spans])
         let p = analyzer.features

@@ -100,6 +100,13 @@ public final class AccountAccumulator: ExchangeConsumer {
             state.insertTemplate(StableHash.combine(resultAnalyzer.features.templateKey, Self.toolResultTag))
             resultAnalyzer.insertShingles(into: &state)
         }
+        if record.toolSetKey != 0 {
+            // The tool set joins the vocabulary as one more element: a custom tool set shared
+            // by a network links it; a popular agent's, shared by thousands, weighs little
+            // (`VocabularyRarity`).
+            var key = StableHash.combine(record.toolSetKey, Self.toolResultTag)
+            withUnsafePointer(to: &key) { state.insertVocabulary(UnsafeBufferPointer(start: $0, count: 1)) }
+        }
     }
 
     /// Tags tool-result templates apart from prompt templates.
