@@ -96,13 +96,17 @@ enum ReferenceDecoder {
         return n.doubleValue
     }
 
-    static func epochMilliseconds(_ value: Double) -> Int64 {
+    /// Epoch milliseconds of a number in the unit its magnitude gives; nil beyond Int64.
+    static func epochMilliseconds(_ value: Double) -> Int64? {
+        let ms: Double
         switch Timestamp.epochShift(magnitude: value.magnitude) {
-        case 3: return Int64((value * 1000).rounded(.towardZero))
-        case 0: return Int64(value)
-        case -3: return Int64(value / 1000)
-        default: return Int64(value / 1_000_000)
+        case 3: ms = value * 1000
+        case 0: ms = value
+        case -3: ms = value / 1000
+        default: ms = value / 1_000_000
         }
+        guard ms.magnitude < 9.2e18 else { return nil }
+        return Int64(ms.rounded(.towardZero))
     }
 
     /// A string holding one JSON object, parsed (a record encoded inside a record).
@@ -299,10 +303,11 @@ enum ReferenceDecoder {
                     } else if let d = number(value) {
                         if field == .ts {
                             // Beyond Int64 milliseconds: unreadable (bad_ts) either way.
-                            tsState = (true, d.magnitude < 9e18)
-                            record.ts = tsState.readable ? epochMilliseconds(d) : 0
-                        } else if d.magnitude < 9e15, plausibleTimes.contains(epochMilliseconds(d)) {
-                            record.integers[field] = epochMilliseconds(d)
+                            let ms = epochMilliseconds(d)
+                            tsState = (true, ms != nil)
+                            record.ts = ms ?? 0
+                        } else if let ms = epochMilliseconds(d), plausibleTimes.contains(ms) {
+                            record.integers[field] = ms
                         } else {
                             found = false
                         }

@@ -205,6 +205,10 @@ public final class DecodeSchema: @unchecked Sendable {
         return key.withUTF8 { lookup(node: node, key: $0.baseAddress!, count: $0.count) }
     }
 
+    /// Whether some path indexes an array at `node`.
+    @inline(__always)
+    func indexes(node: Int) -> Bool { hasIndexKeys[node] }
+
     /// The factor a mapped path's numbers are multiplied by (1 unless a preset gives a unit,
     /// such as seconds for `latency_ms`).
     @inline(__always)

@@ -79,7 +79,13 @@ struct NumberLiteral {
     /// Epoch milliseconds of an epoch number in seconds, milliseconds, microseconds or
     /// nanoseconds, told apart by magnitude (`Timestamp.epochShift`).
     var epochMilliseconds: Int64? {
-        scaled(by: Timestamp.epochShift(magnitude: doubleValue.magnitude))
+        let shift = Timestamp.epochShift(magnitude: doubleValue.magnitude)
+        if let exact = scaled(by: shift) { return exact }
+        // More digits than kept (a long fraction): the nearest double is close enough.
+        var v = doubleValue
+        for _ in 0..<abs(shift) { v = shift > 0 ? v * 10 : v / 10 }
+        guard v.magnitude < 9.2e18 else { return nil }
+        return Int64(v)
     }
 }
 
@@ -597,6 +603,15 @@ public struct ExchangeDecoder {
         // Skip values that lose to a field value already found under a higher-priority name.
         var wanted = false
         for t in targets where record.slots[t.field.rawValue].priority > t.priority { wanted = true }
+        if child >= 0 && c == 0x5B && wanted && schema.indexes(node: child) {
+            // The array feeds a field and a path indexes into it (`prompt=messages[0].content`
+            // beside `messages`): read it for both.
+            let arrayStart = pos
+            try parseFieldValue(targetsOnly: entryIndex, depth: depth)
+            pos = arrayStart
+            try parseIndexed(node: child, depth: depth + 1)
+            return
+        }
         if child >= 0 && (c == 0x22 || (c == 0x5B && !wanted)) {
             // A path goes on below this key: into an array by index, or into a JSON value
             // encoded as a string.
@@ -620,6 +635,13 @@ public struct ExchangeDecoder {
             try skipValue(depth: depth)
             return
         }
+        try parseFieldValue(targetsOnly: entryIndex, depth: depth)
+    }
+
+    /// Reads the value at `pos` into the fields the entry feeds (not into its path's children).
+    private mutating func parseFieldValue(targetsOnly entryIndex: Int, depth: Int) throws(ScanStop) {
+        let c = pos.pointee
+        let targets = schema.targets(entryIndex)
         switch c {
         case 0x22:
             if let target = targets.first(where: { $0.field.kind == .messages }),
