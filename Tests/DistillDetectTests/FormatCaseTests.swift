@@ -317,6 +317,16 @@ struct FormatCaseTests {
         #expect(lines.map(\.prompt) == objects.map { $0["messages"] as? String })
     }
 
+    @Test("README documents every preset with its example record")
+    func presetsDocumented() throws {
+        let readme = try String(contentsOf: formats.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        for preset in LogPreset.allCases {
+            #expect(readme.contains("`--preset \(preset.rawValue)`: \(preset.title)."), "\(preset)")
+            #expect(readme.contains(preset.example), "\(preset)")
+        }
+    }
+
     @Test("every preset names its shape, parses, and is guessed from its own example record")
     func presets() throws {
         for preset in LogPreset.allCases {
