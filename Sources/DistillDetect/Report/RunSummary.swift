@@ -70,6 +70,12 @@ public struct RunSummary: Codable, Sendable {
     public var recordsWithPrompt: Int
     /// Field name → accepted records whose value for it was out of range (clamped or ignored).
     public var outOfRangeValues: [String: Int]
+    /// String values over 64 KiB dropped from records over the line limit, the records kept
+    /// (`oversized_value`; per input in `inputs[].oversized_values`).
+    public var oversizedValues: Int
+    /// Files found in directory walks and not read, with the reason (never skipped without a
+    /// word); they do not change the exit code.
+    public var skippedFiles: [SkippedFile] = []
     /// False when no record carried prompt text: content features are then left out.
     public var contentFeatures: Bool
     public var firstSeen: String?
@@ -103,6 +109,8 @@ public struct RunSummary: Codable, Sendable {
         case inputProblems = "input_problems"
         case recordsWithPrompt = "records_with_prompt"
         case outOfRangeValues = "out_of_range_values"
+        case oversizedValues = "oversized_values"
+        case skippedFiles = "skipped_files"
         case contentFeatures = "content_features"
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
@@ -150,6 +158,7 @@ public struct RunSummary: Codable, Sendable {
         self.fields = fields
         recordsWithPrompt = report.recordsWithPrompt
         outOfRangeValues = Dictionary(uniqueKeysWithValues: report.outOfRangeValues.map { ($0.key.canonicalName, $0.value) })
+        oversizedValues = report.oversizedValues
         contentFeatures = report.recordsWithPrompt > 0
         firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
         lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }
