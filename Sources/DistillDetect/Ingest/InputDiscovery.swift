@@ -47,6 +47,13 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A file a directory walk did not read, and why (listed by `check` and in summary.json's
+/// `skipped_files`; a skipped file is not an input problem and does not change the exit code).
+public struct SkippedFile: Sendable, Codable, Equatable {
+    public var file: String
+    public var reason: String
+}
+
 public enum InputDiscovery {
     /// Endings of files read from a directory; each may also end in `.gz`.
     public static let logExtensions = [".jsonl", ".json", ".ndjson", ".log"]
@@ -58,15 +65,22 @@ public enum InputDiscovery {
         return logExtensions.contains { base.hasSuffix($0) }
     }
 
+    /// The inputs of `discover`, without the files the walks skipped.
+    public static func expand(_ paths: [String]) throws -> [InputSource] { try discover(paths).inputs }
+
     /// Files named explicitly are read whatever their name (a FIFO too: `<(zcat ...)` is one);
     /// directories are walked recursively and their regular log files read in path order, so
-    /// runs are deterministic. Inside a directory, anything that is not a regular file (FIFO,
-    /// socket, device) is listed as skipped and never opened, so it cannot hang the run; a
-    /// broken symlink is listed and fails to open. A path that does not exist is listed too
-    /// (its open fails and is reported), so one bad path never stops the others. A file
-    /// reached twice (named and inside a named directory) is read once.
-    public static func expand(_ paths: [String]) throws -> [InputSource] {
+    /// runs are deterministic. A log file is one with a log name (`isLogFileName`) or, whatever
+    /// its name (S3 and Firehose objects have none), one whose content looks like a log
+    /// (`contentSkipReason`); every other file of a walk is returned in `skipped` with the
+    /// reason, in path order. Inside a directory, a log-named entry that is not a regular file
+    /// (FIFO, socket, device) is listed as a skipped input and never opened, so it cannot hang
+    /// the run; a broken symlink is listed and fails to open. A path that does not exist is
+    /// listed too (its open fails and is reported), so one bad path never stops the others. A
+    /// file reached twice (named and inside a named directory) is read once.
+    public static func discover(_ paths: [String]) throws -> (inputs: [InputSource], skipped: [SkippedFile]) {
         guard !paths.isEmpty else { throw InputError.noInputs }
+        var skipped: [SkippedFile] = []
         var result: [InputSource] = []
         var seen = Set<String>()
         for path in paths {
@@ -82,8 +96,23 @@ public enum InputDiscovery {
             if let walker = FileManager.default.enumerator(atPath: path) {
                 while let relative = walker.nextObject() as? String {
                     let full = (path as NSString).appendingPathComponent(relative)
-                    guard isLogFileName((relative as NSString).lastPathComponent) else { continue }
-                    switch FileKind.of(full, followingLinks: true) {
+                    let kind = FileKind.of(full, followingLinks: true)
+                    if kind == .directory { continue }
+                    guard isLogFileName((relative as NSString).lastPathComponent) else {
+                        switch kind {
+                        case .regular:
+                            if let reason = contentSkipReason(full) {
+                                skipped.append(SkippedFile(file: full, reason: reason))
+                            } else {
+                                found.append(.file(full))
+                            }
+                        case .missing: skipped.append(SkippedFile(file: full, reason: "broken symbolic link"))
+                        case .other(let kind): skipped.append(SkippedFile(file: full, reason: "not a regular file (\(kind))"))
+                        case .directory: break
+                        }
+                        continue
+                    }
+                    switch kind {
                     case .regular, .missing: found.append(.file(full))  // missing: a broken symlink
                     case .directory: continue
                     case .other(let kind): found.append(.skipped(full, reason: "not a regular file (\(kind))"))
@@ -91,13 +120,45 @@ public enum InputDiscovery {
                 }
             }
             if found.isEmpty {
-                found = [.skipped(path, reason: "directory holds no log files (*.jsonl, *.json, *.ndjson, *.log, optionally .gz)")]
+                found = [.skipped(path, reason: "directory holds no log files (*.jsonl, *.json, *.ndjson, *.log, optionally .gz, or JSON content)")]
             }
             for input in found.sorted(by: { $0.displayName < $1.displayName }) where seen.insert(input.displayName).inserted {
                 result.append(input)
             }
         }
-        return result
+        return (result, skipped.sorted { $0.file < $1.file })
+    }
+
+    /// Decompressed bytes looked at to tell a log from another file.
+    static let sniffBytes = 4096
+
+    /// Nil when a file without a log name still holds a log: after gzip (any name) and
+    /// leading whitespace, its first byte is `{` or `[`, or it starts with a CloudWatch export
+    /// line (`<timestamp> {`). Otherwise the reason it is not read.
+    public static func contentSkipReason(_ path: String) -> String? {
+        let reader: LogByteReader
+        do {
+            reader = try LogByteReader(source: .file(path))
+        } catch {
+            return "no log name, and its content could not be read: \(error)"
+        }
+        var buffer = [UInt8](repeating: 0, count: sniffBytes)
+        var count = 0
+        while count < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...])) }
+            if n == 0 { break }
+            count += n
+        }
+        guard count > 0 else { return "empty file with no log name" }
+        var i = count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
+        while i < count && isJSONWhitespace(buffer[i]) { i += 1 }
+        guard i < count else { return "blank file with no log name" }
+        if buffer[i] == UInt8(ascii: "{") || buffer[i] == UInt8(ascii: "[") { return nil }
+        let isExport = buffer.withUnsafeBytes { InputShape.exportPrefixLength($0, from: i, count: count) != nil }
+        if isExport { return nil }
+        let what = reader.isGzip ? "gzip content" : "content"
+        return "no log name (*.jsonl, *.json, *.ndjson, *.log, optionally .gz), and its \(what) is not JSON "
+            + "(first byte 0x\(String(buffer[i], radix: 16)))"
     }
 }
 

@@ -18,6 +18,12 @@ final class LineChunk: @unchecked Sendable {
     var fileIndex = 0
     var sequence = 0
     var trailingRejection: RejectReason?
+    /// For inputs read by `RecordFramer`: each line's (record's) byte offset in the
+    /// decompressed stream, trailing rejection included. Empty for JSON Lines.
+    var recordOffsets: [Int] = []
+    /// String values dropped from lines of this chunk that were over the line limit
+    /// (`OversizedValueCompactor`), by the reader.
+    var oversizedValues = 0
     /// Workers still reading the chunk (more than one when every worker sees every chunk);
     /// the last one to give it back returns it to the pool.
     var holders = 1
@@ -38,7 +44,14 @@ final class LineChunk: @unchecked Sendable {
             if contentEnd > position && base.load(fromByteOffset: contentEnd - 1, as: UInt8.self) == 0x0D {
                 contentEnd -= 1
             }
-            let length = contentEnd - position
+            var length = contentEnd - position
+            if length > lineLimit,
+                let compacted = OversizedValueCompactor.compactLine(base + position, length: length, limit: lineLimit)
+            {
+                // Compacted here, before routing, so the record goes to its account's worker.
+                length = compacted.length
+                oversizedValues += compacted.dropped
+            }
             var owner = (routes.count + 1) % workers
             if length <= lineLimit, let key = router.accountKey(UnsafeRawBufferPointer(start: base + position, count: length)) {
                 owner = Int(key % UInt64(workers))
@@ -96,6 +109,8 @@ final class ChunkPool: @unchecked Sendable {
         chunk.holders = 1
         chunk.count = 0
         chunk.trailingRejection = nil
+        chunk.recordOffsets.removeAll(keepingCapacity: true)
+        chunk.oversizedValues = 0
         free.append(chunk)
         condition.broadcast()
         condition.unlock()
@@ -114,18 +129,28 @@ struct InputReadResult: Sendable {
     /// `unreadable`, `skipped` or `unsupported_compression` when `openError` is set.
     var openProblem: String?
     var chunks = 0
+    /// The shape read (nil when the input could not be opened).
+    var shape: InputShape?
 }
 
-/// Splits an input into line chunks. Lines longer than `lineLimit` are never buffered whole:
-/// the reader emits the lines before them, marks one rejected line, and skips to the next
-/// newline, so memory stays bounded by the chunk capacity.
+/// Splits an input into line chunks. The input's shape is read from its first bytes
+/// (`InputShape.detect`): JSON Lines is cut at its newlines as it is; any other shape goes
+/// through `RecordFramer`, which writes one line per record into the same chunks.
+///
+/// Lines longer than `lineLimit` are never buffered whole: a line still open when its chunk is
+/// full is compacted as it streams in (`OversizedValueCompactor`: string values over 64 KiB
+/// become `null`); if it is still too long, the reader emits the lines before it, marks one
+/// rejected line, and skips to the next newline, so memory stays bounded by the chunk capacity.
 struct LineChunker {
     let lineLimit: Int
+    /// Bytes of whole lines per chunk, at least.
+    let chunkSize: Int
     /// Chunk capacity: room for `chunkSize` bytes after a carried partial line of up to the limit.
     let capacity: Int
 
     init(chunkSize: Int, lineLimit: Int) {
         self.lineLimit = lineLimit
+        self.chunkSize = chunkSize
         self.capacity = chunkSize + lineLimit + 2
     }
 
@@ -154,7 +179,8 @@ struct LineChunker {
                 progress.add(compressed: reader.bytesRead - reported.compressed, decompressed: result.decompressedBytes - reported.decompressed)
                 reported = (reader.bytesRead, result.decompressedBytes)
             }
-            if count == 0 && trailing == nil {
+            if count == 0 && trailing == nil && c.oversizedValues == 0 {
+                pool.give(c)
                 return
             }
             c.count = count
@@ -177,6 +203,19 @@ struct LineChunker {
                 result.decompressedBytes += n
             }
             let base = chunk.storage.baseAddress!
+            if result.shape == nil {
+                let shape = InputShape.detect(UnsafeRawBufferPointer(start: base, count: filled))
+                result.shape = shape
+                if shape != .jsonLines {
+                    frame(shape, input: chunk, filled: filled, endOfInput: endOfInput, cut: { reader.cut != nil }, pool: pool,
+                          read: { buffer in
+                              let n = reader.read(into: buffer)
+                              result.decompressedBytes += n
+                              return n
+                          }, send: send)
+                    break reading
+                }
+            }
             if endOfInput {
                 if reader.cut != nil && filled > 0 && base.load(fromByteOffset: filled - 1, as: UInt8.self) != 0x0A {
                     // The input was cut inside a line: keep every complete line, reject the rest.
@@ -193,15 +232,36 @@ struct LineChunker {
             let tail = filled - complete
             let next = pool.take()
             if tail > lineLimit + 1 {
-                // The partial line is already over the limit (one byte spare for a CR).
-                send(chunk, count: complete, trailing: .lineTooLong)
-                filled = 0
-                chunk = next
-                if !skipPastNewline(reader, chunk: chunk, filled: &filled, result: &result) {
-                    pool.give(chunk)
+                // The partial line is already over the limit (one byte spare for a CR): compact
+                // it into the next chunk as it streams in, or reject it.
+                switch compactLongLine(reader, from: base + complete, count: tail, into: next, decompressed: &result.decompressedBytes) {
+                case .kept(let carried):
+                    send(chunk, count: complete, trailing: nil)
+                    chunk = next
+                    filled = carried
+                    continue
+                case .keptAtEnd(let length):
+                    send(chunk, count: complete, trailing: reader.cut == nil ? nil : .truncated)
+                    if reader.cut == nil {
+                        send(next, count: length, trailing: nil)
+                    } else {
+                        pool.give(next)
+                    }
                     break reading
+                case .tooLong(let carried):
+                    send(chunk, count: complete, trailing: .lineTooLong)
+                    chunk = next
+                    if let carried {
+                        filled = carried
+                        continue
+                    }
+                    filled = 0
+                    if !skipPastNewline(reader, chunk: chunk, filled: &filled, result: &result) {
+                        pool.give(chunk)
+                        break reading
+                    }
+                    continue
                 }
-                continue
             }
             if tail > 0 {
                 next.storage.baseAddress!.copyMemory(from: base + complete, byteCount: tail)
@@ -217,6 +277,87 @@ struct LineChunker {
         result.trailingBytesIgnored = reader.trailingBytesIgnored
         result.chunks = sequence
         return result
+    }
+
+    /// Reads a non-JSON-Lines input through a `RecordFramer`. `input` holds the first `filled`
+    /// bytes and is then reused as the read buffer; the framer fills chunks of its own.
+    private func frame(
+        _ shape: InputShape, input: LineChunk, filled: Int, endOfInput: Bool, cut: () -> Bool, pool: ChunkPool,
+        read: (UnsafeMutableRawBufferPointer) -> Int, send: (LineChunk, Int, RejectReason?) -> Void
+    ) {
+        var framer = RecordFramer(shape: shape, lineLimit: lineLimit, chunkSize: chunkSize, pool: pool)
+        let base = input.storage.baseAddress!
+        var offset = 0
+        var count = filled
+        var ended = endOfInput
+        while count > 0 {
+            framer.feed(base, count: count, at: offset, send: send)
+            offset += count
+            count = 0
+            while !ended && count < input.storage.count {
+                let n = read(UnsafeMutableRawBufferPointer(rebasing: input.storage[count...]))
+                if n == 0 { ended = true }
+                count += n
+            }
+        }
+        framer.finish(cut: cut(), send: send)
+        pool.give(input)
+    }
+
+    /// How a line over the limit ended (`compactLongLine`).
+    enum LongLine {
+        /// Compacted into the chunk with its newline and the bytes read after it: `filled` bytes.
+        case kept(filled: Int)
+        /// Compacted into the chunk (`length` bytes, no newline): the input ended inside it.
+        case keptAtEnd(length: Int)
+        /// Still over the limit: the chunk holds the `filled` bytes read after its newline, or
+        /// nil when that newline is not read yet.
+        case tooLong(filled: Int?)
+    }
+
+    /// Compacts a line over the limit as it streams in (the `count` bytes read of it at
+    /// `start`, then the reader's), writing it to the start of `chunk`; the rest of the chunk
+    /// is the read buffer, so the line is never held beyond the limit.
+    private func compactLongLine(
+        _ reader: LogByteReader, from start: UnsafeMutableRawPointer, count: Int, into chunk: LineChunk,
+        decompressed: inout Int
+    ) -> LongLine {
+        var compactor = OversizedValueCompactor()
+        let base = chunk.storage.baseAddress!
+        var written = 0
+        if compactor.compact(start, count: count, into: base, written: &written, limit: lineLimit).stop == .overflow {
+            return .tooLong(filled: nil)
+        }
+        // Output stays below `stage` (at most lineLimit + 1 bytes); input is read above it.
+        let stage = lineLimit + 2
+        while true {
+            let n = reader.read(into: UnsafeMutableRawBufferPointer(rebasing: chunk.storage[stage...]))
+            decompressed += n
+            if n == 0 {
+                chunk.oversizedValues += compactor.dropped
+                return .keptAtEnd(length: written)
+            }
+            let (used, stop) = compactor.compact(base + stage, count: n, into: base, written: &written, limit: lineLimit)
+            switch stop {
+            case .needMore:
+                continue
+            case .lineEnd:
+                base.storeBytes(of: 0x0A, toByteOffset: written, as: UInt8.self)
+                let rest = n - used
+                if rest > 0 { memmove(base + written + 1, base + stage + used, rest) }
+                chunk.oversizedValues += compactor.dropped
+                return .kept(filled: written + 1 + rest)
+            case .overflow:
+                var at = stage + used
+                if let newline = memchr(base + at, 0x0A, n - used) {
+                    at = base.distance(to: UnsafeMutableRawPointer(newline)) + 1
+                    let rest = stage + n - at
+                    if rest > 0 { memmove(base, base + at, rest) }
+                    return .tooLong(filled: rest)
+                }
+                return .tooLong(filled: nil)
+            }
+        }
     }
 
     /// Discards input up to and including the next newline; what follows it is left at the

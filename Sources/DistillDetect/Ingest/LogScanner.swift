@@ -115,12 +115,17 @@ public struct RejectedSample: Sendable, Codable, Equatable {
     public var file: String
     public var line: Int
     public var reason: RejectReason
-    /// Where in the line it failed, when known (byte offset from the line start).
+    /// Where in the line it failed, when known (byte offset from the line start; for an
+    /// input that is not JSON Lines, from the start of the record as written on one line).
     public var byteOffset: Int?
+    /// For an input that is not JSON Lines (`InputReport.shape`), where the record starts:
+    /// byte offset in the decompressed stream. `line` is then the record's number.
+    public var streamOffset: Int?
 
     enum CodingKeys: String, CodingKey {
         case file, line, reason
         case byteOffset = "byte_offset"
+        case streamOffset = "stream_offset"
     }
 }
 
@@ -140,13 +145,21 @@ public struct InputReport: Sendable, Codable, Equatable {
     public var problem: String?
     public var cut: InputCut?
     public var trailingBytesIgnored: Int
+    /// How the records are laid out (`InputShape.name`: `jsonl`, `json-array`,
+    /// `json-wrapper(data)`, `json-values`, `cloudwatch-envelopes`, ...); nil when not read.
+    /// For any shape but `jsonl`, `lines` counts records.
+    public var shape: String?
+    /// String values over `OversizedValueCompactor.valueThreshold` bytes dropped from records
+    /// over the line limit, whose other fields were kept (`oversized_value`).
+    public var oversizedValues: Int
 
     enum CodingKeys: String, CodingKey {
-        case file, bytes, gzip, lines, accepted, rejected, error, problem, cut
+        case file, bytes, gzip, lines, accepted, rejected, error, problem, cut, shape
         case decompressedBytes = "decompressed_bytes"
         case gzipMembers = "gzip_members"
         case blankLines = "blank_lines"
         case trailingBytesIgnored = "trailing_bytes_ignored"
+        case oversizedValues = "oversized_values"
     }
 }
 
@@ -170,6 +183,8 @@ public struct ScanReport: Sendable {
     /// Records whose prompt is the most common prompt of the run (counted exactly among the
     /// first `PromptValueTable.capacity` distinct prompts of each worker).
     public var commonestPromptRecords = 0
+    /// String values dropped from records over the line limit (see `InputReport.oversizedValues`).
+    public var oversizedValues: Int { inputs.reduce(0) { $0 + $1.oversizedValues } }
     public var firstTimestamp: Int64?
     public var lastTimestamp: Int64?
     public var seconds = 0.0
@@ -236,6 +251,7 @@ final class DecodeTally {
         var lineInChunk: Int
         var reason: RejectReason
         var byteOffset: Int?
+        var streamOffset: Int?
     }
 
     struct ChunkLines {
@@ -249,6 +265,7 @@ final class DecodeTally {
     @exclusivity(unchecked) var fileAccepted: [Int]
     @exclusivity(unchecked) var fileRejected: [Int]
     @exclusivity(unchecked) var fileBlank: [Int]
+    var fileOversized: [Int]
     var samples: [[PendingSample]] = Array(repeating: [], count: RejectReason.allCases.count)
     var chunkLines: [ChunkLines] = []
     @exclusivity(unchecked) var fieldCounts: [Int]
@@ -266,13 +283,14 @@ final class DecodeTally {
         fileAccepted = Array(repeating: 0, count: files)
         fileRejected = Array(repeating: 0, count: files)
         fileBlank = Array(repeating: 0, count: files)
+        fileOversized = Array(repeating: 0, count: files)
         self.samplesPerReason = samplesPerReason
         stride = sourcesPerField
         fieldCounts = Array(repeating: 0, count: LogField.allCases.count * sourcesPerField)
     }
 
     @inline(__always)
-    func reject(_ reason: RejectReason, file: Int, chunk: Int, line: Int, byteOffset: Int?) {
+    func reject(_ reason: RejectReason, file: Int, chunk: Int, line: Int, byteOffset: Int?, streamOffset: Int? = nil) {
         let r = RejectReason.allCases.firstIndex(of: reason)!
         rejected[r] += 1
         fileRejected[file] += 1
@@ -280,7 +298,8 @@ final class DecodeTally {
         // order the chunks of several inputs arrived in; the merge sorts and trims, so the
         // samples reported are the earliest of all, for any thread count.
         guard samplesPerReason > 0 else { return }
-        let sample = PendingSample(fileIndex: file, chunk: chunk, lineInChunk: line, reason: reason, byteOffset: byteOffset)
+        let sample = PendingSample(
+            fileIndex: file, chunk: chunk, lineInChunk: line, reason: reason, byteOffset: byteOffset, streamOffset: streamOffset)
         if samples[r].count < samplesPerReason {
             samples[r].append(sample)
             return
@@ -466,15 +485,32 @@ public enum LogScanner {
             let count = chunk.count
             let file = chunk.fileIndex
             var lineNumber = 0
+            // Framed inputs: where each record starts in the decompressed stream.
+            @inline(__always) func streamOffset(_ lineNumber: Int) -> Int? {
+                lineNumber <= chunk.recordOffsets.count ? chunk.recordOffsets[lineNumber - 1] : nil
+            }
 
             @inline(__always) func handle(_ position: Int, _ length: Int, _ lineNumber: Int) {
+                var length = length
                 if length > lineLimit {
-                    tally.reject(.lineTooLong, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil)
-                } else if isBlank(base + position, length) {
+                    // The chunk is this worker's alone here (routed chunks were compacted by
+                    // the reader): drop the line's oversized values in place, or reject it.
+                    guard routedWorker == nil,
+                        let compacted = OversizedValueCompactor.compactLine(base + position, length: length, limit: lineLimit)
+                    else {
+                        tally.reject(.lineTooLong, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil,
+                                     streamOffset: streamOffset(lineNumber))
+                        return
+                    }
+                    length = compacted.length
+                    tally.fileOversized[file] += compacted.dropped
+                }
+                if isBlank(base + position, length) {
                     tally.fileBlank[file] += 1
                 } else if let reason = decoder.decode(UnsafeRawBufferPointer(start: base + position, count: length)) {
                     let offset = (reason == .invalidJSON || reason == .invalidUTF8) ? decoder.failureOffset : nil
-                    tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: offset)
+                    tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: offset,
+                                 streamOffset: streamOffset(lineNumber))
                     tally.countRepairs(decoder.record)
                 } else {
                     tally.count(decoder.record, file: file)
@@ -505,8 +541,12 @@ public enum LogScanner {
             }
             if let reason = chunk.trailingRejection {
                 lineNumber += 1
-                if lead { tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil) }
+                if lead {
+                    tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: nil,
+                                 streamOffset: streamOffset(lineNumber))
+                }
             }
+            if lead { tally.fileOversized[file] += chunk.oversizedValues }
             if lead { tally.chunkLines.append(.init(fileIndex: file, chunk: chunk.sequence, lines: lineNumber)) }
             chunk.pool.give(chunk)
         }
@@ -549,7 +589,8 @@ public enum LogScanner {
                 accepted: tallies.reduce(0) { $0 + $1.fileAccepted[index] },
                 rejected: tallies.reduce(0) { $0 + $1.fileRejected[index] },
                 blankLines: tallies.reduce(0) { $0 + $1.fileBlank[index] },
-                error: read.openError, problem: read.openProblem, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored))
+                error: read.openError, problem: read.openProblem, cut: read.cut, trailingBytesIgnored: read.trailingBytesIgnored,
+                shape: read.shape?.name, oversizedValues: tallies.reduce(0) { $0 + $1.fileOversized[index] }))
         }
         let stride = schema.fieldSources.maxSourcesPerField
         report.fieldCounts = LogField.allCases.map { field in
@@ -568,7 +609,7 @@ public enum LogScanner {
                 RejectedSample(
                     file: inputs[sample.fileIndex].displayName,
                     line: chunkStart[sample.fileIndex][sample.chunk] + sample.lineInChunk,
-                    reason: reason, byteOffset: sample.byteOffset)
+                    reason: reason, byteOffset: sample.byteOffset, streamOffset: sample.streamOffset)
             }
             let ordered = pending.sorted {
                 (fileOrder[$0.file] ?? 0, $0.line) < (fileOrder[$1.file] ?? 0, $1.line)

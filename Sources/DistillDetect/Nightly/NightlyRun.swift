@@ -63,7 +63,7 @@ public enum NightlyRun {
         let started = monotonicSeconds()
         let taxonomy = config.analyze.taxonomy
         let store = try NightlyStore(path: config.statePath, topicNames: taxonomy.topicNames)
-        let inputs = try InputDiscovery.expand(paths)
+        let (inputs, walkSkipped) = try InputDiscovery.discover(paths)
 
         // 1. Which inputs are new, by content.
         let known = try store.inputs()
@@ -234,6 +234,7 @@ public enum NightlyRun {
             accountsSeen: accounts.count, stageSeconds: [:])
         summary.detection = DetectionSummary(
             options: config.analyze.detection, result: detection)
+        summary.skippedFiles = walkSkipped
         summary.nightly = NightlySummary(
             state: config.statePath, run: run, replay: replay, asOf: asOfDay.map(Timestamp.formatDay), windowDays: config.windowDays,
             windowStart: windowStart.map(Timestamp.formatDay), inputsRead: report.readableInputs, inputsSkipped: skipped,

@@ -31,7 +31,7 @@ final class KeptUntilExit: @unchecked Sendable {
 public enum AnalyzeRun {
     /// Runs the analysis and writes every output into `outputDirectory` (created if needed).
     public static func run(paths: [String], outputDirectory: String, config: AnalyzeConfig) throws -> RunSummary {
-        let inputs = try InputDiscovery.expand(paths)
+        let (inputs, skippedFiles) = try InputDiscovery.discover(paths)
         let features = FeatureRun.run(inputs: inputs, options: config.scan, taxonomy: config.taxonomy)
         var detectionOptions = config.detection
         detectionOptions.threads = config.scan.threads
@@ -77,6 +77,7 @@ public enum AnalyzeRun {
             command: "analyze", report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
         summary.detection = DetectionSummary(options: config.detection, result: detection)
+        summary.skippedFiles = skippedFiles
         try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(staging, "summary.json"))
         TestPause.at("analyze-swap")
         try output.commit()

@@ -25,11 +25,12 @@ public final class AccountCounter: ExchangeConsumer {
 
 public enum LogCheck {
     public static func run(paths: [String], options: ScanOptions, maxRejectRate: Double) throws -> RunSummary {
-        let inputs = try InputDiscovery.expand(paths)
+        let (inputs, skipped) = try InputDiscovery.discover(paths)
         let (report, counters) = LogScanner.scan(inputs, options: options) { _ in AccountCounter() }
         var summary = RunSummary(
             command: "check", report: report, options: options, maxRejectRate: maxRejectRate,
             accountsSeen: AccountCounter.distinctAccounts(counters))
+        summary.skippedFiles = skipped
         summary.presetSuggestion = suggestPreset(inputs: inputs, report: report, options: options)
         return summary
     }
@@ -55,6 +56,9 @@ public enum LogCheck {
         return nil
     }
 
+    /// Skipped files listed in the text report; summary.json lists them all.
+    static let skippedFilesShown = 20
+
     /// The human-readable report printed by `check`.
     public static func render(_ s: RunSummary) -> String {
         var out: [String] = []
@@ -76,7 +80,12 @@ public enum LogCheck {
                 out.append("  \(reason.padding(toLength: 20, withPad: " ", startingAt: 0)) \(n(count).leftPadded(10))  \(explanation)")
                 for sample in s.rejectedSamples where sample.reason.rawValue == reason {
                     let at = sample.byteOffset.map { ", byte \($0)" } ?? ""
-                    out.append("      e.g. \(sample.file):\(sample.line)\(at)")
+                    if let offset = sample.streamOffset {
+                        // A framed input: the line is a record number.
+                        out.append("      e.g. \(sample.file): record \(sample.line) at decompressed byte \(offset)\(at)")
+                    } else {
+                        out.append("      e.g. \(sample.file):\(sample.line)\(at)")
+                    }
                 }
             }
         }
@@ -86,6 +95,11 @@ public enum LogCheck {
         for (field, count) in s.outOfRangeValues.sorted(by: { $0.key < $1.key }) {
             let what = field == LogField.accountCreated.canonicalName ? "ignored (before 2000 or after tomorrow)" : "clamped to 2^40"
             out.append("values out of range: \(field) in \(n(count)) record(s), \(what)")
+        }
+        if s.oversizedValues > 0 {
+            out.append(
+                "oversized_value: \(n(s.oversizedValues)) string value(s) over \(OversizedValueCompactor.valueThreshold >> 10) KiB "
+                    + "dropped from lines over the line limit; the rest of those records kept")
         }
         for input in s.inputs where input.trailingBytesIgnored > 0 {
             out.append("note: \(input.file): \(n(input.trailingBytesIgnored)) bytes after the last gzip member ignored")
@@ -115,11 +129,21 @@ public enum LogCheck {
         if let suggestion = s.presetSuggestion {
             out.append("HINT: \(suggestion)")
         }
-        if s.inputs.count > 1 {
-            out.append("inputs:")
-            for input in s.inputs {
-                let kind = input.gzip ? "gzip, \(input.gzipMembers) member(s)" : "plain"
-                out.append("  \(input.file): \(mb(input.bytes)), \(n(input.lines)) lines, \(n(input.rejected)) rejected, \(kind)")
+        out.append(s.inputs.count > 1 ? "inputs:" : "input:")
+        for input in s.inputs {
+            let kind = input.gzip ? "gzip, \(input.gzipMembers) member(s)" : "plain"
+            let unit = input.shape == nil || input.shape == InputShape.jsonLines.name ? "lines" : "records"
+            let shape = input.shape.map { "\($0), " } ?? ""
+            out.append(
+                "  \(input.file): \(shape)\(mb(input.bytes)), \(n(input.lines)) \(unit), \(n(input.rejected)) rejected, \(kind)")
+        }
+        if !s.skippedFiles.isEmpty {
+            out.append("skipped in directories (not read): \(n(s.skippedFiles.count)) file(s)")
+            for file in s.skippedFiles.prefix(skippedFilesShown) {
+                out.append("  \(file.file): \(file.reason)")
+            }
+            if s.skippedFiles.count > skippedFilesShown {
+                out.append("  … and \(n(s.skippedFiles.count - skippedFilesShown)) more (all in --json)")
             }
         }
         switch s.exitCode {

@@ -76,6 +76,12 @@ public struct RunSummary: Codable, Sendable {
     public var invalidValues: [String: Int]
     /// Strings whose invalid UTF-8 bytes were read as U+FFFD; their records were kept.
     public var repairedStrings: Int
+    /// String values over 64 KiB dropped from records over the line limit, the records kept
+    /// (`oversized_value`; per input in `inputs[].oversized_values`).
+    public var oversizedValues: Int
+    /// Files found in directory walks and not read, with the reason (never skipped without a
+    /// word); they do not change the exit code.
+    public var skippedFiles: [SkippedFile] = []
     /// False when prompt text is absent, blank or one constant value (a redaction
     /// placeholder) on most records: content signals are then off and detection runs on
     /// metadata (`contentSignalsNote` says why).
@@ -115,6 +121,8 @@ public struct RunSummary: Codable, Sendable {
         case inputProblems = "input_problems"
         case recordsWithPrompt = "records_with_prompt"
         case outOfRangeValues = "out_of_range_values"
+        case oversizedValues = "oversized_values"
+        case skippedFiles = "skipped_files"
         case contentFeatures = "content_features"
         case contentSignalsNote = "content_signals_note"
         case presetSuggestion = "preset_suggestion"
@@ -170,6 +178,7 @@ public struct RunSummary: Codable, Sendable {
         repairedStrings = report.repairedStrings
         contentSignalsNote = report.contentSignalsOff
         contentFeatures = contentSignalsNote == nil
+        oversizedValues = report.oversizedValues
         firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
         lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }
         self.accountsSeen = accountsSeen
