@@ -317,6 +317,22 @@ struct FormatCaseTests {
         #expect(lines.map(\.prompt) == objects.map { $0["messages"] as? String })
     }
 
+    @Test("framed shapes with presets: CloudWatch envelopes and an S3 directory of Bedrock logs, an Azure records wrapper")
+    func framedWithPresets() throws {
+        for name in ["06b_cloudwatch_firehose_newline.jsonl", "06c_cloudwatch_gzip_members.gz"] {
+            let plain = try check(path(name))
+            #expect(plain.presetSuggestion?.contains("--preset bedrock") == true, "\(name)")
+            let summary = try check(path(name), preset: .cloudwatch)
+            #expect(summary.recordsAccepted == 10 && summary.recordsRejected == 0, "\(name)")
+            #expect(summary.recordsWithPrompt == 10)
+        }
+        let s3 = try check(path("21_s3_dir"), preset: .bedrock)
+        #expect(s3.recordsAccepted == 20 && s3.recordsRejected == 0)
+        let azure = try check(path("14b_azure_pre2018_records_wrapper.json"), preset: .azureOpenAI)
+        #expect(azure.recordsAccepted + azure.recordsRejected == 6)
+        #expect(azure.accountsSeen == 2)
+    }
+
     @Test("README documents every preset with its example record")
     func presetsDocumented() throws {
         let readme = try String(contentsOf: formats.deletingLastPathComponent().deletingLastPathComponent()
