@@ -62,7 +62,7 @@ public struct DecodedExchange {
             for i in buffer.indices { buffer[i].priority = 255 }
         }
         textSpans.removeAll(keepingCapacity: true)
-        resultSpans.removeAll(keepingCapacity: true)
+        if !resultSpans.isEmpty { resultSpans.removeAll(keepingCapacity: true) }
         hasToolResults = false
         toolCalls = 0
         toolResults = 0

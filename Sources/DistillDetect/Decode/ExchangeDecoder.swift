@@ -144,6 +144,11 @@ public struct ExchangeDecoder {
         scratch.reserveCapacity(256)
     }
 
+    /// Calls `body` with the record where it lies: reading `record` from outside the decoder
+    /// copies it (a retain per array in it, per line).
+    @inline(__always)
+    public mutating func withRecord<R>(_ body: (borrowing DecodedExchange) -> R) -> R { body(record) }
+
     /// Decodes one line (without its line end). nil: accepted, the fields are in `record`.
     public mutating func decode(_ line: UnsafeRawBufferPointer) -> RejectReason? {
         record.reset(line)
@@ -567,7 +572,7 @@ public struct ExchangeDecoder {
     private func spanEquals(_ span: TextSpan, _ word: StaticString) -> Bool {
         let length = Int(span.end - span.start)
         return !span.escaped && length == word.utf8CodeUnitCount
-            && memcmp(base + Int(span.start), word.utf8Start, length) == 0
+            && DecodeSchema.bytesEqual(base + Int(span.start), word.utf8Start, length)
     }
 
     private mutating func parseObject(node: Int, depth: Int) throws(ScanStop) {
@@ -607,7 +612,7 @@ public struct ExchangeDecoder {
             // The array feeds a field and a path indexes into it (`prompt=messages[0].content`
             // beside `messages`): read it for both.
             let arrayStart = pos
-            try parseFieldValue(targetsOnly: entryIndex, depth: depth)
+            try parseFieldValue(targets: targets, depth: depth)
             pos = arrayStart
             try parseIndexed(node: child, depth: depth + 1)
             return
@@ -635,13 +640,28 @@ public struct ExchangeDecoder {
             try skipValue(depth: depth)
             return
         }
-        try parseFieldValue(targetsOnly: entryIndex, depth: depth)
+        // The common cases inline: a string or a number for fields that take them.
+        if c == 0x22 && (targets.count == 1 && targets[0].field.kind != .messages) {
+            let span = try scanString()
+            assignString(span, to: targets[0].field, priority: targets[0].priority)
+            return
+        }
+        if (c &- 0x30) < 10 || (c == 0x2D && end - pos > 1 && pos[1] != 0x49) {
+            let numberStart = Int32(offset)
+            let number = try scanNumber()
+            let literal = TextSpan(start: numberStart, end: Int32(offset), escaped: false)
+            for target in targets {
+                assignNumber(number, literal: literal, to: target.field, priority: target.priority)
+            }
+            return
+        }
+        try parseFieldValue(targets: targets, depth: depth)
     }
 
     /// Reads the value at `pos` into the fields the entry feeds (not into its path's children).
-    private mutating func parseFieldValue(targetsOnly entryIndex: Int, depth: Int) throws(ScanStop) {
+    @inline(never)
+    private mutating func parseFieldValue(targets: UnsafeMutableBufferPointer<FieldTarget>, depth: Int) throws(ScanStop) {
         let c = pos.pointee
-        let targets = schema.targets(entryIndex)
         switch c {
         case 0x22:
             if let target = targets.first(where: { $0.field.kind == .messages }),
@@ -819,36 +839,48 @@ public struct ExchangeDecoder {
 
     /// Whether a string value stands for no value: blank, a placeholder word, or (for ids)
     /// a JSON object or array encoded as a string. Sets `invalid` for the last case.
+    @inline(__always)
     private mutating func isPlaceholder(_ span: TextSpan, invalid: inout Bool) -> Bool {
-        var length = Int(span.end - span.start)
         let p = base + Int(span.start)
-        if span.escaped {
-            scratch.removeAll(keepingCapacity: true)
-            JSONText.unescape(UnsafeRawBufferPointer(start: p, count: length), into: &scratch)
-            length = scratch.count
-            // Short values only: a placeholder is a word.
-            guard length <= 16 else {
-                let head = scratch.first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-                let tail = scratch.last { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
-                if head == 0x7B && tail == 0x7D && scratch.contains(0x3A) {
-                    invalid = true
-                    return true
-                }
-                return false
-            }
-            var copy = (UInt64(0), UInt64(0))
-            withUnsafeMutableBytes(of: &copy) { raw in
-                scratch.withUnsafeBytes { raw.copyMemory(from: $0) }
-            }
-            return withUnsafeBytes(of: &copy) { raw in
-                Self.placeholderCheck(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), length, &invalid)
+        let length = Int(span.end - span.start)
+        return span.escaped ? escapedPlaceholder(span, invalid: &invalid) : Self.placeholderCheck(p, length, &invalid)
+    }
+
+    /// `isPlaceholder` for a string with escapes: its unescaped text is checked.
+    private mutating func escapedPlaceholder(_ span: TextSpan, invalid: inout Bool) -> Bool {
+        scratch.removeAll(keepingCapacity: true)
+        JSONText.unescape(UnsafeRawBufferPointer(start: base + Int(span.start), count: Int(span.end - span.start)), into: &scratch)
+        var result = false
+        var isObject = false
+        scratch.withUnsafeBufferPointer { text in
+            if text.isEmpty {
+                result = true
+            } else {
+                result = Self.placeholderCheck(text.baseAddress!, text.count, &isObject)
             }
         }
-        return Self.placeholderCheck(p, length, &invalid)
+        if isObject { invalid = true }
+        return result
     }
+
+    /// First bytes a placeholder or an encoded object can start with: JSON whitespace, `-`,
+    /// `{`, and the first letters of the placeholder words in either case. Any other first
+    /// byte (most ids and labels) settles the question at once.
+    private static let placeholderStarts: (UInt64, UInt64) = {
+        var bits = (UInt64(0), UInt64(0))
+        for c in Array(" \t\n\r-{nNuUtTfF".utf8) {
+            if c < 64 { bits.0 |= 1 << UInt64(c) } else { bits.1 |= 1 << UInt64(c - 64) }
+        }
+        return bits
+    }()
 
     @inline(__always)
     private static func placeholderCheck(_ p: UnsafePointer<UInt8>, _ count: Int, _ invalid: inout Bool) -> Bool {
+        guard count > 0 else { return true }
+        let c = p[0]
+        if c >= 128 || (c < 64 ? placeholderStarts.0 >> UInt64(c) : placeholderStarts.1 >> UInt64(c - 64)) & 1 == 0 {
+            return false
+        }
         var a = 0, b = count
         while a < b && (p[a] == 0x20 || p[a] == 0x09 || p[a] == 0x0A || p[a] == 0x0D) { a += 1 }
         while b > a && (p[b - 1] == 0x20 || p[b - 1] == 0x09 || p[b - 1] == 0x0A || p[b - 1] == 0x0D) { b -= 1 }
@@ -1122,7 +1154,7 @@ public struct ExchangeDecoder {
                     if c != 0x22 { try d.skipValue(depth: depth + 1) }
                 } else if d.spanEquals(key, "content") || d.spanEquals(key, "parts") {
                     // A repeated key: the last value counts, whatever its type.
-                    d.record.textSpans.removeSubrange(textStart...)
+                    if d.record.textSpans.count > textStart { d.record.textSpans.removeSubrange(textStart...) }
                     if c == 0x22 {
                         d.record.textSpans.append(try d.scanString())
                     } else if c == 0x5B {

@@ -333,7 +333,7 @@ final class DecodeTally {
         if ts > maxTs { maxTs = ts }
         if let spans = record.promptSpans {
             withPrompt += 1
-            promptValues.add(PromptValueTable.key(record.line, record.textSpans[spans]))
+            if let key = PromptValueTable.key(record.line, spans, record.textSpans) { promptValues.add(key) }
         }
         countRepairs(record)
         if record.outOfRange != 0 {
@@ -351,23 +351,24 @@ final class DecodeTally {
     }
 }
 
-/// Counts of the first distinct prompt values a worker sees, to tell when one value (a
-/// redaction placeholder such as `redacted-by-litellm`) fills most records. A value is keyed
-/// by its length and its first and last 32 bytes: cheap on the decode path, and templated
-/// prompts of one campaign still differ in length or ending.
+/// Counts of the first distinct short prompt values a worker sees, to tell when one value (a
+/// redaction placeholder such as `redacted-by-litellm`) fills most records. Only prompts of
+/// one span and at most `maxLength` bytes are counted, keyed by a hash of all their bytes: a
+/// placeholder is short, and hashing every long prompt would cost the decode path.
 struct PromptValueTable {
     static let capacity = 256
+    static let maxLength = 64
     private var keys = [UInt64](repeating: 0, count: 512)
     private var counts = [Int](repeating: 0, count: 512)
     private var used = 0
 
-    static func key(_ line: UnsafeRawBufferPointer, _ spans: ArraySlice<TextSpan>) -> UInt64 {
-        guard let first = spans.first, let last = spans.last else { return 1 }
-        var length = 0
-        for span in spans { length += Int(span.end - span.start) }
-        let head = UnsafeRawBufferPointer(rebasing: line[Int(first.start)..<min(Int(first.end), Int(first.start) + 32)])
-        let tail = UnsafeRawBufferPointer(rebasing: line[max(Int(last.start), Int(last.end) - 32)..<Int(last.end)])
-        return StableHash.combine(StableHash.combine(StableHash.hash(head), StableHash.hash(tail)), UInt64(length)) | 1
+    /// The key of a short one-span prompt, or nil.
+    @inline(__always)
+    static func key(_ line: UnsafeRawBufferPointer, _ spans: Range<Int>, _ textSpans: [TextSpan]) -> UInt64? {
+        guard spans.count == 1 else { return nil }
+        let span = textSpans[spans.lowerBound]
+        guard span.end - span.start <= Int32(maxLength) else { return nil }
+        return StableHash.hash(UnsafeRawBufferPointer(rebasing: line[Int(span.start)..<Int(span.end)])) | 1
     }
 
     @inline(__always)
@@ -511,10 +512,12 @@ public enum LogScanner {
                     let offset = (reason == .invalidJSON || reason == .invalidUTF8) ? decoder.failureOffset : nil
                     tally.reject(reason, file: file, chunk: chunk.sequence, line: lineNumber, byteOffset: offset,
                                  streamOffset: streamOffset(lineNumber))
-                    tally.countRepairs(decoder.record)
+                    decoder.withRecord { tally.countRepairs($0) }
                 } else {
-                    tally.count(decoder.record, file: file)
-                    consumer.consume(decoder.record)
+                    decoder.withRecord { record in
+                        tally.count(record, file: file)
+                        consumer.consume(record)
+                    }
                 }
             }
 
