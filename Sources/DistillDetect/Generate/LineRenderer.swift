@@ -9,6 +9,8 @@ struct LineRenderer {
     let style: LogStyle
     /// Release time of the newer model that campaigns pivot to (day 3, 14:00 UTC), if in range.
     let newModelRelease: Int64?
+    /// The day as `YYYY-MM-DD`, as agent products put it in their system prompt.
+    let dayText: String
 
     static let models = ["frontier-large-4", "frontier-medium-4", "frontier-small-4"]
     static let newModel = "frontier-large-5"
@@ -19,6 +21,8 @@ struct LineRenderer {
         self.day = day
         self.style = style
         newModelRelease = config.days > 3 ? config.startMilliseconds + 3 * 86_400_000 + 14 * 3_600_000 : nil
+        let (y, m, d) = Timestamp.civilFromDays(Int(config.startMilliseconds / 86_400_000) + day)
+        dayText = String(format: "%04d-%02d-%02d", y, m, d)
     }
 
     func contentRandom(account: Int32, index: Int32) -> SeededRandom {
@@ -95,6 +99,10 @@ struct LineRenderer {
         var history: [String] = []
         var prompt: String
         var outputTokens: Int
+        /// A coding agent's request as a tool loop (`prompt` is its newest human text).
+        var loop: ToolLoop?
+        /// An agentic campaign request, written as a replayed tool loop in the tool-loop styles.
+        var agenticTask = false
     }
 
     func exchange(for event: SyntheticLogGenerator.Event, account: SyntheticAccount, _ rng: inout SeededRandom) -> Exchange {
@@ -128,7 +136,13 @@ struct LineRenderer {
                 return Exchange(prompt: prompt, outputTokens: Int(rng.logNormal(median: 350, sigma: 0.9)))
             }
             let (system, prompt) = Self.campaignPrompt(variant, &rng)
-            return Exchange(system: system, prompt: prompt, outputTokens: Int(rng.logNormal(median: 2200, sigma: 0.35)))
+            return Exchange(system: system, prompt: prompt, outputTokens: Int(rng.logNormal(median: 2200, sigma: 0.35)), agenticTask: variant == .agentic)
+        case .codingAgent:
+            // Its own streams (not `rng`), so the loop is the same whatever the style.
+            let loop = AgentSessions.benign(
+                profile: account.agent!, seed: config.seed, day: day, dayText: dayText, account: event.account,
+                session: event.sessionHead, step: Int(event.turn), openAI: style == .openAIResponses)
+            return Exchange(system: loop.joinedSystem, prompt: loop.newestHumanText, outputTokens: Int(rng.logNormal(median: 260, sigma: 0.9)), loop: loop)
         }
     }
 
@@ -165,8 +179,9 @@ struct LineRenderer {
         let exchange = exchange(for: event, account: account, &rng)
         var meta = SeededRandom(seed: config.seed, 5, UInt64(day), UInt64(event.account), UInt64(event.index))
         let gateway = style == .gateway
-        let inputTokens = (exchange.prompt.utf8.count + (exchange.system?.utf8.count ?? 0)
-            + exchange.history.reduce(0) { $0 + $1.utf8.count }) / 4 + 8
+        // The same in every style: a style changes the body's shape, never the metadata.
+        let inputTokens = exchange.loop.map { $0.textBytes / 4 + 8 } ?? ((exchange.prompt.utf8.count + (exchange.system?.utf8.count ?? 0)
+            + exchange.history.reduce(0) { $0 + $1.utf8.count }) / 4 + 8)
         let status = meta.chance(0.985) ? 200 : meta.pick([429, 500, 529, 400])
         let outputTokens = status == 200 ? max(1, exchange.outputTokens) : 0
         // Swap the buffer in and out rather than copying it.
@@ -184,7 +199,7 @@ struct LineRenderer {
         w.string(gateway ? "client_ip" : "ip", ip(for: account, special: event.special, &meta))
         w.string(gateway ? "http_user_agent" : "user_agent", meta.pick(account.userAgents))
         w.string("model", model(for: account, ts: event.ts, &meta))
-        w.string(gateway ? "call_type" : "endpoint", gateway ? "acompletion" : "/v1/messages")
+        w.string(gateway ? "call_type" : "endpoint", gateway ? "acompletion" : (style == .openAIResponses ? "/v1/responses" : "/v1/messages"))
         w.number(gateway ? "status_code" : "status", Int64(status))
         w.number(gateway ? "prompt_tokens" : "input_tokens", Int64(inputTokens))
         w.number(gateway ? "completion_tokens" : "output_tokens", Int64(outputTokens))
@@ -192,6 +207,9 @@ struct LineRenderer {
         if config.noContent {
             // Metadata only (logs kept without prompts): the same records less prompt, messages
             // and system; the random draws stay the same, so the rest of each line is unchanged.
+        } else if style.writesToolLoops {
+            let loop = toolLoop(for: exchange, event: event, account: account)
+            if style == .openAIResponses { w.openAIResponses(loop) } else { w.anthropicMessages(loop) }
         } else if gateway {
             w.key("messages")
             w.raw("[")
@@ -238,6 +256,23 @@ struct LineRenderer {
         }
         w.end()
         swap(&w.out, &out)
+    }
+
+    /// The body of an exchange in a tool-loop style: a coding agent's loop, a campaign's replayed
+    /// loop around the same task the plain styles send, or an ordinary conversation.
+    func toolLoop(for exchange: Exchange, event: SyntheticLogGenerator.Event, account: SyntheticAccount) -> ToolLoop {
+        if let loop = exchange.loop { return loop }
+        if exchange.agenticTask {
+            return AgentSessions.campaign(
+                task: exchange.prompt, seed: config.seed, day: day, account: event.account, index: event.index,
+                openAI: style == .openAIResponses)
+        }
+        var turns: [LoopTurn] = exchange.history.enumerated().map { i, text in i % 2 == 0 ? .human(text) : .assistant(text: text, calls: []) }
+        turns.append(.human(exchange.prompt))
+        var loop = ToolLoop(system: exchange.system.map { [$0] } ?? [], tools: [], turns: turns)
+        loop.humanAsBlocks = account.usesMessages
+        loop.cacheSystem = false
+        return loop
     }
 
     /// A line that `check` must reject with `reason`.

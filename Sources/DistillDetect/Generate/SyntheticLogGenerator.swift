@@ -119,8 +119,9 @@ public enum SyntheticLogGenerator {
                 id: c.id, variant: c.variant, accounts: c.accounts.count,
                 exchanges: c.accounts.reduce(0) { $0 + population.accounts[$1].dayCounts.reduce(0, +) })
         }
+        let written = population.accounts.reduce(0) { $0 + $1.dayCounts.reduce(0, +) + $1.specialCounts.reduce(0, +) }
         return GeneratorResult(
-            files: files, exchanges: config.exchanges, badLines: injected.count, accounts: population.accounts.count,
+            files: files, exchanges: written, badLines: injected.count, accounts: population.accounts.count,
             accountsByKind: byKind, campaigns: campaigns)
     }
 
@@ -171,6 +172,22 @@ public enum SyntheticLogGenerator {
                         let t = (14 - Double(account.utcOffsetHours) + rng.unit() * 1.5) * 3_600_000
                         add(t.truncatingRemainder(dividingBy: 86_400_000), head: index, turn: 0, special: true)
                     }
+                }
+            case .codingAgent:
+                // Working sessions: a task, then one request per tool round seconds apart.
+                var left = count
+                while left > 0 {
+                    let steps = min(left, max(2, Int(rng.logNormal(median: 9, sigma: 0.6))))
+                    let localHour = 8 + rng.unit() * 11
+                    var t = (localHour - Double(account.utcOffsetHours)) * 3_600_000
+                    t = t.truncatingRemainder(dividingBy: 86_400_000)
+                    if t < 0 { t += 86_400_000 }
+                    let head = index
+                    for step in 0..<steps {
+                        add(t, head: head, turn: Int16(step), special: false)
+                        t += rng.logNormal(median: 14_000, sigma: 0.6)
+                    }
+                    left -= steps
                 }
             case .integration:
                 for _ in 0..<count {
