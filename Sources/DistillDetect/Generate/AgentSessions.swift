@@ -158,8 +158,10 @@ enum AgentSessions {
         return s
     }
 
+    /// The same draws in both shapes, so the rest of a loop does not depend on the shape.
     static func callID(openAI: Bool, _ rng: inout SeededRandom) -> String {
-        openAI ? randomID("call_", 24, &rng) : randomID("toolu_01", 22, &rng)
+        let suffix = randomID("", 24, &rng)
+        return openAI ? "call_" + suffix : "toolu_01" + suffix.prefix(22)
     }
 
     // MARK: Benign sessions
