@@ -242,8 +242,10 @@ public enum SyntheticLogGenerator {
         let events = events(day: day, population: population, config: config)
         let style: LogStyle = config.style == .mixed ? (day % 2 == 0 ? .canonical : .gateway) : config.style
         var placement = SeededRandom(seed: config.seed, 4, UInt64(day))
-        // Positions (before event k) of the bad lines, in order.
-        let badPositions = bad.map { _ in placement.int(0...max(0, events.count)) }.sorted()
+        // Positions of the bad lines among the events of every account but the coding agents
+        // (before the k-th such event), so that adding those accounts moved no bad line.
+        let placed = events.map { population.accounts[Int($0.account)].kind != .codingAgent }
+        let badPositions = bad.map { _ in placement.int(0...max(0, placed.count { $0 })) }.sorted()
         var injected: [InjectedBadLine] = []
         let writer = try GzipFileWriter(path: path, level: config.gzipLevel)
         let splitAt = day < config.multiMemberFiles ? events.count / 2 : -1
@@ -251,9 +253,10 @@ public enum SyntheticLogGenerator {
         buffer.reserveCapacity(1 << 20)
         var line = 0
         var badIndex = 0
+        var placedSoFar = 0
         let renderer = LineRenderer(population: population, config: config, day: day, style: style)
         for k in 0...events.count {
-            while badIndex < badPositions.count && badPositions[badIndex] == k {
+            while (k == events.count || placed[k]) && badIndex < badPositions.count && badPositions[badIndex] == placedSoFar {
                 renderer.renderBadLine(bad[badIndex], sequence: badIndex, into: &buffer)
                 line += 1
                 injected.append(InjectedBadLine(file: fileName, line: line, reason: bad[badIndex]))
@@ -265,6 +268,7 @@ public enum SyntheticLogGenerator {
                 try writer.finishMember()
             }
             guard k < events.count else { break }
+            if placed[k] { placedSoFar += 1 }
             renderer.render(events[k], into: &buffer)
             line += 1
             if buffer.count >= 1 << 20 {
