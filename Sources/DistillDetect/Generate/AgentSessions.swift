@@ -189,7 +189,7 @@ enum AgentSessions {
         let test: String
         switch repo.language {
         case .python: test = "tests/test_\(base == "__init__" ? repo.name.replacingOccurrences(of: "-", with: "_") : base).py"
-        case .swift: test = paths.filter { $0.hasPrefix("Tests/") }.randomElementStable(&rng) ?? "Tests/\(base)Tests.swift"
+        case .swift: test = repo.testPaths.randomElementStable(&rng) ?? "Tests/\(base)Tests.swift"
         }
         return Pick(path: path, symbol: symbol, test: test, module: String(path.split(separator: "/").dropLast().last ?? "src"), dir: dir)
     }
@@ -228,17 +228,28 @@ enum AgentSessions {
         }
     }
 
-    /// The request of step `step` (0: the task alone) of a benign session.
+    /// The request of step `step` (0: the task alone) of a benign session. `cache` holds each
+    /// account's latest session as built so far (steps come in order), so a session of n steps
+    /// costs n rounds rather than n²/2; the result is the same with or without it.
     static func benign(
         profile: CodingAgentProfile, seed: UInt64, day: Int, dayText: String, account: Int32, session: Int32, step: Int,
-        openAI: Bool
+        openAI: Bool, cache: AgentSessionCache? = nil
     ) -> ToolLoop {
-        var srng = SeededRandom(seed: seed, 8, UInt64(day), UInt64(account), UInt64(session))
-        var loop = ToolLoop(system: system(profile, day: dayText), tools: profile.tools, turns: [.human(task(profile, &srng))])
-        loop.humanAsBlocks = profile.humanAsBlocks
-        loop.cacheSystem = profile.product != .ownHarness
+        var loop: ToolLoop
+        var built = 0
+        if let cached = cache?.sessions[account], cached.session == session, cached.rounds <= step {
+            loop = cached.loop
+            built = cached.rounds
+            cache?.sessions[account] = nil
+        } else {
+            var srng = SeededRandom(seed: seed, 8, UInt64(day), UInt64(account), UInt64(session))
+            loop = ToolLoop(system: system(profile, day: dayText), tools: profile.tools, turns: [.human(task(profile, &srng))])
+            loop.humanAsBlocks = profile.humanAsBlocks
+            loop.cacheSystem = profile.product != .ownHarness
+        }
+        defer { cache?.sessions[account] = (session, step, loop) }
         let repo = RealRepository.all[profile.repository]
-        for round in 0..<step {
+        for round in built..<step {
             var rng = SeededRandom(seed: seed, 9, UInt64(day), UInt64(account), UInt64(session), UInt64(round))
             let p = pick(repo, &rng)
             let v = values(p, &rng)
@@ -510,6 +521,11 @@ enum AgentSessions {
         }
         return loop
     }
+}
+
+/// Sessions under construction, per account: one renderer's (one day's, one thread's).
+final class AgentSessionCache {
+    var sessions: [Int32: (session: Int32, rounds: Int, loop: ToolLoop)] = [:]
 }
 
 extension Array {

@@ -11,6 +11,7 @@ struct LineRenderer {
     let newModelRelease: Int64?
     /// The day as `YYYY-MM-DD`, as agent products put it in their system prompt.
     let dayText: String
+    let agentSessions = AgentSessionCache()
 
     static let models = ["frontier-large-4", "frontier-medium-4", "frontier-small-4"]
     static let newModel = "frontier-large-5"
@@ -141,7 +142,7 @@ struct LineRenderer {
             // Its own streams (not `rng`), so the loop is the same whatever the style.
             let loop = AgentSessions.benign(
                 profile: account.agent!, seed: config.seed, day: day, dayText: dayText, account: event.account,
-                session: event.sessionHead, step: Int(event.turn), openAI: style == .openAIResponses)
+                session: event.sessionHead, step: Int(event.turn), openAI: style == .openAIResponses, cache: agentSessions)
             return Exchange(system: loop.joinedSystem, prompt: loop.newestHumanText, outputTokens: Int(rng.logNormal(median: 260, sigma: 0.9)), loop: loop)
         }
     }

@@ -5,17 +5,24 @@
 
 struct RealRepository: Sendable {
     enum Language: Sendable { case python, swift }
-    var name: String
-    var language: Language
-    /// `path|symbol,symbol,...`
-    var files: [String]
+    let name: String
+    let language: Language
+    let paths: [String]
+    let symbolLists: [[String]]
+    /// The test files among `paths` (Swift packages keep them under Tests/).
+    let testPaths: [String]
 
-    var paths: [String] { files.map { String($0.split(separator: "|", omittingEmptySubsequences: false)[0]) } }
-
-    func symbols(_ index: Int) -> [String] {
-        let parts = files[index].split(separator: "|", omittingEmptySubsequences: false)
-        return parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+    /// `files`: `path|symbol,symbol,...`
+    init(name: String, language: Language, files: [String]) {
+        self.name = name
+        self.language = language
+        let parts = files.map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+        paths = parts.map { String($0[0]) }
+        symbolLists = parts.map { $0.count > 1 ? $0[1].split(separator: ",").map(String.init) : [] }
+        testPaths = paths.filter { $0.hasPrefix("Tests/") }
     }
+
+    func symbols(_ index: Int) -> [String] { symbolLists[index] }
 
     static let all: [RealRepository] = [
         RealRepository(name: "pyjwt", language: .python, files: [
