@@ -33,7 +33,7 @@ struct LineRenderer {
     // MARK: Content
 
     static func fill(_ template: String, _ rng: inout SeededRandom) -> String {
-        guard template.contains("{") else { return template }
+        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
@@ -302,6 +302,7 @@ struct LineRenderer {
 
 /// Appends one JSON object to a byte buffer, escaping strings per RFC 8259.
 struct JSONLineWriter {
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     var out: [UInt8]
     private var needsComma = false
 
@@ -342,7 +343,31 @@ struct JSONLineWriter {
     /// some gateways do.
     mutating func value(_ text: String, escapeNonASCII: Bool = false) {
         out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
+        if !escapeNonASCII {
+            // Fast path: copy UTF-8 runs whole and escape only quotes, backslashes and controls.
+            var text = text
+            text.withUTF8 { bytes in
+                var start = 0
+                for i in 0..<bytes.count {
+                    let b = bytes[i]
+                    guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                    switch b {
+                    case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                    case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                    case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                    case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                    case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                    default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, JSONLineWriter.hexDigits[Int(b >> 4)], JSONLineWriter.hexDigits[Int(b & 0xF)]])
+                    }
+                    start = i + 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+            }
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let hex = JSONLineWriter.hexDigits
         func unicodeEscape(_ unit: UInt32) {
             out.append(contentsOf: [0x5C, 0x75, hex[Int(unit >> 12 & 0xF)], hex[Int(unit >> 8 & 0xF)], hex[Int(unit >> 4 & 0xF)], hex[Int(unit & 0xF)]])
         }
