@@ -18,6 +18,9 @@ struct CodingAgentProfile: Sendable {
     var humanAsBlocks: Bool
     var resultsAsBlocks: Bool
     var terse: Bool
+    /// How this person habitually opens and closes a request.
+    var openings: [String]
+    var closings: [String]
 
     init(_ rng: inout SeededRandom) {
         let roll = rng.unit()
@@ -60,6 +63,8 @@ struct CodingAgentProfile: Sendable {
         humanAsBlocks = rng.chance(0.5)
         resultsAsBlocks = product == .ownHarness && rng.chance(0.5)
         terse = rng.chance(0.4)
+        openings = [rng.pick(AgentSessions.openings), rng.pick(AgentSessions.openings)]
+        closings = [rng.pick(AgentSessions.closings), rng.pick(AgentSessions.closings)]
     }
 
     var root: String { home + "/" + project }
@@ -92,9 +97,24 @@ enum AgentSessions {
         "I'd like {sym} to accept an optional timeout. Thread it through and add tests.",
         "explain how {sym} works and where it's called from",
         "Remove the deprecated code paths in {file} and anything that only they use.",
-        "{codingprompt}",
-        "In this repo: {codingprompt}",
+        "Add a `--{flag}` option that skips {sym}; wire it through {file}.",
+        "{test} is flaky, roughly one run in ten. Find out why.",
+        "Move {sym} out of {file} into its own module and fix the imports.",
+        "the output of {sym} changed after the last merge, diff it against the previous release and tell me what happened",
+        "Port the {module} tests from unittest style to plain pytest functions.",
+        "Make {sym} handle {structure}-sized inputs without loading everything in memory.",
     ]
+
+    /// Sentences a person adds to a task: each draws its own numbers and names.
+    static let details = [
+        "It worked before {hash}.", "Repro: `{cmd}`.", "The traceback points at line {line} of {file}.",
+        "Only happens on {platform}.", "I already tried reverting {file2}, no luck.", "Don't change the public signature of {sym}.",
+        "Keep it compatible with Python 3.{minor}.", "Issue #{issue} has more context.", "{count} users reported it since Friday.",
+        "The failing job is `{module}-{minor}`.", "Look at {file2} too, it does something similar.", "There's a draft of this on the branch {branch}.",
+    ]
+
+    static let openings = ["", "", "hey, ", "ok so ", "Quick one: ", "Next: ", "Task: ", "pls ", "Hi! ", "Morning. ", "New thing: ", "Can you help? "]
+    static let closings = ["", "", " thanks!", " Thanks.", " ty", " (don't push anything)", " Keep the diff small.", " go", " Ask if unclear.", " no rush"]
 
     static let followUps = [
         "looks good, now also add a test for the empty case",
@@ -202,17 +222,30 @@ enum AgentSessions {
         ]
     }
 
+    /// A session's task in the user's own words: an ordinary coding question (as any user
+    /// asks) or a request about their repository with details of its own.
     static func task(_ profile: CodingAgentProfile, _ rng: inout SeededRandom) -> String {
         let repo = RealRepository.all[profile.repository]
         var v = values(pick(repo, &rng), &rng)
-        let template = rng.pick(tasks)
-        if template.contains("{codingprompt}") {
-            v["codingprompt"] = LineRenderer.fill(rng.pick(PromptCorpus.coding), &rng)
+        var text: String
+        if rng.chance(0.3) {
+            text = LineRenderer.fill(rng.pick(PromptCorpus.coding), &rng)
+        } else {
+            v["flag"] = rng.pick(["no-cache", "dry-run", "strict", "fast", "skip-\(v["module"]!.lowercased())"])
+            text = fill(rng.pick(tasks), v)
+            for _ in 0..<rng.weighted([3, 4, 2]) {
+                let other = pick(repo, &rng)
+                let d: [String: String] = [
+                    "hash": rng.hex(7), "cmd": repo.language == .python ? "python -m pytest \(other.test) -k \(other.symbol.lowercased())" : "swift test --filter \(testName(other.test))",
+                    "line": String(rng.int(12...900)), "file": v["file"]!, "file2": other.path, "sym": v["sym"]!, "platform": rng.pick(["Windows", "macOS 14", "Alpine", "Python 3.13", "ARM runners"]),
+                    "minor": String(rng.int(8...13)), "issue": String(rng.int(40...4_000)), "count": String(rng.int(2...40)), "module": other.module,
+                    "branch": rng.pick(["wip/", "fix/", "feature/", ""]) + other.symbol.lowercased(),
+                ]
+                text += " " + fill(rng.pick(details), d)
+            }
         }
-        var text = fill(template, v)
-        if profile.terse { text = text.lowercased() }
-        if rng.chance(0.15) { text += rng.pick([" thanks!", " Thanks.", " ty", " (don't push anything)", " Be careful with the public API."]) }
-        return text
+        text = rng.pick(profile.openings) + text + rng.pick(profile.closings)
+        return profile.terse ? text.lowercased() : text
     }
 
     static func system(_ profile: CodingAgentProfile, day: String) -> [String] {

@@ -335,8 +335,9 @@ struct SyntheticPopulation {
             let profile = CodingAgentProfile(&rng)
             let agents: [String]
             switch profile.product {
-            case .terminalAgent: agents = [rng.pick(["claude-cli/1.0.72 (external, cli)", "claude-cli/1.0.83 (external, cli)", "claude-cli/1.0.98 (external, sdk-ts)"])]
-            case .patchAgent: agents = [rng.pick(["codex_cli_rs/0.21.0", "codex_cli_rs/0.23.0", "codex_cli_rs/0.29.0"])]
+            // Products ship often and users update at their own pace: many versions in use.
+            case .terminalAgent: agents = ["claude-cli/1.0.\(rng.int(30...128)) (external, \(rng.chance(0.85) ? "cli" : "sdk-ts"))"]
+            case .patchAgent: agents = ["codex_cli_rs/0.\(rng.int(10...48)).\(rng.int(0...2))"]
             case .ownHarness: agents = [rng.pick(Self.sdkAgents)]
             }
             var ips = [Self.residentialIP(&rng)]
