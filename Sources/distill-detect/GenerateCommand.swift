@@ -30,7 +30,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Output directory.")
     var out: String
 
-    @Option(help: "Exchanges to write (bad lines come on top).")
+    @Option(help: "Exchanges to write; coding-agent users (about 4% more) and bad lines come on top.")
     var exchanges = 200_000
 
     @Option(help: "Days of traffic, one file each.")
