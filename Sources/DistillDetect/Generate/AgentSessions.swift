@@ -39,7 +39,7 @@ struct CodingAgentProfile: Sendable {
             var acts: [AgentAction] = []
             for generic in AgentToolSets.genericTools where acts.count < 2 || rng.chance(0.7) {
                 let variant = rng.int(0..<generic.schemas.count)
-                chosen.append(ToolSpec(name: generic.names[naming], description: rng.pick(generic.descriptions), schema: generic.schemas[variant]))
+                chosen.append(ToolSpec(name: generic.names[naming], description: generic.descriptions[variant], schema: generic.schemas[variant]))
                 acts.append(generic.action)
             }
             tools = chosen

@@ -98,6 +98,7 @@ enum AgentToolSets {
     /// One generic capability named three ways (snake_case, camelCase, Unix-like).
     struct GenericTool {
         var names: [String]
+        /// `descriptions[i]` describes `schemas[i]`.
         var descriptions: [String]
         var schemas: [String]
         var action: AgentAction
