@@ -300,6 +300,32 @@ struct ToolLoopStyleTests {
         #expect((toolSets["coding_agent"]?.values.map(\.count).max() ?? 0) >= 2)
     }
 
+    @Test("each request of a coding-agent session carries the one before it plus one round")
+    func sessionsGrowStepByStep() throws {
+        let dir = try TemporaryDirectory()
+        let result = try SyntheticLogGenerator.run(config: Self.config(.anthropicMessages), outputDirectory: dir.path)
+        let kindOf = try kinds(dir)
+        var last: [String: [Any]] = [:]
+        var grew = 0
+        var restarted = 0
+        for r in try records(dir, result) where kindOf[r["account_id"] as? String ?? ""] == "coding_agent" {
+            // A person may run two sessions at once: a session is its account and its task.
+            let messages = try #require(r["messages"] as? [JSONObject])
+            let session = (r["account_id"] as? String ?? "") + String(decoding: try JSONSerialization.data(withJSONObject: messages[0], options: .sortedKeys), as: UTF8.self)
+            defer { last[session] = messages }
+            guard let previous = last[session] as? [JSONObject] else {
+                #expect(messages.count == 1, "a session opens with its task alone")
+                restarted += 1
+                continue
+            }
+            let extends = messages.count == previous.count + 2
+                && zip(previous, messages).allSatisfy { NSDictionary(dictionary: $0).isEqual(to: $1) }
+            #expect(extends, "step \(previous.count / 2) to the next")
+            grew += 1
+        }
+        #expect(grew > 5 * restarted, "\(grew) steps, \(restarted) new sessions")
+    }
+
     @Test("the same seed gives byte-identical files whatever the thread count", arguments: [LogStyle.anthropicMessages, .openAIResponses])
     func deterministic(_ style: LogStyle) throws {
         let a = try TemporaryDirectory()

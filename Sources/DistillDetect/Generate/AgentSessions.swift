@@ -209,7 +209,7 @@ enum AgentSessions {
         let test: String
         switch repo.language {
         case .python: test = "tests/test_\(base == "__init__" ? repo.name.replacingOccurrences(of: "-", with: "_") : base).py"
-        case .swift: test = repo.testPaths.randomElementStable(&rng) ?? "Tests/\(base)Tests.swift"
+        case .swift: test = repo.testPaths.isEmpty ? "Tests/\(base)Tests.swift" : rng.pick(repo.testPaths)
         }
         return Pick(path: path, symbol: symbol, test: test, module: String(path.split(separator: "/").dropLast().last ?? "src"), dir: dir)
     }
@@ -559,9 +559,4 @@ enum AgentSessions {
 /// Sessions under construction, per account: one renderer's (one day's, one thread's).
 final class AgentSessionCache {
     var sessions: [Int32: (session: Int32, rounds: Int, loop: ToolLoop)] = [:]
-}
-
-extension Array {
-    /// A seeded pick that tolerates an empty array.
-    func randomElementStable(_ rng: inout SeededRandom) -> Element? { isEmpty ? nil : self[rng.int(0..<count)] }
 }
