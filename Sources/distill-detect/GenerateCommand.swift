@@ -12,16 +12,25 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
             Writes one api-YYYY-MM-DD.jsonl.gz per day, labels.csv (account_id,campaign_id,kind: \
             campaign_id empty for benign accounts; kind names the look-alikes that must never be \
-            flagged: integration, classroom, benchmark, popular_question) and, with --bad-lines, \
-            bad-lines.csv (file,line,reason). The same options and seed give byte-identical files \
-            whatever --threads is.
+            flagged: integration, classroom, benchmark, popular_question, coding_agent) and, with \
+            --bad-lines, bad-lines.csv (file,line,reason). The same options and seed give \
+            byte-identical files whatever --threads is.
+
+            Styles: canonical and gateway write each exchange as a prompt or plain messages; \
+            anthropic-messages (endpoint /v1/messages: system blocks, tools with input_schema, \
+            messages with tool_use and tool_result blocks) and openai-responses (endpoint \
+            /v1/responses: instructions, function tools, input with input_text, function_call and \
+            function_call_output items) write the same exchanges as those APIs log them, with \
+            coding-agent users and the agentic campaign as tool loops. For one seed every style \
+            writes the same accounts, labels.csv, times and metadata, and the newest human-written \
+            text of each exchange is the prompt the plain styles write.
             """
     )
 
     @Option(help: "Output directory.")
     var out: String
 
-    @Option(help: "Exchanges to write (bad lines come on top).")
+    @Option(help: "Exchanges to write; coding-agent users (about 4% more) and bad lines come on top.")
     var exchanges = 200_000
 
     @Option(help: "Days of traffic, one file each.")
@@ -33,7 +42,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Field names: canonical, gateway (aliases, epoch ms, content blocks) or mixed (alternating days).")
+    @Option(help: "Record shape: canonical, gateway (aliases, epoch ms, content blocks), mixed (alternating days), anthropic-messages or openai-responses (API bodies, agentic traffic as tool loops).")
     var style: LogStyle = .canonical
 
     @Option(name: .customLong("campaign"), help: "Campaign variant to include: basic, careful, agentic (repeatable; default: all three).")

@@ -62,7 +62,7 @@ struct GeneratorTests {
         let result = try SyntheticLogGenerator.run(config: Self.config(style: .canonical), outputDirectory: dir.path)
         #expect(result.campaigns.map(\.variant) == CampaignVariant.allCases)
         #expect(result.campaigns.allSatisfy { $0.accounts >= 12 && $0.exchanges > 0 })
-        for kind in [AccountKind.integration, .classroom, .benchmark, .popularQuestion, .benign, .campaign] {
+        for kind in [AccountKind.integration, .classroom, .benchmark, .popularQuestion, .benign, .codingAgent, .campaign] {
             #expect(result.accountsByKind[kind.rawValue, default: 0] > 0, "\(kind)")
         }
         let rows = try String(contentsOfFile: dir.file("labels.csv"), encoding: .utf8).split(separator: "\n")

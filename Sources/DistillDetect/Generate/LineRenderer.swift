@@ -9,6 +9,9 @@ struct LineRenderer {
     let style: LogStyle
     /// Release time of the newer model that campaigns pivot to (day 3, 14:00 UTC), if in range.
     let newModelRelease: Int64?
+    /// The day as `YYYY-MM-DD`, as agent products put it in their system prompt.
+    let dayText: String
+    let agentSessions = AgentSessionCache()
 
     static let models = ["frontier-large-4", "frontier-medium-4", "frontier-small-4"]
     static let newModel = "frontier-large-5"
@@ -19,6 +22,8 @@ struct LineRenderer {
         self.day = day
         self.style = style
         newModelRelease = config.days > 3 ? config.startMilliseconds + 3 * 86_400_000 + 14 * 3_600_000 : nil
+        let (y, m, d) = Timestamp.civilFromDays(Int(config.startMilliseconds / 86_400_000) + day)
+        dayText = String(format: "%04d-%02d-%02d", y, m, d)
     }
 
     func contentRandom(account: Int32, index: Int32) -> SeededRandom {
@@ -28,7 +33,7 @@ struct LineRenderer {
     // MARK: Content
 
     static func fill(_ template: String, _ rng: inout SeededRandom) -> String {
-        guard template.contains("{") else { return template }
+        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
@@ -95,6 +100,10 @@ struct LineRenderer {
         var history: [String] = []
         var prompt: String
         var outputTokens: Int
+        /// A coding agent's request as a tool loop (`prompt` is its newest human text).
+        var loop: ToolLoop?
+        /// An agentic campaign request, written as a replayed tool loop in the tool-loop styles.
+        var agenticTask = false
     }
 
     func exchange(for event: SyntheticLogGenerator.Event, account: SyntheticAccount, _ rng: inout SeededRandom) -> Exchange {
@@ -128,7 +137,13 @@ struct LineRenderer {
                 return Exchange(prompt: prompt, outputTokens: Int(rng.logNormal(median: 350, sigma: 0.9)))
             }
             let (system, prompt) = Self.campaignPrompt(variant, &rng)
-            return Exchange(system: system, prompt: prompt, outputTokens: Int(rng.logNormal(median: 2200, sigma: 0.35)))
+            return Exchange(system: system, prompt: prompt, outputTokens: Int(rng.logNormal(median: 2200, sigma: 0.35)), agenticTask: variant == .agentic)
+        case .codingAgent:
+            // Its own streams (not `rng`), so the loop is the same whatever the style.
+            let loop = AgentSessions.benign(
+                profile: account.agent!, seed: config.seed, day: day, dayText: dayText, account: event.account,
+                session: event.sessionHead, step: Int(event.turn), openAI: style == .openAIResponses, cache: agentSessions)
+            return Exchange(system: loop.joinedSystem, prompt: loop.newestHumanText, outputTokens: Int(rng.logNormal(median: 260, sigma: 0.9)), loop: loop)
         }
     }
 
@@ -165,8 +180,9 @@ struct LineRenderer {
         let exchange = exchange(for: event, account: account, &rng)
         var meta = SeededRandom(seed: config.seed, 5, UInt64(day), UInt64(event.account), UInt64(event.index))
         let gateway = style == .gateway
-        let inputTokens = (exchange.prompt.utf8.count + (exchange.system?.utf8.count ?? 0)
-            + exchange.history.reduce(0) { $0 + $1.utf8.count }) / 4 + 8
+        // The same in every style: a style changes the body's shape, never the metadata.
+        let inputTokens = exchange.loop.map { $0.textBytes / 4 + 8 } ?? ((exchange.prompt.utf8.count + (exchange.system?.utf8.count ?? 0)
+            + exchange.history.reduce(0) { $0 + $1.utf8.count }) / 4 + 8)
         let status = meta.chance(0.985) ? 200 : meta.pick([429, 500, 529, 400])
         let outputTokens = status == 200 ? max(1, exchange.outputTokens) : 0
         // Swap the buffer in and out rather than copying it.
@@ -184,7 +200,7 @@ struct LineRenderer {
         w.string(gateway ? "client_ip" : "ip", ip(for: account, special: event.special, &meta))
         w.string(gateway ? "http_user_agent" : "user_agent", meta.pick(account.userAgents))
         w.string("model", model(for: account, ts: event.ts, &meta))
-        w.string(gateway ? "call_type" : "endpoint", gateway ? "acompletion" : "/v1/messages")
+        w.string(gateway ? "call_type" : "endpoint", gateway ? "acompletion" : (style == .openAIResponses ? "/v1/responses" : "/v1/messages"))
         w.number(gateway ? "status_code" : "status", Int64(status))
         w.number(gateway ? "prompt_tokens" : "input_tokens", Int64(inputTokens))
         w.number(gateway ? "completion_tokens" : "output_tokens", Int64(outputTokens))
@@ -192,6 +208,9 @@ struct LineRenderer {
         if config.noContent {
             // Metadata only (logs kept without prompts): the same records less prompt, messages
             // and system; the random draws stay the same, so the rest of each line is unchanged.
+        } else if style.writesToolLoops {
+            let loop = toolLoop(for: exchange, event: event, account: account)
+            if style == .openAIResponses { w.openAIResponses(loop) } else { w.anthropicMessages(loop) }
         } else if gateway {
             w.key("messages")
             w.raw("[")
@@ -240,6 +259,23 @@ struct LineRenderer {
         swap(&w.out, &out)
     }
 
+    /// The body of an exchange in a tool-loop style: a coding agent's loop, a campaign's replayed
+    /// loop around the same task the plain styles send, or an ordinary conversation.
+    func toolLoop(for exchange: Exchange, event: SyntheticLogGenerator.Event, account: SyntheticAccount) -> ToolLoop {
+        if let loop = exchange.loop { return loop }
+        if exchange.agenticTask {
+            return AgentSessions.campaign(
+                task: exchange.prompt, seed: config.seed, day: day, account: event.account, index: event.index,
+                openAI: style == .openAIResponses)
+        }
+        var turns: [LoopTurn] = exchange.history.enumerated().map { i, text in i % 2 == 0 ? .human(text) : .assistant(text: text, calls: []) }
+        turns.append(.human(exchange.prompt))
+        var loop = ToolLoop(system: exchange.system.map { [$0] } ?? [], tools: [], turns: turns)
+        loop.humanAsBlocks = account.usesMessages
+        loop.cacheSystem = false
+        return loop
+    }
+
     /// A line that `check` must reject with `reason`.
     func renderBadLine(_ reason: RejectReason, sequence: Int, into out: inout [UInt8]) {
         let ts = Timestamp.format(milliseconds: config.startMilliseconds + Int64(day) * 86_400_000 + Int64(sequence) * 1000)
@@ -268,6 +304,7 @@ struct LineRenderer {
 
 /// Appends one JSON object to a byte buffer, escaping strings per RFC 8259.
 struct JSONLineWriter {
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     var out: [UInt8]
     private var needsComma = false
 
@@ -308,7 +345,31 @@ struct JSONLineWriter {
     /// some gateways do.
     mutating func value(_ text: String, escapeNonASCII: Bool = false) {
         out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
+        if !escapeNonASCII {
+            // Fast path: copy UTF-8 runs whole and escape only quotes, backslashes and controls.
+            var text = text
+            text.withUTF8 { bytes in
+                var start = 0
+                for i in 0..<bytes.count {
+                    let b = bytes[i]
+                    guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                    switch b {
+                    case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                    case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                    case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+                    case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+                    case 0x09: out.append(contentsOf: [0x5C, 0x74])
+                    default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, JSONLineWriter.hexDigits[Int(b >> 4)], JSONLineWriter.hexDigits[Int(b & 0xF)]])
+                    }
+                    start = i + 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+            }
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let hex = JSONLineWriter.hexDigits
         func unicodeEscape(_ unit: UInt32) {
             out.append(contentsOf: [0x5C, 0x75, hex[Int(unit >> 12 & 0xF)], hex[Int(unit >> 8 & 0xF)], hex[Int(unit >> 4 & 0xF)], hex[Int(unit & 0xF)]])
         }

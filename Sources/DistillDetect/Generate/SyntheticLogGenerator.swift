@@ -119,8 +119,9 @@ public enum SyntheticLogGenerator {
                 id: c.id, variant: c.variant, accounts: c.accounts.count,
                 exchanges: c.accounts.reduce(0) { $0 + population.accounts[$1].dayCounts.reduce(0, +) })
         }
+        let written = population.accounts.reduce(0) { $0 + $1.dayCounts.reduce(0, +) + $1.specialCounts.reduce(0, +) }
         return GeneratorResult(
-            files: files, exchanges: config.exchanges, badLines: injected.count, accounts: population.accounts.count,
+            files: files, exchanges: written, badLines: injected.count, accounts: population.accounts.count,
             accountsByKind: byKind, campaigns: campaigns)
     }
 
@@ -171,6 +172,22 @@ public enum SyntheticLogGenerator {
                         let t = (14 - Double(account.utcOffsetHours) + rng.unit() * 1.5) * 3_600_000
                         add(t.truncatingRemainder(dividingBy: 86_400_000), head: index, turn: 0, special: true)
                     }
+                }
+            case .codingAgent:
+                // Working sessions: a task, then one request per tool round seconds apart.
+                var left = count
+                while left > 0 {
+                    let steps = min(left, max(2, Int(rng.logNormal(median: 9, sigma: 0.6))))
+                    let localHour = 8 + rng.unit() * 11
+                    var t = (localHour - Double(account.utcOffsetHours)) * 3_600_000
+                    t = t.truncatingRemainder(dividingBy: 86_400_000)
+                    if t < 0 { t += 86_400_000 }
+                    let head = index
+                    for step in 0..<steps {
+                        add(t, head: head, turn: Int16(step), special: false)
+                        t += rng.logNormal(median: 14_000, sigma: 0.6)
+                    }
+                    left -= steps
                 }
             case .integration:
                 for _ in 0..<count {
@@ -225,8 +242,10 @@ public enum SyntheticLogGenerator {
         let events = events(day: day, population: population, config: config)
         let style: LogStyle = config.style == .mixed ? (day % 2 == 0 ? .canonical : .gateway) : config.style
         var placement = SeededRandom(seed: config.seed, 4, UInt64(day))
-        // Positions (before event k) of the bad lines, in order.
-        let badPositions = bad.map { _ in placement.int(0...max(0, events.count)) }.sorted()
+        // Positions of the bad lines among the events of every account but the coding agents
+        // (before the k-th such event), so that adding those accounts moved no bad line.
+        let placed = events.map { population.accounts[Int($0.account)].kind != .codingAgent }
+        let badPositions = bad.map { _ in placement.int(0...max(0, placed.count { $0 })) }.sorted()
         var injected: [InjectedBadLine] = []
         let writer = try GzipFileWriter(path: path, level: config.gzipLevel)
         let splitAt = day < config.multiMemberFiles ? events.count / 2 : -1
@@ -234,9 +253,10 @@ public enum SyntheticLogGenerator {
         buffer.reserveCapacity(1 << 20)
         var line = 0
         var badIndex = 0
+        var placedSoFar = 0
         let renderer = LineRenderer(population: population, config: config, day: day, style: style)
         for k in 0...events.count {
-            while badIndex < badPositions.count && badPositions[badIndex] == k {
+            while (k == events.count || placed[k]) && badIndex < badPositions.count && badPositions[badIndex] == placedSoFar {
                 renderer.renderBadLine(bad[badIndex], sequence: badIndex, into: &buffer)
                 line += 1
                 injected.append(InjectedBadLine(file: fileName, line: line, reason: bad[badIndex]))
@@ -248,6 +268,7 @@ public enum SyntheticLogGenerator {
                 try writer.finishMember()
             }
             guard k < events.count else { break }
+            if placed[k] { placedSoFar += 1 }
             renderer.render(events[k], into: &buffer)
             line += 1
             if buffer.count >= 1 << 20 {

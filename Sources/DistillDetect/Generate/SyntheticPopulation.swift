@@ -19,6 +19,15 @@ public enum LogStyle: String, CaseIterable, Sendable, Codable {
     case gateway
     /// Days alternate between the two.
     case mixed
+    /// Anthropic Messages bodies (`system` blocks, `tools`, `messages` with `tool_use` and
+    /// `tool_result` blocks) under the canonical metadata names; agentic traffic as tool loops.
+    case anthropicMessages = "anthropic-messages"
+    /// OpenAI Responses bodies (`instructions`, `tools`, `input` with `input_text`,
+    /// `function_call` and `function_call_output` items) under the canonical metadata names.
+    case openAIResponses = "openai-responses"
+
+    /// Whether agentic exchanges are written as tool loops (the same exchanges, other bodies).
+    var writesToolLoops: Bool { self == .anthropicMessages || self == .openAIResponses }
 }
 
 /// Who an account is; written to labels.csv as `kind`.
@@ -32,6 +41,9 @@ public enum AccountKind: String, Sendable, Codable {
     case classroom
     /// An organisation running a public coding benchmark from several accounts.
     case benchmark
+    /// A developer running a coding agent (a popular product or their own harness) on their
+    /// own repository: long tool loops, shared product tool sets and system prompts.
+    case codingAgent = "coding_agent"
     case campaign
 }
 
@@ -64,6 +76,7 @@ struct SyntheticAccount {
     /// Events of the account's special workload (homework, benchmark) per day.
     var specialCounts: [Int]
     var group = 0
+    var agent: CodingAgentProfile?
 }
 
 struct SyntheticCampaign {
@@ -295,6 +308,50 @@ struct SyntheticPopulation {
             campaigns.append(SyntheticCampaign(
                 id: "C\(c + 1)-\(variant.rawValue)", variant: variant, accounts: first..<accounts.count,
                 windows: windows, subnets: subnets, payments: payments))
+        }
+        addCodingAgents(config: config, usedIDs: &usedIDs)
+    }
+
+    /// Developers running coding agents on their own repositories: ~4% of the exchanges, on
+    /// top of the budgets above and drawn from their own stream, so that adding them left every
+    /// other account's traffic as it was. Volume is heavy-tailed, on working days.
+    mutating func addCodingAgents(config: GeneratorConfig, usedIDs: inout Set<String>) {
+        var rng = SeededRandom(seed: config.seed, 6)
+        let days = config.days
+        let startMs = config.startMilliseconds
+        let budget = max(60, Int(Double(config.exchanges) * 0.04))
+        let count = max(6, budget / (40 * days))
+        func newID(_ prefix: String) -> String {
+            while true {
+                let id = prefix + rng.hex(10)
+                if usedIDs.insert(id).inserted { return id }
+            }
+        }
+        let firstDay = Int(startMs / 86_400_000)
+        let weekend = (0..<days).map { d in [0, 6].contains((firstDay + d + 4) % 7) }
+        let totals = apportion(budget, weights: (0..<count).map { _ in rng.logNormal(median: 1, sigma: 0.9) })
+        for k in 0..<count {
+            let c = Self.countries[rng.weighted(Self.countries.map(\.weight))]
+            let profile = CodingAgentProfile(&rng)
+            let agents: [String]
+            switch profile.product {
+            // Products ship often and users update at their own pace: many versions in use.
+            case .terminalAgent: agents = ["claude-cli/1.0.\(rng.int(30...128)) (external, \(rng.chance(0.85) ? "cli" : "sdk-ts"))"]
+            case .patchAgent: agents = ["codex_cli_rs/0.\(rng.int(10...48)).\(rng.int(0...2))"]
+            case .ownHarness: agents = [rng.pick(Self.sdkAgents)]
+            }
+            var ips = [Self.residentialIP(&rng)]
+            if rng.chance(0.4) { ips.append(Self.residentialIP(&rng)) }
+            var active = (0..<days).map { d in rng.chance(weekend[d] ? 0.25 : 0.85) ? rng.logNormal(median: 1, sigma: 0.5) : 0 }
+            if active.allSatisfy({ $0 == 0 }) { active[rng.int(0..<days)] = 1 }
+            accounts.append(SyntheticAccount(
+                id: newID("acct_"), kind: .codingAgent, org: rng.chance(0.5) ? newID("org_") : nil,
+                keys: (0..<rng.int(1...2)).map { _ in newID("key_") }, addressing: .fixed(ips), userAgents: agents,
+                payment: rng.chance(0.9) ? newID("pm_") : nil,
+                createdMs: startMs - Int64(rng.int(20...900)) * 86_400_000 - Int64(rng.int(0..<86_400_000)),
+                country: c.code, utcOffsetHours: c.offset, topicWeights: Self.topicShares, cotHabit: 0,
+                usesMessages: true, dayCounts: apportion(totals[k], weights: active),
+                specialCounts: Array(repeating: 0, count: days), agent: profile))
         }
     }
 }
