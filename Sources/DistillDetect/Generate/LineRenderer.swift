@@ -294,7 +294,10 @@ struct LineRenderer {
             out += Array("}\n".utf8)
             return
         case .lineTooLong:
-            text = "{\"ts\":\"\(ts)\",\"account_id\":\"acct_huge\",\"prompt\":\"" + String(repeating: "A", count: (1 << 20) + 100) + "\"}"
+            // Over 1 MiB in strings of 60 KB each: no single value is oversized (those are
+            // dropped and the record kept), so the line stays too long.
+            let part = "\"" + String(repeating: "A", count: 60_000) + "\""
+            text = "{\"ts\":\"\(ts)\",\"account_id\":\"acct_huge\",\"prompt\":[" + Array(repeating: part, count: 18).joined(separator: ",") + "]}"
         case .truncated: text = "{\"ts\":\"\(ts)\""
         }
         out += Array(text.utf8)
