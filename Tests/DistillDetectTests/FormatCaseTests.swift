@@ -421,3 +421,43 @@ struct ConversationTests {
         _ = decode("{}")
     }
 }
+
+@Suite("Agentic campaigns logged as real tool loops")
+struct AgenticStyleDetectionTests {
+    /// Issue 13's run, scaled for a debug build: the agentic campaign in plain, Anthropic
+    /// Messages and OpenAI Responses shapes (same traffic, same seed) is found with the same
+    /// recall, and no coding-agent user (real tool loops, popular agents' tool sets) is flagged.
+    @Test("the agentic campaign is found with the same recall in every style; coding agents are not flagged")
+    func sameRecallAcrossStyles() throws {
+        var results: [LogStyle: EvaluationResult] = [:]
+        for style in [LogStyle.canonical, .anthropicMessages, .openAIResponses] {
+            let dir = try TemporaryDirectory()
+            var config = GeneratorConfig()
+            config.exchanges = 20_000
+            config.days = 2
+            config.seed = 11
+            config.style = style
+            config.campaigns = [.agentic]
+            _ = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.file("logs"))
+            var analyze = AnalyzeConfig()
+            analyze.scan.threads = 2
+            let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: analyze)
+            #expect(summary.recordsRejected == 0)
+            #expect(summary.contentFeatures, "\(style)")
+            let result = try Evaluation.run(labelsPath: dir.file("logs/labels.csv"), accountsPath: dir.file("out/accounts.csv"))
+            print("agentic, \(style.rawValue): \(Evaluation.render(result))")
+            results[style] = result
+            let labels = try CSVReader.records(path: dir.file("logs/labels.csv"))
+            let coding = Set(labels.filter { $0["kind"] == "coding_agent" }.compactMap { $0["account_id"] })
+            #expect(!coding.isEmpty)
+            let flagged = try CSVReader.records(path: dir.file("out/accounts.csv")).filter { !($0["cluster_id"] ?? "").isEmpty }
+            #expect(flagged.filter { coding.contains($0["account_id"] ?? "") }.isEmpty, "\(style)")
+            #expect(result.falsePositives == 0, "\(style)")
+        }
+        let plain = try #require(results[.canonical])
+        #expect(plain.recall >= 0.8)
+        for style in [LogStyle.anthropicMessages, .openAIResponses] {
+            #expect(abs((results[style]?.recall ?? 0) - plain.recall) <= 0.02, "\(style)")
+        }
+    }
+}
