@@ -461,3 +461,38 @@ struct AgenticStyleDetectionTests {
         }
     }
 }
+
+@Suite("State format 2: tool-loop fields")
+struct ToolStateFormatTests {
+    @Test("tool counts and tool sets survive a round trip; an account blob written before them still reads")
+    func roundTripAndVersion1Blob() throws {
+        var decoder = ExchangeDecoder(schema: DecodeSchema(), plausibleTimes: Int64.min...Int64.max)
+        let accumulator = AccountAccumulator(taxonomy: .builtIn)
+        let lines = [
+            #"{"ts":1776000000000,"account_id":"a","tools":[{"name":"grep"}],"messages":[{"role":"user","content":"find the bug"},{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"grep","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"main.c:3: bug"}]}]}"#,
+            #"{"ts":1776000060000,"account_id":"a","tools":[{"name":"grep"}],"prompt":"plain"}"#,
+        ]
+        for line in lines {
+            let bytes = Array(line.utf8)
+            let reason = bytes.withUnsafeBytes { raw -> RejectReason? in
+                let reason = decoder.decode(raw)
+                if reason == nil { decoder.withRecord { accumulator.consume($0) } }
+                return reason
+            }
+            #expect(reason == nil)
+        }
+        let state = try #require(AccountAccumulator.merge([accumulator], threads: 1).first)
+        #expect(state.toolCalls == 1 && state.toolResults == 1 && state.toolExchanges == 1)
+        #expect(state.toolSets.hashes.count == 1)
+        let blob = AccountStateFile.encodeAccount(state)
+        #expect(try AccountStateFile.decodeAccount(blob, context: "test") == state)
+        // A blob of format 1 ends after the exemplars: cut the tool fields off.
+        var tail = ByteWriter()
+        for v in [state.toolCalls, state.toolResults, state.toolExchanges] { tail.u64(UInt64(v)) }
+        AccountStateFile.encode(state.toolSets, &tail)
+        let old = Array(blob.dropLast(tail.bytes.count))
+        let read = try AccountStateFile.decodeAccount(old, context: "old")
+        #expect(read.toolCalls == 0 && read.toolSets.hashes.isEmpty)
+        #expect(read.exchanges == state.exchanges && read.templates == state.templates)
+    }
+}
