@@ -264,7 +264,8 @@ struct FormatCaseTests {
         #expect(run.accounts.allSatisfy { Timestamp.format(milliseconds: $0.lastSeen).hasPrefix("2024-06") })
         // Times before 2000 or after tomorrow are bad_ts, in any unit.
         var decoder = ExchangeDecoder(schema: DecodeSchema())
-        for ts in ["946684799999", "946684799999000", "946684799999000000", "\"4102444800000000000\"", "\"01/Jan/1999:00:00:00 +0000\""] {
+        for ts in ["946684799999", "946684799999000", "946684799999000000", "\"4102444800000000000\"", "\"01/Jan/1999:00:00:00 +0000\"",
+                   "\"9999999999999999999\"", "\"9223372036854775808\"", "99999999999999999999"] {
             let line = Array("{\"ts\":\(ts),\"account_id\":\"a\"}".utf8)
             #expect(line.withUnsafeBytes { decoder.decode($0) } == .badTimestamp, "\(ts)")
         }

@@ -162,8 +162,11 @@ public enum Timestamp {
         var digits = 0
         var i = 0
         while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
-            guard digits < 19 else { return nil }
-            whole = whole * 10 + Int64(bytes[i] - 0x30)
+            // Beyond Int64 (19 digits above 9223372036854775807): no time.
+            let (times10, overflow) = whole.multipliedReportingOverflow(by: 10)
+            let (next, carry) = times10.addingReportingOverflow(Int64(bytes[i] - 0x30))
+            guard digits < 19, !overflow, !carry else { return nil }
+            whole = next
             digits += 1
             i += 1
         }
