@@ -92,7 +92,7 @@ struct AnalyzeCommand: ParsableCommand {
         let summary = try orFail { try AnalyzeRun.run(paths: input.paths, outputDirectory: out, config: config) }
         input.clearProgress()
         if let note = summary.contentSignalsNote {
-            FileHandle.standardError.write(Data("analyze: WARNING: content signals off: \(note); detection runs on metadata alone\n".utf8))
+            FileHandle.standardError.write(Data("analyze: WARNING: \(note)\n".utf8))
         }
         let d = summary.detection
         FileHandle.standardError.write(Data(String(

@@ -311,6 +311,87 @@ struct FormatCaseTests {
         #expect(try check(path("01_litellm_standard_logging_payload.jsonl"), preset: .litellm).contentFeatures)
     }
 
+    @Test("a placeholder filling most records is found across files and threads; a tiny input is no placeholder")
+    func placeholderAcrossFiles() throws {
+        let dir = try TemporaryDirectory()
+        // Distinct short prompts first (more than any per-worker table of first values would
+        // hold), then the placeholder in another file: 3,000 of 3,600 records.
+        let a = (0..<600).map { #"{"ts":"2024-06-01T10:00:00Z","account_id":"a\#($0 % 40)","prompt":"short question \#($0)"}"# }
+        let b = (0..<3000).map { #"{"ts":"2024-06-01T11:00:00Z","account_id":"b\#($0 % 90)","messages":[{"role":"user","content":"redacted-by-litellm"}]}"# }
+        try dir.write("logs/a.jsonl", text: a.joined(separator: "\n") + "\n")
+        try dir.write("logs/b.jsonl", text: b.joined(separator: "\n") + "\n")
+        var notes: [String?] = []
+        for threads in [1, 2] {
+            var options = ScanOptions()
+            options.threads = threads
+            let summary = try LogCheck.run(paths: [dir.file("logs")], options: options, maxRejectRate: 0.01)
+            #expect(!summary.contentFeatures, "threads \(threads)")
+            #expect(summary.contentSignalsNote?.contains("one prompt value fills 83%") == true, "\(String(describing: summary.contentSignalsNote))")
+            notes.append(summary.contentSignalsNote)
+        }
+        #expect(notes[0] == notes[1])
+        // One record is no evidence of a placeholder.
+        try dir.write("one.jsonl", text: #"{"ts":"2024-06-01T10:00:00Z","account_id":"x","prompt":"hello"}"# + "\n")
+        let one = try check(dir.file("one.jsonl"))
+        #expect(one.contentFeatures && one.contentSignalsNote == nil)
+        // Prompts on a minority of records: content signals weak, not off.
+        let mixed = (0..<100).map { i in i < 30 ? #"{"ts":"2024-06-01T10:00:00Z","account_id":"m\#(i)","prompt":"question \#(i) about caching"}"# : #"{"ts":"2024-06-01T10:00:00Z","account_id":"m\#(i)"}"# }
+        try dir.write("mixed.jsonl", text: mixed.joined(separator: "\n") + "\n")
+        let weak = try check(dir.file("mixed.jsonl"))
+        #expect(weak.contentFeatures)
+        #expect(weak.contentSignalsNote?.hasPrefix("content signals weak") == true)
+    }
+
+    @Test("placeholder ids and harness text: missing ids, and the task stays the prompt beside tool results")
+    func placeholderIDsAndHarnessText() throws {
+        for id in ["N/A", "unknown", "Anonymous", "<nil>", "(null)", " none "] {
+            let line = #"{"ts":"2024-06-01T10:01:00Z","user":"\#(id)","prompt":"x"}"#
+            var decoder = ExchangeDecoder(schema: DecodeSchema())
+            #expect(Array(line.utf8).withUnsafeBytes { decoder.decode($0) } == .missingAccountID, "\(id)")
+        }
+        let line = #"{"ts":"2024-06-01T10:01:00Z","metadata":{"user_id":"u"},"messages":[{"role":"user","content":"Fix test 2"},{"role":"assistant","content":[{"type":"tool_use","id":"t0","name":"bash","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t0","content":"3 failed"},{"type":"text","text":"<system-reminder>Remember to keep the todo list updated.</system-reminder>"}]}]}"#
+        var decoder = ExchangeDecoder(schema: DecodeSchema(mappings: LogPreset.anthropicMessages.mappings))
+        let bytes = Array(line.utf8)
+        #expect(bytes.withUnsafeBytes { decoder.decode($0) } == nil)
+        #expect(decoder.record.prompt == "Fix test 2")
+        #expect(decoder.record.userMessageCount == 2)
+        // An OpenAI chat loop counts its tool round as a turn, as the Anthropic one does.
+        let chat = #"{"ts":"2024-06-01T10:01:00Z","user":"u","messages":[{"role":"user","content":"Fix test 2"},{"role":"assistant","content":null,"tool_calls":[{"id":"1","type":"function","function":{"name":"bash","arguments":"{}"}},{"id":"2","type":"function","function":{"name":"cat","arguments":"{}"}}]},{"role":"tool","tool_call_id":"1","content":"3 failed"},{"role":"tool","tool_call_id":"2","content":"ok"}]}"#
+        var other = ExchangeDecoder(schema: DecodeSchema())
+        let chatBytes = Array(chat.utf8)
+        #expect(chatBytes.withUnsafeBytes { other.decode($0) } == nil)
+        #expect(other.record.userMessageCount == 2)
+        #expect(other.record.prompt == "Fix test 2")
+    }
+
+    @Test("a framed file with a broken record reads the records after it; one cut short is reported")
+    func brokenFramedRecords() throws {
+        let dir = try TemporaryDirectory()
+        var records = (0..<2000).map { #"{"ts":"2024-06-01T10:00:00Z","account_id":"p\#($0)","prompt":"q\#($0)"}"# }
+        records[200].removeLast()  // a lost closing brace
+        try dir.write("broken.json", text: "[" + records.joined(separator: ", ") + "]")
+        let broken = try check(dir.file("broken.json"))
+        #expect(broken.recordsAccepted == 1999 && broken.recordsRejected == 1)
+        #expect(broken.inputProblems.isEmpty)
+        // Records after the last one the writer closed: the input is incomplete (exit 2).
+        let whole = (0..<100).map { #"{"ts":"2024-06-01T10:00:00Z","account_id":"p\#($0)","prompt":"q\#($0)"}"# }
+        try dir.write("cut.json", text: "[" + whole.joined(separator: ", ") + ",")
+        let cut = try check(dir.file("cut.json"))
+        #expect(cut.recordsAccepted == 100)
+        #expect(cut.inputProblems.count == 1 && cut.exitCode == 2)
+        // CloudWatch envelopes, one missing its last brace: the others are all read.
+        var envelopes = (0..<10).map { i in
+            #"{"messageType":"DATA_MESSAGE","logEvents":[{"id":"\#(i)","timestamp":1717236000000,"message":"{\"ts\":\"2024-06-01T10:00:00Z\",\"account_id\":\"e\#(i)\",\"prompt\":\"q\"}"}]}"#
+        }
+        envelopes[3].removeLast()
+        try dir.write("env.jsonl", text: envelopes.joined(separator: "\n") + "\n")
+        try dir.write("env-joined.json", text: envelopes.joined())
+        for name in ["env.jsonl", "env-joined.json"] {
+            let env = try check(dir.file(name))
+            #expect(env.recordsAccepted == 10, "\(name)")
+        }
+    }
+
     @Test("22b messages as a plain string is the prompt")
     func messagesAsString() throws {
         let lines = try decodeLines(path("22b_litellm_messages_as_string.jsonl"))

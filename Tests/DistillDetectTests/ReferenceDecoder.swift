@@ -144,7 +144,8 @@ enum ReferenceDecoder {
     static func isPlaceholder(_ s: String, identifier: Bool) -> Bool {
         let trimmed = String(s.drop(while: { whitespace.contains($0) }).reversed().drop(while: { whitespace.contains($0) }).reversed())
         if trimmed.isEmpty { return true }
-        if ["-", "null", "undefined", "true", "false", "none", "nil", "nan"].contains(trimmed.lowercased()) { return true }
+        if ["-", "null", "undefined", "true", "false", "none", "nil", "nan", "n/a", "unknown", "anonymous", "anon", "<nil>",
+            "(null)", "<null>", "(none)", "<none>"].contains(trimmed.lowercased()) { return true }
         return identifier && trimmed.first == "{" && trimmed.last == "}" && trimmed.contains(":")
     }
 
@@ -197,26 +198,53 @@ enum ReferenceDecoder {
     /// first system (or developer) turn.
     static func conversation(_ array: [Any]) -> (count: Int, users: Int, lastUser: [String]?, system: [String]?) {
         var m = (count: 0, users: 0, lastUser: [String]?.none, system: [String]?.none)
+        // The last message only returned tool results: the outputs of one round are one turn.
+        var lastReturnedResults = false
+        func resultTurn() {
+            if !lastReturnedResults { m.users += 1 }
+            lastReturnedResults = true
+        }
         for element in array {
             guard let message = element as? [String: Any] else { continue }
             m.count += 1
-            let content = (message["content"] ?? message["parts"]).flatMap { c -> [String]? in
+            let contentValue = message["content"] ?? message["parts"]
+            let content = contentValue.flatMap { c -> [String]? in
                 if let s = c as? String { return [s] }
                 if c is [Any] { return text(c) }
                 return nil
             } ?? []
+            // Tool results among the blocks (typed, or Bedrock's `toolResult`).
+            let returnsResults = (contentValue as? [Any] ?? []).contains { element in
+                guard let block = element as? [String: Any] else { return false }
+                if block["toolResult"] is [String: Any] { return true }
+                return block.keys.contains("type") && blockKind(block["type"] as? String) == .result
+            }
             let role = message["role"] as? String
             if let type = message["type"] as? String, role == nil || type == "function_call_output" || type == "function_call" {
                 let kind = blockKind(type)
-                if kind == .call || kind == .result || role == nil { continue }
+                if kind == .call {
+                    lastReturnedResults = false
+                    continue
+                }
+                if kind == .result {
+                    resultTurn()
+                    continue
+                }
+                if role == nil { continue }
             }
+            guard let role else { continue }
             switch role {
             case "user", "human":
                 m.users += 1
-                if visible(content) { m.lastUser = content }
+                lastReturnedResults = returnsResults
+                if !returnsResults && visible(content) { m.lastUser = content }
+            case "tool", "function", "ipython":
+                resultTurn()
             case "system", "developer":
                 if m.system == nil && !content.isEmpty { m.system = content }
-            default: break
+                lastReturnedResults = false
+            default:
+                lastReturnedResults = false
             }
         }
         return m

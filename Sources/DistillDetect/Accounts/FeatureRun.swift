@@ -19,7 +19,7 @@ public enum FeatureRun {
         if !priorStates.isEmpty {
             accounts = mergeSorted([accounts] + priorStates)
         }
-        if report.commonestPromptRecords * 2 > report.accepted {
+        if report.promptIsPlaceholder {
             // One prompt value (a redaction placeholder) fills most records: its template and
             // vocabulary would link every account, so content is left out of detection.
             for i in accounts.indices { accounts[i].dropContent() }

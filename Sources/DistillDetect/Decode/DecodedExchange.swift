@@ -35,6 +35,8 @@ public struct DecodedExchange {
     /// `resultSpans` of the newest turn that returned tool results.
     var toolResultRange: Range<Int> = 0..<0
     var hasToolResults = false
+    /// The last message of the conversation so far only returned tool results.
+    var lastTurnReturnedResults = false
     /// Tool calls and tool results in the conversation.
     public internal(set) var toolCalls = 0
     public internal(set) var toolResults = 0

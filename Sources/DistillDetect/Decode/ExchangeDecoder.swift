@@ -848,7 +848,10 @@ public struct ExchangeDecoder {
 
     /// Words an identifier or label is never: blank, `-` (nginx's empty), and what a null,
     /// a boolean or an undefined value becomes when a logger prints it as text.
-    private static let placeholders: [[UInt8]] = ["-", "null", "undefined", "true", "false", "none", "nil", "nan"].map { Array($0.utf8) }
+    private static let placeholders: [[UInt8]] = [
+        "-", "null", "undefined", "true", "false", "none", "nil", "nan", "n/a", "unknown", "anonymous", "anon", "<nil>",
+        "(null)", "<null>", "(none)", "<none>",
+    ].map { Array($0.utf8) }
 
     /// Whether a string value stands for no value: blank, a placeholder word, or (for ids)
     /// a JSON object or array encoded as a string. Sets `invalid` for the last case.
@@ -881,8 +884,8 @@ public struct ExchangeDecoder {
     /// byte (most ids and labels) settles the question at once.
     /// As bit sets over bytes 0–63 and 64–127 (literals: a lazily computed static would
     /// cost a once-check per value).
-    private static let placeholderStarts0: UInt64 = 0x2001_0000_2600
-    private static let placeholderStarts1: UInt64 = 0x0830_4040_0030_4040
+    private static let placeholderStarts0: UInt64 = 0x1000_2101_0000_2600
+    private static let placeholderStarts1: UInt64 = 0x0830_4042_0030_4042
 
     @inline(__always)
     static func mayStartPlaceholder(_ c: UInt8) -> Bool {
@@ -902,7 +905,7 @@ public struct ExchangeDecoder {
             return true
         }
         let n = b - a
-        guard n <= 9 else { return false }
+        guard n <= 9 else { return false }  // the longest word
         for word in placeholders where word.count == n {
             var same = true
             for k in 0..<n where p[a + k] | 0x20 != word[k] | 0x20 {
@@ -939,7 +942,11 @@ public struct ExchangeDecoder {
         case .identifier, .string:
             guard span.end > span.start else { return }
             var invalid = false
-            if (span.escaped || Self.mayStartPlaceholder(base[Int(span.start)])) && isPlaceholder(span, invalid: &invalid) {
+            let first = base[Int(span.start)]
+            // Only short values or object-like ones need a look (placeholders are words).
+            if (span.escaped || (Self.mayStartPlaceholder(first) && (span.end - span.start <= 12 || first == 0x7B || first <= 0x20)))
+                && isPlaceholder(span, invalid: &invalid)
+            {
                 if invalid && field.kind == .identifier { record.invalidValues |= 1 << UInt32(field.rawValue) }
                 if !invalid || field.kind == .identifier { return }
             }
@@ -1026,6 +1033,7 @@ public struct ExchangeDecoder {
         record.toolCalls = 0
         record.toolResults = 0
         record.hasToolResults = false
+        record.lastTurnReturnedResults = false
         record.resultSpans.removeAll(keepingCapacity: true)
     }
 
@@ -1204,9 +1212,11 @@ public struct ExchangeDecoder {
             switch blockKind(type) {
             case .toolCall:
                 record.toolCalls += 1
+                record.lastTurnReturnedResults = false
                 return
             case .toolResult:
                 record.toolResults += 1
+                countResultTurn()
                 if let output { record.resultSpans.append(output) }
                 record.textSpans.removeSubrange(text)
                 record.hasToolResults = true
@@ -1219,13 +1229,19 @@ public struct ExchangeDecoder {
         guard let role else { return }
         if spanEquals(role, "user") || spanEquals(role, "human") {
             record.userMessageCount += 1
-            if hasVisibleText(text) {
+            let returnedResults = record.toolResults > resultsBefore
+            record.lastTurnReturnedResults = returnedResults
+            // Text beside tool results is the agent harness's (reminders, status), not the
+            // person's: only a turn without results holds human-written text.
+            if !returnedResults && hasVisibleText(text) {
                 record.messagesHaveUser = true
                 record.messagesUserRange = text
             }
         } else if spanEquals(role, "tool") || spanEquals(role, "function") || spanEquals(role, "ipython") {
-            // OpenAI chat: a tool's output is a turn of its own.
+            // OpenAI chat: a tool's output is a message of its own; the outputs of one round
+            // make one turn, as one Anthropic user turn holds them all.
             record.toolResults += 1
+            countResultTurn()
             record.resultSpans.append(contentsOf: record.textSpans[text])
             record.textSpans.removeSubrange(text)
         } else if spanEquals(role, "system") || spanEquals(role, "developer") {
@@ -1234,10 +1250,23 @@ public struct ExchangeDecoder {
                 record.messagesSystemRange = text
             }
         }
+        if !(spanEquals(role, "user") || spanEquals(role, "human") || spanEquals(role, "tool") || spanEquals(role, "function")
+            || spanEquals(role, "ipython"))
+        {
+            record.lastTurnReturnedResults = false
+        }
         if record.toolResults > resultsBefore {
             record.hasToolResults = true
             record.toolResultRange = resultStart..<record.resultSpans.count
         }
+    }
+
+    /// A message that only returns tool results (an OpenAI `tool` message, a Responses
+    /// `function_call_output`): the first of a round counts as a user turn.
+    @inline(__always)
+    private mutating func countResultTurn() {
+        if !record.lastTurnReturnedResults { record.userMessageCount += 1 }
+        record.lastTurnReturnedResults = true
     }
 
     /// `tools`: the tool definitions offered (names and schemas). Each tool's JSON is hashed

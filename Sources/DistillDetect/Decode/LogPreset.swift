@@ -177,7 +177,11 @@ public enum LogPreset: String, CaseIterable, Sendable, Codable {
         if keys.contains("category") && keys.contains("operationName") && (keys.contains("callerIpAddress") || keys.contains("properties")) {
             return .azureOpenAI
         }
-        if keys.contains("request_body") || keys.contains("time_local") || keys.contains("time_iso8601") { return .nginxJSON }
+        if keys.contains("time_local") || keys.contains("time_iso8601")
+            || (keys.contains("request_body") && (keys.contains("remote_addr") || keys.contains("request_time")))
+        {
+            return .nginxJSON
+        }
         if keys.contains("call_type") || keys.contains("litellm_call_id")
             || object("metadata")?.keys.contains(where: { $0.hasPrefix("user_api_key") }) == true
         {
@@ -228,7 +232,7 @@ public enum LogPreset: String, CaseIterable, Sendable, Codable {
             guard let end,
                 let object = (try? JSONSerialization.jsonObject(with: Data(bytes[start...end]))) as? [String: Any]
             else { continue }
-            for key in ["data", "records"] {
+            for key in InputShape.wrapperKeys {
                 if let list = object[key] as? [Any], object.count <= 3, let first = list.first as? [String: Any] { return first }
             }
             if let events = object["logEvents"] as? [[String: Any]], let message = events.first?["message"] as? String,

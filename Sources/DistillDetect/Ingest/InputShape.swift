@@ -35,7 +35,9 @@ public enum InputShape: Sendable, Equatable {
     }
 
     /// Keys whose array value a wrapper object holds its records in.
-    static let wrapperKeys = ["data", "records"]
+    /// `data` (LiteLLM spend logs v2, many REST APIs), `records` (Azure), `Records`
+    /// (CloudTrail, S3 exports), `logs`, `items`, `value` (Azure REST), `results`, `events`.
+    static let wrapperKeys = ["data", "records", "Records", "logs", "items", "value", "results", "events"]
 
     /// How many leading bytes detection looks at, at most.
     static let sniffLimit = 1 << 20

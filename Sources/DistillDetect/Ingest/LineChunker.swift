@@ -131,6 +131,8 @@ struct InputReadResult: Sendable {
     var chunks = 0
     /// The shape read (nil when the input could not be opened).
     var shape: InputShape?
+    /// A framed input whose data ended inside an unclosed array or object.
+    var unclosedCut: InputCut?
 }
 
 /// Splits an input into line chunks. The input's shape is read from its first bytes
@@ -207,12 +209,20 @@ struct LineChunker {
                 let shape = InputShape.detect(UnsafeRawBufferPointer(start: base, count: filled))
                 result.shape = shape
                 if shape != .jsonLines {
-                    frame(shape, input: chunk, filled: filled, endOfInput: endOfInput, cut: { reader.cut != nil }, pool: pool,
-                          read: { buffer in
-                              let n = reader.read(into: buffer)
-                              result.decompressedBytes += n
-                              return n
-                          }, send: send)
+                    let unclosedAt = frame(
+                        shape, input: chunk, filled: filled, endOfInput: endOfInput, cut: { reader.cut != nil }, pool: pool,
+                        read: { buffer in
+                            let n = reader.read(into: buffer)
+                            result.decompressedBytes += n
+                            return n
+                        }, send: send)
+                    if let unclosedAt, reader.cut == nil {
+                        // The data ended inside an array or object it opened: the input is
+                        // incomplete (a copy cut short, a writer that never closed it).
+                        result.unclosedCut = InputCut(
+                            offset: reader.bytesRead, kind: "truncated",
+                            detail: "the input ends inside an unclosed JSON array or object opened at decompressed byte \(unclosedAt)")
+                    }
                     break reading
                 }
             }
@@ -273,7 +283,7 @@ struct LineChunker {
         result.compressedBytes = reader.bytesRead
         result.isGzip = reader.isGzip
         result.gzipMembers = reader.gzipMembers
-        result.cut = reader.cut
+        result.cut = reader.cut ?? result.unclosedCut
         result.trailingBytesIgnored = reader.trailingBytesIgnored
         result.chunks = sequence
         return result
@@ -281,10 +291,12 @@ struct LineChunker {
 
     /// Reads a non-JSON-Lines input through a `RecordFramer`. `input` holds the first `filled`
     /// bytes and is then reused as the read buffer; the framer fills chunks of its own.
+    /// Frames the input's records; returns where an array or object that was never closed
+    /// opened (decompressed bytes), if the data ended inside one.
     private func frame(
         _ shape: InputShape, input: LineChunk, filled: Int, endOfInput: Bool, cut: () -> Bool, pool: ChunkPool,
         read: (UnsafeMutableRawBufferPointer) -> Int, send: (LineChunk, Int, RejectReason?) -> Void
-    ) {
+    ) -> Int? {
         var framer = RecordFramer(shape: shape, lineLimit: lineLimit, chunkSize: chunkSize, pool: pool)
         let base = input.storage.baseAddress!
         var offset = 0
@@ -300,8 +312,9 @@ struct LineChunker {
                 count += n
             }
         }
-        framer.finish(cut: cut(), send: send)
+        let unclosed = framer.finish(cut: cut(), send: send)
         pool.give(input)
+        return unclosed
     }
 
     /// How a line over the limit ended (`compactLongLine`).

@@ -180,8 +180,7 @@ public struct ScanReport: Sendable {
     public var invalidValues: [LogField: Int] = [:]
     /// Strings whose invalid UTF-8 bytes were read as U+FFFD (the records were kept).
     public var repairedStrings = 0
-    /// Records whose prompt is the most common prompt of the run (counted exactly among the
-    /// first `PromptValueTable.capacity` distinct prompts of each worker).
+    /// Records whose prompt is the one value on most records, if one is (`PromptMajority`).
     public var commonestPromptRecords = 0
     /// String values dropped from records over the line limit (see `InputReport.oversizedValues`).
     public var oversizedValues: Int { inputs.reduce(0) { $0 + $1.oversizedValues } }
@@ -189,19 +188,33 @@ public struct ScanReport: Sendable {
     public var lastTimestamp: Int64?
     public var seconds = 0.0
 
-    /// Why content signals are off, or nil when they are on: prompt text is absent or blank
-    /// on most accepted records, or one value fills most of them (a logger's redaction
-    /// placeholder such as `redacted-by-litellm`). Templates and vocabularies built from such
-    /// text would link every account, so detection then runs on metadata alone.
-    public var contentSignalsOff: String? {
+    /// Fewest accepted records for a single prompt value to be called a placeholder: in a
+    /// handful of records one prompt filling most is no evidence of redaction.
+    public static let placeholderMinimumRecords = 10
+
+    /// One prompt value fills most accepted records (a logger's redaction placeholder such as
+    /// `redacted-by-litellm`): its template and vocabulary would link every account, so
+    /// content is left out of detection.
+    public var promptIsPlaceholder: Bool {
+        accepted >= Self.placeholderMinimumRecords && commonestPromptRecords * 2 > accepted
+    }
+
+    /// False when content signals are off: no record carries prompt text, or a placeholder
+    /// fills most records.
+    public var contentSignalsOn: Bool { recordsWithPrompt > 0 && !promptIsPlaceholder }
+
+    /// What to tell the user about content signals, or nil when there is nothing to say:
+    /// "off" (no prompt text, or a placeholder), or "weak" (prompt text absent or blank on
+    /// most records: content links only the records that carry it).
+    public var contentSignalsNote: String? {
         guard accepted > 0 else { return nil }
-        if recordsWithPrompt * 2 <= accepted {
-            return recordsWithPrompt == 0
-                ? "no record carries prompt text"
-                : "prompt text absent or blank on \(accepted - recordsWithPrompt) of \(accepted) records"
+        if recordsWithPrompt == 0 { return "content signals off: no record carries prompt text; detection runs on metadata alone" }
+        if promptIsPlaceholder {
+            let share = Int((100 * Double(commonestPromptRecords) / Double(accepted)).rounded())
+            return "content signals off: one prompt value fills \(share)% of the records (a redaction placeholder?); detection runs on metadata alone"
         }
-        if commonestPromptRecords * 2 > accepted {
-            return "one prompt value fills \(commonestPromptRecords) of \(accepted) records (a redaction placeholder?)"
+        if recordsWithPrompt * 2 <= accepted {
+            return "content signals weak: prompt text absent or blank on \(accepted - recordsWithPrompt) of \(accepted) records; content links only the records that carry it"
         }
         return nil
     }
@@ -273,7 +286,7 @@ final class DecodeTally {
     var outOfRange = [Int](repeating: 0, count: LogField.allCases.count)
     var invalid = [Int](repeating: 0, count: LogField.allCases.count)
     @exclusivity(unchecked) var repairedStrings = 0
-    @exclusivity(unchecked) var promptValues = PromptValueTable()
+    @exclusivity(unchecked) var promptValues = PromptMajority()
     @exclusivity(unchecked) var minTs = Int64.max
     @exclusivity(unchecked) var maxTs = Int64.min
     let samplesPerReason: Int
@@ -333,7 +346,7 @@ final class DecodeTally {
         if ts > maxTs { maxTs = ts }
         if let spans = record.promptSpans {
             withPrompt += 1
-            if let key = PromptValueTable.key(record.line, spans, record.textSpans) { promptValues.add(key) }
+            if let key = PromptMajority.key(record.line, spans, record.textSpans) { promptValues.add(key) }
         }
         countRepairs(record)
         if record.outOfRange != 0 {
@@ -351,52 +364,65 @@ final class DecodeTally {
     }
 }
 
-/// Counts of the first distinct short prompt values a worker sees, to tell when one value (a
-/// redaction placeholder such as `redacted-by-litellm`) fills most records. Only prompts of
-/// one span and at most `maxLength` bytes are counted, keyed by a hash of all their bytes: a
-/// placeholder is short, and hashing every long prompt would cost the decode path.
-struct PromptValueTable {
-    static let capacity = 256
+/// Finds a prompt value that fills most records (a redaction placeholder such as
+/// `redacted-by-litellm`) exactly and whatever the split of the records over workers:
+/// - the candidate is the value whose hash has, at each of 32 bits, the majority bit (a
+///   value on more than half the records decides every bit; Boyer–Moore's majority idea on
+///   bits, whose per-bit counts add across workers);
+/// - its count comes from a count-min sketch (Cormode & Muthukrishnan, 2005: 4 rows of 2^14
+///   counters, an overestimate by at most 0.02% of the records with probability 1 - e^-4),
+///   whose counters add across workers too.
+///
+/// Only prompts of one span and at most `maxLength` bytes are counted (a placeholder is
+/// short; hashing every long prompt would cost the decode path), each keyed by a hash of all
+/// its bytes.
+struct PromptMajority {
     static let maxLength = 64
-    private var keys = [UInt64](repeating: 0, count: 512)
-    private var counts = [Int](repeating: 0, count: 512)
-    private var used = 0
+    static let rows = 4
+    static let width = 1 << 14
+    private(set) var records = 0
+    private var bits = [Int](repeating: 0, count: 32)
+    private var counts = [UInt32](repeating: 0, count: PromptMajority.rows * PromptMajority.width)
+    private static let multipliers: [UInt64] = [0x9E37_79B9_7F4A_7C15, 0xC2B2_AE3D_27D4_EB4F, 0x1656_67B1_9E37_79F9, 0x85EB_CA77_C2B2_AE63]
 
-    /// The key of a short one-span prompt, or nil.
+    /// The 32-bit key of a short one-span prompt, or nil.
     @inline(__always)
-    static func key(_ line: UnsafeRawBufferPointer, _ spans: Range<Int>, _ textSpans: [TextSpan]) -> UInt64? {
+    static func key(_ line: UnsafeRawBufferPointer, _ spans: Range<Int>, _ textSpans: [TextSpan]) -> UInt32? {
         guard spans.count == 1 else { return nil }
         let span = textSpans[spans.lowerBound]
         guard span.end - span.start <= Int32(maxLength) else { return nil }
-        return StableHash.hash(UnsafeRawBufferPointer(rebasing: line[Int(span.start)..<Int(span.end)])) | 1
+        return UInt32(truncatingIfNeeded: StableHash.hash(UnsafeRawBufferPointer(rebasing: line[Int(span.start)..<Int(span.end)])))
     }
 
     @inline(__always)
-    mutating func add(_ key: UInt64) {
-        var slot = Int(truncatingIfNeeded: key) & 511
-        while true {
-            if keys[slot] == key {
-                counts[slot] += 1
-                return
-            }
-            if keys[slot] == 0 {
-                guard used < Self.capacity else { return }
-                keys[slot] = key
-                counts[slot] = 1
-                used += 1
-                return
-            }
-            slot = (slot + 1) & 511
-        }
+    static func cell(_ key: UInt32, row: Int) -> Int {
+        row * width + Int(truncatingIfNeeded: (UInt64(key) &* multipliers[row]) >> 50)
     }
 
-    /// The largest summed count of one value over the workers' tables.
-    static func commonestCount(_ tables: [PromptValueTable]) -> Int {
-        var total: [UInt64: Int] = [:]
-        for table in tables {
-            for slot in 0..<512 where table.keys[slot] != 0 { total[table.keys[slot], default: 0] += table.counts[slot] }
+    @inline(__always)
+    mutating func add(_ key: UInt32) {
+        records += 1
+        var x = key
+        while x != 0 {
+            bits[x.trailingZeroBitCount] += 1
+            x &= x - 1
         }
-        return total.values.max() ?? 0
+        for row in 0..<Self.rows { counts[Self.cell(key, row: row)] &+= 1 }
+    }
+
+    /// Records whose short prompt is the majority value of all workers' records (an upper
+    /// bound, exact but for count-min collisions); 0 when no short prompt was counted.
+    static func commonestCount(_ tables: [PromptMajority]) -> Int {
+        let records = tables.reduce(0) { $0 + $1.records }
+        guard records > 0 else { return 0 }
+        var candidate: UInt32 = 0
+        for bit in 0..<32 where tables.reduce(0, { $0 + $1.bits[bit] }) * 2 > records { candidate |= 1 << UInt32(bit) }
+        var estimate = Int.max
+        for row in 0..<rows {
+            let cell = Self.cell(candidate, row: row)
+            estimate = min(estimate, tables.reduce(0) { $0 + Int($1.counts[cell]) })
+        }
+        return estimate
     }
 }
 
@@ -628,7 +654,7 @@ public enum LogScanner {
             if bad > 0 { report.invalidValues[field] = bad }
         }
         report.repairedStrings = tallies.reduce(0) { $0 + $1.repairedStrings }
-        report.commonestPromptRecords = PromptValueTable.commonestCount(tallies.map(\.promptValues))
+        report.commonestPromptRecords = PromptMajority.commonestCount(tallies.map(\.promptValues))
         let first = tallies.map(\.minTs).min() ?? .max
         let last = tallies.map(\.maxTs).max() ?? .min
         if report.accepted > 0 {

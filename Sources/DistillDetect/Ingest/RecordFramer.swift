@@ -57,6 +57,8 @@ struct RecordFramer {
     private var position = 0
 
     private var roles: [Role] = []
+    /// Where the outermost open container began (decompressed bytes).
+    private var outermostOpen = 0
     private var objects: [Bool] = []
     private var expectKey = false
     private var inString = false
@@ -69,6 +71,10 @@ struct RecordFramer {
     private var isControlMessage = false
 
     private var inRecord = false
+    /// The last byte outside strings and whitespace was a colon (a value may follow).
+    private var lastTokenWasColon = false
+    /// Set while a byte that ended a broken record is read again at the record's level.
+    private var resyncing = false
     private var recordDepth = 0
     private var kind = RecordKind.json
     /// The record is a top-level object that may turn out to be a wrapper or an envelope.
@@ -117,19 +123,23 @@ struct RecordFramer {
 
     /// Ends the input: a record still open is rejected `truncated` when the input was cut
     /// short, else written as it is (the decoder rejects it as invalid JSON). Sends the last
-    /// chunk.
-    mutating func finish(cut: Bool, send: Send) {
+    /// chunk. Returns where the outermost container still open was opened (decompressed
+    /// bytes), when the data ended inside one: an array or object never closed means the
+    /// input is incomplete, whatever the records before it.
+    mutating func finish(cut: Bool, send: Send) -> Int? {
+        let unclosed = roles.isEmpty ? nil : outermostOpen
         if inRecord {
             if cut && kind != .bareLine && kind != .bareToken {
                 out.recordOffsets.append(recordOffset)
                 inRecord = false
                 send(out, recordStart, .truncated)
-                return
+                return unclosed
             }
             inString = false
             endRecord(send)
         }
         send(out, written, nil)
+        return unclosed
     }
 
     // MARK: The state machine
@@ -169,6 +179,31 @@ struct RecordFramer {
         }
         let lineStart = atLineStart
         atLineStart = false
+        if inRecord && kind == .json && roles.count > recordDepth && !resyncing {
+            // A record that breaks JSON's grammar where the break shows the record's end (a
+            // value where an object wants a key: a lost `}` before the next record; a closing
+            // bracket of the other kind) ends there: it is written as it is (and rejected as
+            // invalid JSON), and reading goes on at the record's level, so one bad record
+            // never swallows the ones after it.
+            let wantsKey = objects.last == true && expectKey
+            let mismatched = (c == UInt8(ascii: "}") && objects.last == false) || (c == UInt8(ascii: "]") && objects.last == true)
+            if (wantsKey && c != 0x22 && c != UInt8(ascii: "}")) || mismatched {
+                endBrokenRecord(send)
+                resyncing = true
+                step(c, send)
+                resyncing = false
+                return
+            }
+        }
+        let colonBefore = lastTokenWasColon
+        lastTokenWasColon = c == UInt8(ascii: ":")
+        if !inRecord && roles.last == .wrapper && !colonBefore && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
+            // A value where a wrapper or envelope wants a key or its end: it was never closed
+            // (a lost `}`), and what follows is the next top-level value.
+            roles.removeAll()
+            objects.removeAll()
+            expectKey = false
+        }
         switch c {
         case 0x22: startString()
         case UInt8(ascii: "{"), UInt8(ascii: "["): open(isObject: c == UInt8(ascii: "{"))
@@ -197,6 +232,7 @@ struct RecordFramer {
     }
 
     private mutating func push(isObject: Bool, _ role: Role) {
+        if roles.isEmpty { outermostOpen = position }
         objects.append(isObject)
         roles.append(role)
         expectKey = isObject
@@ -264,6 +300,8 @@ struct RecordFramer {
 
     private mutating func startString() {
         stringIsKey = objects.last == true && expectKey
+        // After a key comes its colon, not another key.
+        if stringIsKey { expectKey = false }
         inString = true
         escaped = false
         capturing = false
@@ -430,6 +468,15 @@ struct RecordFramer {
                 written += 1
             }
         }
+        endRecord(send)
+    }
+
+    /// Ends a record that broke JSON's grammar: what was written of it becomes its line (the
+    /// decoder rejects it), and the containers it opened are closed.
+    private mutating func endBrokenRecord(_ send: Send) {
+        roles.removeSubrange(recordDepth...)
+        objects.removeSubrange(recordDepth...)
+        expectKey = false
         endRecord(send)
     }
 

@@ -124,7 +124,7 @@ public enum LogCheck {
         }
         out.append("prompt text: \(pct(s.recordsWithPrompt, s.recordsAccepted)) of records")
         if let note = s.contentSignalsNote {
-            out.append("WARNING: content signals off: \(note); detection runs on metadata alone")
+            out.append("WARNING: \(note)")
         }
         if let suggestion = s.presetSuggestion {
             out.append("HINT: \(suggestion)")

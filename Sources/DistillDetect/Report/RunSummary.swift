@@ -86,7 +86,7 @@ public struct RunSummary: Codable, Sendable {
     /// placeholder) on most records: content signals are then off and detection runs on
     /// metadata (`contentSignalsNote` says why).
     public var contentFeatures: Bool
-    /// Why content signals are off, when they are.
+    /// Why content signals are off or weak, when they are.
     public var contentSignalsNote: String?
     /// `check`: a preset that fits the shape of inputs whose required fields were missing.
     public var presetSuggestion: String?
@@ -176,8 +176,8 @@ public struct RunSummary: Codable, Sendable {
         outOfRangeValues = Dictionary(uniqueKeysWithValues: report.outOfRangeValues.map { ($0.key.canonicalName, $0.value) })
         invalidValues = Dictionary(uniqueKeysWithValues: report.invalidValues.map { ($0.key.canonicalName, $0.value) })
         repairedStrings = report.repairedStrings
-        contentSignalsNote = report.contentSignalsOff
-        contentFeatures = contentSignalsNote == nil
+        contentSignalsNote = report.contentSignalsNote
+        contentFeatures = report.contentSignalsOn
         oversizedValues = report.oversizedValues
         firstSeen = report.firstTimestamp.map { Timestamp.format(milliseconds: $0) }
         lastSeen = report.lastTimestamp.map { Timestamp.format(milliseconds: $0) }
