@@ -25,7 +25,9 @@ struct ContractRecord: Equatable, CustomStringConvertible {
         var b = other
         // Epoch numbers go through Double in the reference: allow its rounding.
         guard a.ts.distance(to: b.ts).magnitude <= max(1, UInt64(Double(a.ts.magnitude) * 1e-15)) else { return false }
-        if let x = a.integers[.accountCreated], let y = b.integers[.accountCreated], abs(x - y) <= 1 {
+        if let x = a.integers[.accountCreated], let y = b.integers[.accountCreated],
+            x.distance(to: y).magnitude <= max(1, UInt64(Double(x.magnitude) * 1e-15))
+        {
             b.integers[.accountCreated] = x
         }
         if let x = a.latency, let y = b.latency, abs(x - y) <= 1e-9 * max(1, abs(x)) { b.latency = x }

@@ -1085,6 +1085,7 @@ public struct ExchangeDecoder {
 
     private mutating func parseBlock(depth: Int, results: Bool) throws(ScanStop) {
         var text: TextSpan?
+        var sawText = false
         var content: TextSpan?
         var type: TextSpan?
         var typed = false
@@ -1093,6 +1094,7 @@ public struct ExchangeDecoder {
             let isString = d.pos < d.end && d.pos.pointee == 0x22
             // A repeated key: the last value counts, whatever its type.
             if d.spanEquals(key, "text") {
+                sawText = true
                 text = isString ? try d.scanString() : nil
                 if !isString { try d.skipValue(depth: depth) }
             } else if d.spanEquals(key, "type") {
@@ -1129,7 +1131,8 @@ public struct ExchangeDecoder {
         case .text:
             if let text {
                 appendText(text, results: results)
-            } else if let content {
+            } else if !sawText, let content {
+                // OpenTelemetry's text parts carry their text as `content`.
                 appendText(content, results: results)
             }
         case .toolCall:
