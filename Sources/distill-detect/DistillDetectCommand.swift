@@ -7,8 +7,12 @@ struct DistillDetectCommand: ParsableCommand {
         commandName: "distill-detect",
         abstract: "Find coordinated distillation campaigns in LLM API access logs.",
         discussion: """
-            Reads JSON Lines access logs (plain or gzip, several gzip members allowed), one line \
-            per exchange. See README.md for the input contract.
+            Reads API access logs, plain or gzip (several gzip members allowed): JSON Lines, JSON \
+            arrays and {"data"|"records": [...]} wrappers, pretty-printed or joined JSON values, \
+            CloudWatch Logs envelopes and exports, OpenTelemetry OTLP/JSON exports; --preset NAME \
+            reads the shapes of LiteLLM, Bedrock, CloudWatch, the Anthropic and OpenAI APIs, \
+            OpenTelemetry GenAI, Cloudflare, Azure OpenAI, nginx and Langfuse. See README.md for the \
+            input contract.
 
             Exit codes: 0 success; 1 failure (no input could be read, output not writable); \
             2 outputs written but incomplete (the rejected-line share was above --max-reject-rate, \

@@ -66,7 +66,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("gzip-level"), help: "gzip compression level, 1-9.")
     var gzipLevel = 1
 
-    @Option(help: "Threads (default: all cores).")
+    @Option(help: "Threads (the default is the number of cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {

@@ -4,7 +4,7 @@ import Foundation
 
 /// Options shared by every command that reads logs.
 struct InputOptions: ParsableArguments {
-    @Argument(help: "Log files, directories (read recursively: *.jsonl, *.json, *.ndjson, *.log, optionally .gz), or - for standard input.")
+    @Argument(help: "Log files, directories (read recursively: *.jsonl, *.json, *.ndjson, *.log, optionally .gz, and files without those names whose content looks like a log; the rest is listed as skipped), or - for standard input.")
     var paths: [String] = []
 
     @Option(name: .customLong("field-map"), help: ArgumentHelp(

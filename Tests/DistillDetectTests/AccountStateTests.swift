@@ -152,7 +152,7 @@ private final class ReferenceFold: ExchangeConsumer {
             if record.toolSetKey != 0 { a.toolSets.insert(record.toolSetKey) }
         }
         if let text = record.string(.ip), let address = IPAddress.parse(text) {
-            if !address.isMasked { a.ips.insert(address.addressKey) { text } }
+            if !address.isMasked { a.ips.insert(address.addressKey) { text.contains(",") ? address.text : text } }
             a.networks.insert(address.networkKey) { address.networkLabel }
         }
         if let spans = record.systemSpans {

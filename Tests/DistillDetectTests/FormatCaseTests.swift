@@ -213,6 +213,13 @@ struct FormatCaseTests {
         #expect(!lines.contains { $0.account == "-" })
         #expect(lines.allSatisfy { $0.account?.hasPrefix("ngx-user-") == true && $0.prompt != nil && $0.model == "gpt-4o" })
         #expect(lines.allSatisfy { $0.status == 200 && $0.latency == 532 })
+        // The account's address is the client's, labelled as such, not the whole list.
+        var options = ScanOptions()
+        options.threads = 2
+        options.fieldMappings = LogPreset.nginxJSON.mappings
+        let run = FeatureRun.run(inputs: [.file(file)], options: options, taxonomy: .builtIn)
+        #expect(run.accounts.allSatisfy { $0.ips.labels.allSatisfy { $0.hasPrefix("203.0.113.") && !$0.contains(",") } })
+        #expect(IPAddress.parse("2001:db8:0:0:1:0:0:1")?.text == "2001:db8::1:0:0:1")
         let addresses = lines.compactMap { $0.ip.flatMap(IPAddress.parse) }
         #expect(addresses.count == lines.count)
         #expect(addresses.allSatisfy { $0.isPublic && $0.networkLabel == "203.0.113.0/24" })
@@ -390,6 +397,40 @@ struct FormatCaseTests {
             let env = try check(dir.file(name))
             #expect(env.recordsAccepted == 10, "\(name)")
         }
+    }
+
+    @Test("OpenTelemetry OTLP/JSON: spans nested in resourceSpans/scopeSpans, attributes as key/value arrays")
+    func otlpExports() throws {
+        let dir = try TemporaryDirectory()
+        func span(_ i: Int) -> [String: Any] {
+            let messages = #"[{"role":"user","parts":[{"type":"text","content":"question \#(i) about caches"}]}]"#
+            return [
+                "traceId": String(format: "%032x", i), "spanId": String(format: "%016x", i), "name": "chat gpt-4o",
+                "startTimeUnixNano": String(1_717_200_000_123_456_789 + i * 1_000_000_000),
+                "attributes": [
+                    ["key": "gen_ai.request.model", "value": ["stringValue": "gpt-4o"]],
+                    ["key": "gen_ai.usage.input_tokens", "value": ["intValue": String(10 + i)]],
+                    ["key": "enduser.id", "value": ["stringValue": "otel-user-\(i % 3)"]],
+                    ["key": "gen_ai.input.messages", "value": ["stringValue": messages]],
+                ],
+            ]
+        }
+        let export: [String: Any] = ["resourceSpans": [[
+            "resource": ["attributes": [["key": "service.name", "value": ["stringValue": "gateway"]]]],
+            "scopeSpans": [["scope": ["name": "a"], "spans": (0..<3).map(span)], ["scope": ["name": "b"], "spans": (3..<6).map(span)]],
+        ]]]
+        try dir.write("pretty.json", bytes: Array(try JSONSerialization.data(withJSONObject: export, options: [.prettyPrinted])))
+        try dir.write("lines.jsonl", text: (0..<6).map { String(decoding: try! JSONSerialization.data(withJSONObject: span($0)), as: UTF8.self) }.joined(separator: "\n") + "\n")
+        for name in ["pretty.json", "lines.jsonl"] {
+            let plain = try check(dir.file(name))
+            #expect(plain.presetSuggestion?.contains("--preset otel-genai") == true, "\(name)")
+            let summary = try check(dir.file(name), preset: .otelGenAI)
+            #expect(summary.recordsAccepted == 6 && summary.recordsRejected == 0, "\(name)")
+            #expect(summary.recordsWithPrompt == 6 && summary.accountsSeen == 3, "\(name)")
+            #expect(summary.fields["input_tokens"]?.records == 6)
+            #expect(summary.firstSeen == "2024-06-01T00:00:00.123Z")
+        }
+        #expect(try check(dir.file("pretty.json")).inputs.first?.shape == "otlp-spans")
     }
 
     @Test("22b messages as a plain string is the prompt")

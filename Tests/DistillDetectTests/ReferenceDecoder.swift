@@ -130,6 +130,20 @@ enum ReferenceDecoder {
                 current = inner
                 encodedLevels += 1
             }
+            if let array = current as? [Any] {
+                // OTLP/JSON attributes: the first element {"key": key, "value": v}.
+                guard let attribute = array.first(where: { ($0 as? [String: Any])?["key"] as? String == key }) as? [String: Any],
+                    let value = attribute["value"]
+                else { return nil }
+                if let any = value as? [String: Any] {
+                    guard let scalar = ["stringValue", "intValue", "doubleValue", "boolValue"].lazy.compactMap({ any[$0] }).first
+                    else { return nil }
+                    current = scalar
+                } else {
+                    current = value
+                }
+                continue
+            }
             guard let dict = current as? [String: Any], let next = dict[key] else { return nil }
             current = next
         }

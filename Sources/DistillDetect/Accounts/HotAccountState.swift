@@ -327,7 +327,11 @@ extension HotAccountState {
                     // A masked address is only its network: counting it as an IP would make
                     // every client behind one masked /24 look like one address.
                     if !address.isMasked && !known(address.addressKey, .ips) {
-                        cold.ips.insert(address.addressKey) { text ?? raw.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+                        cold.ips.insert(address.addressKey) {
+                            let written = text ?? raw.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                            // An X-Forwarded-For list is labelled by the address taken from it.
+                            return written.contains(",") ? address.text : written
+                        }
                         inserted(.ips, cold.ips.values)
                     }
                     if !known(address.networkKey, .networks) {

@@ -721,17 +721,54 @@ public struct ExchangeDecoder {
         }
     }
 
-    /// An array on a field path: element `i` is looked up as the index key `[i]` of `node`.
+    /// An array on a field path: element `i` is looked up as the index key `[i]` of `node`,
+    /// and an element `{"key": K, "value": V}` (OpenTelemetry's OTLP/JSON attributes) as the
+    /// member K, so `attributes["enduser.id"]` reads either form of the attributes.
     private mutating func parseIndexed(node: Int, depth: Int) throws(ScanStop) {
         var index = 0
         try forEachElement(depth: depth) { (d: inout ExchangeDecoder) throws(ScanStop) in
             defer { index += 1 }
-            guard let entry = d.schema.lookupIndex(node: node, index: index) else {
+            if let entry = d.schema.lookupIndex(node: node, index: index) {
+                try d.parseFieldValue(entry, depth: depth)
+            } else if d.pos < d.end, d.pos.pointee == 0x7B {
+                try d.parseKeyValue(node: node, depth: depth + 1)
+            } else {
                 try d.skipValue(depth: depth)
+            }
+        }
+    }
+
+    /// An OTLP/JSON attribute `{"key": K, "value": {"stringValue" | "intValue" |
+    /// "doubleValue" | "boolValue": x}}` (or a bare value): x is read as member K of `node`.
+    private mutating func parseKeyValue(node: Int, depth: Int) throws(ScanStop) {
+        var key: TextSpan?
+        var valueOffset = -1
+        try forEachMember(depth: depth) { (d: inout ExchangeDecoder, k: TextSpan) throws(ScanStop) in
+            if d.spanEquals(k, "key"), d.pos < d.end, d.pos.pointee == 0x22 {
+                key = try d.scanString()
                 return
             }
-            try d.parseFieldValue(entry, depth: depth)
+            if d.spanEquals(k, "value") { valueOffset = d.offset }
+            try d.skipValue(depth: depth)
         }
+        guard let key, valueOffset >= 0, let entry = lookupKey(key, node: node) else { return }
+        // Offsets, not pointers: reading the value may move the line into the arena.
+        let after = offset
+        pos = base + valueOffset
+        if pos.pointee == 0x7B {
+            try forEachMember(depth: depth + 1) { (d: inout ExchangeDecoder, k: TextSpan) throws(ScanStop) in
+                if d.spanEquals(k, "stringValue") || d.spanEquals(k, "intValue") || d.spanEquals(k, "doubleValue")
+                    || d.spanEquals(k, "boolValue")
+                {
+                    try d.parseFieldValue(entry, depth: depth + 1)
+                } else {
+                    try d.skipValue(depth: depth + 1)
+                }
+            }
+        } else {
+            try parseFieldValue(entry, depth: depth)
+        }
+        pos = base + after
     }
 
     /// Reads the JSON text inside a string value: unescapes it into the arena and, when it

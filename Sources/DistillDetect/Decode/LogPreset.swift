@@ -174,6 +174,12 @@ public enum LogPreset: String, CaseIterable, Sendable, Codable {
             return .bedrock
         }
         if let attributes = object("attributes"), attributes.keys.contains(where: { $0.hasPrefix("gen_ai.") }) { return .otelGenAI }
+        // OTLP/JSON attributes: [{"key": "gen_ai.request.model", "value": {...}}].
+        if let attributes = record["attributes"] as? [[String: Any]],
+            attributes.contains(where: { ($0["key"] as? String)?.hasPrefix("gen_ai.") == true })
+        {
+            return .otelGenAI
+        }
         if keys.contains("category") && keys.contains("operationName") && (keys.contains("callerIpAddress") || keys.contains("properties")) {
             return .azureOpenAI
         }
@@ -232,6 +238,11 @@ public enum LogPreset: String, CaseIterable, Sendable, Codable {
             guard let end,
                 let object = (try? JSONSerialization.jsonObject(with: Data(bytes[start...end]))) as? [String: Any]
             else { continue }
+            for path in [["resourceSpans", "scopeSpans", "spans"], ["resourceLogs", "scopeLogs", "logRecords"]] {
+                var level: Any = object
+                for key in path { level = ((level as? [String: Any])?[key] as? [Any])?.first as Any }
+                if let first = level as? [String: Any] { return first }
+            }
             for key in InputShape.wrapperKeys {
                 if let list = object[key] as? [Any], object.count <= 3, let first = list.first as? [String: Any] { return first }
             }

@@ -17,6 +17,28 @@ public struct IPAddress: Equatable, Sendable {
         isIPv6 ? StableHash.combine(0x4836, high >> 16) : StableHash.combine(0x2434, low >> 8)
     }
 
+    /// The address as text: dotted IPv4, or IPv6 in RFC 5952 form (lower case, the longest
+    /// run of zero groups as `::`).
+    public var text: String {
+        if !isIPv6 {
+            let v = low
+            return "\(v >> 24 & 255).\(v >> 16 & 255).\(v >> 8 & 255).\(v & 255)"
+        }
+        let groups = (0..<8).map { k -> UInt64 in k < 4 ? high >> UInt64(48 - 16 * k) & 0xFFFF : low >> UInt64(48 - 16 * (k - 4)) & 0xFFFF }
+        var best = (start: -1, length: 0)
+        var k = 0
+        while k < 8 {
+            guard groups[k] == 0 else { k += 1; continue }
+            var j = k
+            while j < 8 && groups[j] == 0 { j += 1 }
+            if j - k > best.length && j - k >= 2 { best = (k, j - k) }
+            k = j
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        guard best.start >= 0 else { return hex.joined(separator: ":") }
+        return hex[..<best.start].joined(separator: ":") + "::" + hex[(best.start + best.length)...].joined(separator: ":")
+    }
+
     public var networkLabel: String {
         if !isIPv6 {
             let v = low

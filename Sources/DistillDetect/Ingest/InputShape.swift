@@ -21,6 +21,20 @@ public enum InputShape: Sendable, Equatable {
     case cloudWatchEnvelopes
     /// CloudWatch Logs export lines, `<timestamp> <record>`: the timestamp prefix is dropped.
     case cloudWatchExport
+    /// OpenTelemetry OTLP/JSON exports: the records are the spans of
+    /// `resourceSpans[].scopeSpans[].spans[]` (or the log records of
+    /// `resourceLogs[].scopeLogs[].logRecords[]`), one export per line or pretty-printed.
+    case otlp(logs: Bool)
+
+    /// The keys leading from the top-level object to the records, one per level of nesting.
+    var unwrapPath: [String] {
+        switch self {
+        case .jsonWrapper(let key): [key]
+        case .cloudWatchEnvelopes: ["logEvents"]
+        case .otlp(let logs): logs ? ["resourceLogs", "scopeLogs", "logRecords"] : ["resourceSpans", "scopeSpans", "spans"]
+        default: []
+        }
+    }
 
     /// The name shown by `check` and in summary.json's `inputs[].shape`.
     public var name: String {
@@ -31,6 +45,7 @@ public enum InputShape: Sendable, Equatable {
         case .jsonValues: "json-values"
         case .cloudWatchEnvelopes: "cloudwatch-envelopes"
         case .cloudWatchExport: "cloudwatch-export"
+        case .otlp(let logs): logs ? "otlp-logs" : "otlp-spans"
         }
     }
 
@@ -157,6 +172,8 @@ public enum InputShape: Sendable, Equatable {
             i += 1
         }
         if arrays[Array("logEvents".utf8)] != nil { return .cloudWatchEnvelopes }
+        if arrays[Array("resourceSpans".utf8)] != nil { return .otlp(logs: false) }
+        if arrays[Array("resourceLogs".utf8)] != nil { return .otlp(logs: true) }
         if !hasTimeKey {
             for name in wrapperKeys {
                 if let first = arrays[Array(name.utf8)], first == UInt8(ascii: "{") || first == UInt8(ascii: "]") {

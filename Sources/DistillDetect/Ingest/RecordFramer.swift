@@ -43,8 +43,11 @@ struct RecordFramer {
     let lineLimit: Int
     let chunkSize: Int
     let pool: ChunkPool
-    /// The key of the array holding the records in a wrapper or envelope.
+    /// The key of the array holding the records in a wrapper or envelope (the first of
+    /// `unwrapPath`).
     private let unwrapKey: [UInt8]?
+    /// For nested wrappers (OTLP), the key of the array each level of wrapper holds.
+    private let unwrapPath: [[UInt8]]
     private static let messageKey = Array("message".utf8)
     private static let messageTypeKey = Array("messageType".utf8)
     private static let controlMessage = Array("CONTROL_MESSAGE".utf8)
@@ -93,11 +96,8 @@ struct RecordFramer {
         self.lineLimit = lineLimit
         self.chunkSize = chunkSize
         self.pool = pool
-        switch shape {
-        case .jsonWrapper(let key): unwrapKey = Array(key.utf8)
-        case .cloudWatchEnvelopes: unwrapKey = Array("logEvents".utf8)
-        default: unwrapKey = nil
-        }
+        unwrapPath = shape.unwrapPath.map { Array($0.utf8) }
+        unwrapKey = unwrapPath.first
         out = pool.take()
         base = out.storage.baseAddress!
         capture.reserveCapacity(16)
@@ -231,6 +231,15 @@ struct RecordFramer {
         return roles.last == .wrapper || roles.last == .event
     }
 
+    /// Wrapper objects open on the stack: the level of nesting reached.
+    private var wrapperLevels: Int { roles.reduce(0) { $0 + ($1 == .wrapper ? 1 : 0) } }
+
+    /// The key whose array the innermost open wrapper holds its records (or next wrappers) in.
+    private var currentUnwrapKey: [UInt8]? {
+        let level = wrapperLevels
+        return level >= 1 && level <= unwrapPath.count ? unwrapPath[level - 1] : unwrapKey
+    }
+
     private mutating func push(isObject: Bool, _ role: Role) {
         if roles.isEmpty { outermostOpen = position }
         objects.append(isObject)
@@ -259,11 +268,21 @@ struct RecordFramer {
                 push(isObject: false, .unwrap)
                 return
             }
+            if unwrapPath.count > 1 {
+                // An OTLP export: a wrapper, never a record.
+                push(isObject: true, .wrapper)
+                return
+            }
             startRecord(.json, candidate: unwrapKey != nil)
         case .unwrap:
+            if isObject && wrapperLevels < unwrapPath.count {
+                // A nested wrapper (an OTLP resource or scope): read on to its own array.
+                push(isObject: true, .wrapper)
+                return
+            }
             startRecord(.json, candidate: false)
         case .wrapper:
-            if !isObject && lastKeyDepth == roles.count && lastKey == unwrapKey {
+            if !isObject && lastKeyDepth == roles.count && lastKey == currentUnwrapKey {
                 push(isObject: false, shape == .cloudWatchEnvelopes ? (isControlMessage ? .skip : .events) : .unwrap)
             } else {
                 push(isObject: isObject, .skip)
