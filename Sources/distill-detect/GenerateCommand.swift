@@ -66,15 +66,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("gzip-level"), help: "gzip compression level, 1-9.")
     var gzipLevel = 1
 
-    @Option(help: "Threads (the default is the number of cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
 
     func validate() throws {
         guard exchanges >= 100 else { throw ValidationError("--exchanges must be at least 100") }
         guard (1...366).contains(days) else { throw ValidationError("--days must be 1...366") }
         guard Timestamp.parseMilliseconds(start) != nil, start.count == 10 else { throw ValidationError("--start must be YYYY-MM-DD") }
         guard (1...9).contains(gzipLevel) else { throw ValidationError("--gzip-level must be 1...9") }
-        guard threads >= 1, badLines >= 0, multiMember >= 0 else { throw ValidationError("counts must not be negative") }
+        guard (threads ?? 1) >= 1, badLines >= 0, multiMember >= 0 else { throw ValidationError("counts must not be negative") }
     }
 
     func run() throws {
@@ -86,7 +86,7 @@ struct GenerateCommand: ParsableCommand {
         config.badLines = badLines
         config.multiMemberFiles = multiMember
         config.gzipLevel = gzipLevel
-        config.threads = threads
+        config.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         config.noContent = noContent
         let started = monotonicSeconds()
         let result: GeneratorResult

@@ -24,7 +24,9 @@ public struct IPAddress: Equatable, Sendable {
             let v = low
             return "\(v >> 24 & 255).\(v >> 16 & 255).\(v >> 8 & 255).\(v & 255)"
         }
-        let groups = (0..<8).map { k -> UInt64 in k < 4 ? high >> UInt64(48 - 16 * k) & 0xFFFF : low >> UInt64(48 - 16 * (k - 4)) & 0xFFFF }
+        var groups: [UInt64] = []
+        for k in 0..<4 { groups.append((high >> UInt64(48 - 16 * k)) & 0xFFFF) }
+        for k in 0..<4 { groups.append((low >> UInt64(48 - 16 * k)) & 0xFFFF) }
         var best = (start: -1, length: 0)
         var k = 0
         while k < 8 {
