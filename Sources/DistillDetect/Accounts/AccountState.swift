@@ -4,9 +4,12 @@
 public struct AccountState: Equatable, Sendable {
     public static let vocabularyBins = 128
     public static let synchronyBins = 64
+    /// Bins of the metadata synchrony sketch (`actionSketch`).
+    public static let actionBins = 64
     public static let exemplarCount = 3
     public static let exemplarLength = 280
-    /// Width of the time buckets behind the synchrony sketch.
+    /// Width of the time buckets behind both synchrony sketches (`DetectionConfig`
+    /// `synchronyBucketMinutes` prints it and says why 10 minutes).
     public static let synchronyBucketMs: Int64 = 10 * 60_000
 
     public let accountID: String
@@ -55,6 +58,10 @@ public struct AccountState: Equatable, Sendable {
     public internal(set) var vocabulary = MinHashSketch(binCount: AccountState.vocabularyBins)
     /// MinHash of (10-minute bucket, near-duplicate prompt key) actions, for synchrony.
     public internal(set) var synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
+    /// MinHash of the account's metadata actions, SynchroTrap-style (Cao et al., CCS 2014): per
+    /// exchange the items (10-minute bucket, /24 or /48 network) and (10-minute bucket, model ·
+    /// endpoint · user agent). Needs no prompt text; kept when content is dropped.
+    public internal(set) var actionSketch = MinHashSketch(binCount: AccountState.actionBins)
     /// Up to three prompts of distinct templates (the smallest template-key hashes), for reviewers.
     /// Per template, the variant with the smallest text hash, so merges pick the same text.
     public internal(set) var exemplars: [(key: UInt64, textHash: UInt64, text: String)] = []
@@ -122,6 +129,7 @@ public struct AccountState: Equatable, Sendable {
         topics.merge(other.topics)
         vocabulary.merge(other.vocabulary)
         synchronySketch.merge(other.synchronySketch)
+        actionSketch.merge(other.actionSketch)
         for e in other.exemplars { restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
     }
 
@@ -149,7 +157,7 @@ public struct AccountState: Equatable, Sendable {
             && a.toolCalls == b.toolCalls && a.toolResults == b.toolResults && a.toolExchanges == b.toolExchanges
             && a.toolSets == b.toolSets
             && a.topics == b.topics && a.vocabulary == b.vocabulary
-            && a.synchronySketch == b.synchronySketch
+            && a.synchronySketch == b.synchronySketch && a.actionSketch == b.actionSketch
             && a.exemplars.elementsEqual(b.exemplars) { $0.key == $1.key && $0.textHash == $1.textHash && $0.text == $1.text }
     }
 }

@@ -89,7 +89,8 @@ public enum DetectionReport {
                 : [.empty, .empty, .empty, .empty]
         }
         row += [
-            .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }.map(\.name).joined(separator: " ")),
+            .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }
+                .map { $0 == .timing ? "synchrony" : $0.name }.joined(separator: " ")),
             .text(c.significantFamilies.map(\.name).joined(separator: " ")), .number(String(format: "%.3g", level)),
             .text(c.verdict),
             .text(c.members.map { accounts[$0].accountID }.sorted().prefix(candidateAccounts).joined(separator: " ")),

@@ -84,6 +84,34 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// population's address fabric, not a group, and is no candidate.
     public var maxBlockShare = 0.25
 
+    // MARK: Synchrony linkage (SynchroTrap)
+
+    /// Whether candidate clusters are also formed by synchrony of metadata actions
+    /// (`SynchronyLinkage`): each account's (10-minute bucket, network) and (10-minute bucket,
+    /// model · endpoint · user agent) items, compared by rarity-weighted Jaccard similarity.
+    public var synchronyLinkage = true
+    /// Width of the time buckets of the synchrony sketches, minutes. Fixed when account state
+    /// is built (state files hold sketches of this width), printed here so figures read beside
+    /// it. Why 10: orchestrated batches land within a minute or two of each other (the
+    /// adversary suite's batches within 90 s, an enterprise cron within 40 s), so a 10-minute
+    /// bucket holds a batch whole about 85% of the time, while a benign user active for an
+    /// hour fills 6 buckets, not 1: hour buckets would make every pair of accounts that use
+    /// the same model in the same busy hour look synchronized (6× the chance coincidences).
+    public var synchronyBucketMinutes = Int(AccountState.synchronyBucketMs / 60_000)
+    /// Rarity-weighted Jaccard similarity (0–1) of two accounts' action items that links them.
+    /// Items count by ln((n + 1) / holders): a busy hour of a popular model from a browser is
+    /// held by many accounts and weighs little. Campaign accounts on one subnet firing the
+    /// same batches sit near 1; two on different subnets, sharing only the model and client
+    /// items of each batch, near 0.4–0.5; two ordinary users near 0.
+    public var synchronyThreshold = 0.5
+    /// Filled action-sketch bins (about distinct items, up to 64) an account needs for
+    /// synchrony linkage: a handful of actions coincide with someone's by chance.
+    public var synchronyMinItems = 16
+    /// LSH bands × rows over the 64 action bins: a pair of (unweighted) similarity s shares a
+    /// band with probability 1 − (1 − s⁴)¹⁶ (0.64 at s = 0.5, 0.12 at s = 0.3).
+    public var synchronyBands = 16
+    public var synchronyRows = 4
+
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
     /// cards between a campaign and a community (a family, a reseller) merge nothing.
@@ -138,6 +166,12 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case blockMinMemberShare = "block_min_member_share"
         case maxBlockShare = "max_block_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
+        case synchronyLinkage = "synchrony_linkage"
+        case synchronyBucketMinutes = "synchrony_bucket_minutes"
+        case synchronyThreshold = "synchrony_threshold"
+        case synchronyMinItems = "synchrony_min_items"
+        case synchronyBands = "synchrony_lsh_bands"
+        case synchronyRows = "synchrony_lsh_rows"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
         case attachMaxWindowCoverage = "attach_max_window_coverage"
