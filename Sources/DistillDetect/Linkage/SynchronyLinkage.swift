@@ -27,14 +27,17 @@ public struct SynchronyRarity: @unchecked Sendable {
     let dense: [UInt16]
     /// Non-empty bins of the raw sketch (about the number of distinct items, up to `bins`).
     let filled: [Int]
-    /// `bins × 65536` weights: ln((n + 1) / df) for a (bin, value) held by df accounts.
+    /// `bins × 65536` weights: ln((n + 1) / df) for a (bin, value) held by df accounts, and 0
+    /// for one held by more than the popular-item cap (it links nobody, and dilutes nobody).
     let weights: [Float]
     /// Per account, the sum of its bins' weights.
     let totals: [Float]
     /// How many accounts hold each (bin, value) (`bins × 65536`).
     let holders: [Int32]
 
-    public init(_ accounts: [AccountState]) {
+    /// `maxHolders(n)`: the most accounts (of the n with sketches) an item may be held by and
+    /// still count; `DetectionConfig.synchronyItemCap`.
+    public init(_ accounts: [AccountState], maxHolders: (Int) -> Int = { _ in Int.max }) {
         let bins = Self.bins
         var dense = [UInt16](repeating: MinHashSketch.emptyBin, count: accounts.count * bins)
         var filled = [Int](repeating: 0, count: accounts.count)
@@ -51,8 +54,9 @@ public struct SynchronyRarity: @unchecked Sendable {
             }
         }
         let n = Float(present + 1)
+        let cap = maxHolders(present)
         var weights = [Float](repeating: 0, count: bins << 16)
-        for k in holders.indices where holders[k] > 0 { weights[k] = logf(n / Float(holders[k])) }
+        for k in holders.indices where holders[k] > 0 && Int(holders[k]) <= cap { weights[k] = logf(n / Float(holders[k])) }
         var totals = [Float](repeating: 0, count: accounts.count)
         for i in accounts.indices where filled[i] > 0 {
             var t: Float = 0

@@ -56,7 +56,7 @@ public enum CampaignDetection {
         if options.synchronyLinkage {
             var taken = inContent
             for b in blocks { for m in b { taken[m] = true } }
-            let rarity = SynchronyRarity(accounts)
+            let rarity = SynchronyRarity(accounts) { options.synchronyItemCap(acting: $0) }
             let acting = rarity.filled.filter { $0 > 0 }.count
             let found = SynchronyLinkage.groups(accounts, rarity: rarity, options: options)
             synchronyLinks = found.links

@@ -104,6 +104,14 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// same batches sit near 1; two on different subnets, sharing only the model and client
     /// items of each batch, near 0.4–0.5; two ordinary users near 0.
     public var synchronyThreshold = 0.5
+    /// An action item (bucket, key) held by more than this share of the accounts with action
+    /// sketches (and more than `synchronyMinItemCap` accounts) carries no weight: a busy hour of
+    /// a popular model from a popular client is what hundreds of unrelated accounts do at once,
+    /// and links nobody, however alike their sets (IDF alone cannot say so when two accounts'
+    /// sets hold nothing else). A batch of a campaign on its own subnet or client is held by its
+    /// few accounts per bucket.
+    public var synchronyMaxItemShare = 0.02
+    public var synchronyMinItemCap = 50
     /// Filled action-sketch bins (about distinct items, up to 64) an account needs for
     /// synchrony linkage: a handful of actions coincide with someone's by chance.
     public var synchronyMinItems = 16
@@ -141,6 +149,12 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The most accounts, of `acting` with action sketches, an action item may be held by and
+    /// still weigh in synchrony linkage.
+    public func synchronyItemCap(acting: Int) -> Int {
+        max(synchronyMinItemCap, Int((synchronyMaxItemShare * Double(acting)).rounded(.up)))
+    }
+
     enum CodingKeys: String, CodingKey {
         case maxFalseClusters = "max_false_clusters"
         case requiredFamilies = "required_families"
@@ -170,6 +184,8 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case synchronyBucketMinutes = "synchrony_bucket_minutes"
         case synchronyThreshold = "synchrony_threshold"
         case synchronyMinItems = "synchrony_min_items"
+        case synchronyMaxItemShare = "synchrony_max_item_share"
+        case synchronyMinItemCap = "synchrony_min_item_cap"
         case synchronyBands = "synchrony_lsh_bands"
         case synchronyRows = "synchrony_lsh_rows"
         case supportMinCommon = "support_min_common"
