@@ -59,8 +59,10 @@ public struct AccountState: Equatable, Sendable {
     /// MinHash of (10-minute bucket, near-duplicate prompt key) actions, for synchrony.
     public internal(set) var synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
     /// MinHash of the account's metadata actions, SynchroTrap-style (Cao et al., CCS 2014): per
-    /// exchange the items (10-minute bucket, /24 or /48 network) and (10-minute bucket, model ·
-    /// endpoint · user agent). Needs no prompt text; kept when content is dropped.
+    /// exchange the items (10-minute bucket, /24 or /48 network), hashed into bins 0–31, and
+    /// (10-minute bucket, model · endpoint · user agent), into bins 32–63: each kind is compared
+    /// on its own, so a campaign on rotating proxies (no shared network) still shares its
+    /// client's batches. Needs no prompt text; kept when content is dropped.
     public internal(set) var actionSketch = MinHashSketch(binCount: AccountState.actionBins)
     /// Up to three prompts of distinct templates (the smallest template-key hashes), for reviewers.
     /// Per template, the variant with the smallest text hash, so merges pick the same text.

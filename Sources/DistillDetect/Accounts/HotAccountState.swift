@@ -169,11 +169,13 @@ struct HotAccountState {
         if value < synchrony[bin] { synchrony[bin] = value }
     }
 
-    /// `MinHashSketch.insert` on the inline metadata action sketch (64 bins).
+    /// `MinHashSketch.insert` on the inline metadata action sketch, into the half of its 64
+    /// bins kept for the item's kind (0: network items, 1: client items), so that each kind
+    /// can be compared on its own (`SynchronyRarity`).
     @inline(__always)
-    mutating func insertAction(_ hash: UInt64) {
+    mutating func insertAction(_ hash: UInt64, kind: Int) {
         actionsUsed = true
-        let bin = Int(truncatingIfNeeded: hash >> 58)
+        let bin = kind << 5 | Int(truncatingIfNeeded: hash >> 59)
         let value = min(UInt16(truncatingIfNeeded: hash), MinHashSketch.emptyBin - 1)
         if value < actions[bin] { actions[bin] = value }
     }
@@ -266,11 +268,11 @@ extension HotAccountState {
         // of the infrastructure family.
         let width = AccountState.synchronyBucketMs
         let actionBucket = UInt64(bitPattern: ts >= 0 ? ts / width : (ts - width + 1) / width)
-        if lastNetworkKey != 0 { insertAction(StableHash.combine(StableHash.combine(actionBucket, 0x6E6574), lastNetworkKey)) }
+        if lastNetworkKey != 0 { insertAction(StableHash.combine(StableHash.combine(actionBucket, 0x6E6574), lastNetworkKey), kind: 0) }
         let action = StableHash.combine(
             StableHash.combine(Self.identifierHash(record, .model), Self.identifierHash(record, .endpoint)),
             Self.identifierHash(record, .userAgent))
-        insertAction(StableHash.combine(StableHash.combine(actionBucket, 0x616374), action))
+        insertAction(StableHash.combine(StableHash.combine(actionBucket, 0x616374), action), kind: 1)
         if record.toolCalls > 0 || record.toolResults > 0 || record.toolSetKey != 0 {
             // Agentic traffic only: the cold state's counters are touched for it alone.
             cold.toolCalls = cold.toolCalls.addingSaturating(record.toolCalls)

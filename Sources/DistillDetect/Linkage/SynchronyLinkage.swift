@@ -19,84 +19,107 @@ import Glibc
 import Darwin
 #endif
 
-/// Densified metadata action sketches of every account in one flat table, with the
-/// population's IDF weight of each (bin, value).
+/// Metadata action sketches of every account in one flat table, densified within each half
+/// (network items, client items), with the population's IDF weight of each (bin, value).
 public struct SynchronyRarity: @unchecked Sendable {
     public static let bins = AccountState.actionBins
-    /// `accounts × bins` densified values (`MinHashSketch.emptyBin` rows for empty sketches).
+    /// Bins per item kind: network items in the first half, client items in the second.
+    public static let half = AccountState.actionBins / 2
+    /// `accounts × bins` values, each half densified on its own (`MinHashSketch.emptyBin` in
+    /// a half the account has no item of).
     let dense: [UInt16]
-    /// Non-empty bins of the raw sketch (about the number of distinct items, up to `bins`).
+    /// Non-empty bins of each half of the raw sketch (about the distinct items, up to 32):
+    /// `accounts × 2`.
     let filled: [Int]
     /// `bins × 65536` weights: ln((n + 1) / df) for a (bin, value) held by df accounts, and 0
-    /// for one held by more than the popular-item cap (it links nobody, and dilutes nobody).
+    /// for one held by more than the popular-item cap: agreeing on it links nobody.
     let weights: [Float]
-    /// Per account, the sum of its bins' weights.
+    /// Per account and half, the sum of its bins' IDF weights, popular items included at
+    /// their IDF weight: they dilute (an account that mostly does what hundreds do is not
+    /// made alike to another by the few rare items they happen to share).
     let totals: [Float]
-    /// How many accounts hold each (bin, value) (`bins × 65536`).
-    let holders: [Int32]
 
     /// `maxHolders(n)`: the most accounts (of the n with sketches) an item may be held by and
     /// still count; `DetectionConfig.synchronyItemCap`.
     public init(_ accounts: [AccountState], maxHolders: (Int) -> Int = { _ in Int.max }) {
         let bins = Self.bins
+        let half = Self.half
         var dense = [UInt16](repeating: MinHashSketch.emptyBin, count: accounts.count * bins)
-        var filled = [Int](repeating: 0, count: accounts.count)
+        var filled = [Int](repeating: 0, count: accounts.count * 2)
         var holders = [Int32](repeating: 0, count: bins << 16)
         var present = 0
         for i in accounts.indices where !accounts[i].actionSketch.isEmpty {
-            let sketch = accounts[i].actionSketch
-            filled[i] = sketch.storage.reduce(0) { $0 + ($1 == MinHashSketch.emptyBin ? 0 : 1) }
-            let d = sketch.densified()
+            let storage = accounts[i].actionSketch.storage
             present += 1
-            for b in 0..<bins {
-                dense[i * bins + b] = d[b]
-                holders[b << 16 | Int(d[b])] += 1
+            for k in 0..<2 {
+                let base = k * half
+                let count = (base..<(base + half)).reduce(0) { $0 + (storage[$1] == MinHashSketch.emptyBin ? 0 : 1) }
+                filled[i * 2 + k] = count
+                guard count > 0 else { continue }
+                for b in base..<(base + half) {
+                    // Densification within the half (Shrivastava & Li 2014): an empty bin takes
+                    // the value of a pseudo-randomly probed filled bin of the same half.
+                    var j = b
+                    var attempt: UInt64 = 0
+                    while storage[j] == MinHashSketch.emptyBin {
+                        j = base + Int(truncatingIfNeeded: StableHash.combine(UInt64(b), attempt) >> 1) & (half - 1)
+                        attempt += 1
+                    }
+                    dense[i * bins + b] = storage[j]
+                    holders[b << 16 | Int(storage[j])] += 1
+                }
             }
         }
         let n = Float(present + 1)
         let cap = maxHolders(present)
         var weights = [Float](repeating: 0, count: bins << 16)
-        for k in holders.indices where holders[k] > 0 && Int(holders[k]) <= cap { weights[k] = logf(n / Float(holders[k])) }
-        var totals = [Float](repeating: 0, count: accounts.count)
-        for i in accounts.indices where filled[i] > 0 {
-            var t: Float = 0
-            for b in 0..<bins { t += weights[b << 16 | Int(dense[i * bins + b])] }
-            totals[i] = t
+        for k in holders.indices where holders[k] > 0 { weights[k] = logf(n / Float(holders[k])) }
+        var totals = [Float](repeating: 0, count: accounts.count * 2)
+        for i in accounts.indices {
+            for k in 0..<2 where filled[i * 2 + k] > 0 {
+                var t: Float = 0
+                for b in (k * half)..<((k + 1) * half) { t += weights[b << 16 | Int(dense[i * bins + b])] }
+                totals[i * 2 + k] = t
+            }
         }
+        for k in holders.indices where Int(holders[k]) > cap { weights[k] = 0 }
         self.dense = dense
         self.filled = filled
         self.weights = weights
         self.totals = totals
-        self.holders = holders
     }
 
-    /// The densified sketch of account `i`.
-    func row(_ i: Int) -> [UInt16] { Array(dense[i * Self.bins..<(i + 1) * Self.bins]) }
+    /// The densified half `kind` of account `i`'s sketch.
+    func row(_ i: Int, kind: Int) -> [UInt16] { Array(dense[(i * Self.bins + kind * Self.half)..<(i * Self.bins + (kind + 1) * Self.half)]) }
 
-    /// IDF-weighted Jaccard estimate of two accounts' action sets (0–1): the weight of the bins
-    /// on which they agree over the mean weight of their sketches.
+    /// Filled bins of half `kind` of account `i`.
+    func filled(_ i: Int, kind: Int) -> Int { filled[i * 2 + kind] }
+
+    /// IDF-weighted Jaccard estimate of two accounts' items of one kind (0–1): the weight of
+    /// the bins on which they agree over the mean weight of their halves.
     @inline(__always)
-    public func weightedSimilarity(_ x: Int, _ y: Int) -> Double {
-        guard filled[x] > 0, filled[y] > 0 else { return 0 }
-        let den = (totals[x] + totals[y]) / 2
+    public func weightedSimilarity(_ x: Int, _ y: Int, kind: Int) -> Double {
+        guard filled[x * 2 + kind] > 0, filled[y * 2 + kind] > 0 else { return 0 }
+        let den = (totals[x * 2 + kind] + totals[y * 2 + kind]) / 2
         guard den > 0 else { return 0 }
         return dense.withUnsafeBufferPointer { d in
             weights.withUnsafeBufferPointer { w in
                 var num: Float = 0
                 let bx = x * Self.bins
                 let by = y * Self.bins
-                for b in 0..<Self.bins where d[bx + b] == d[by + b] { num += w[b << 16 | Int(d[bx + b])] }
+                for b in (kind * Self.half)..<((kind + 1) * Self.half) where d[bx + b] == d[by + b] {
+                    num += w[b << 16 | Int(d[bx + b])]
+                }
                 return Double(num / den)
             }
         }
     }
 
-    /// Unweighted estimate (share of agreeing bins).
-    public func similarity(_ x: Int, _ y: Int) -> Double {
-        guard filled[x] > 0, filled[y] > 0 else { return 0 }
-        var equal = 0
-        for b in 0..<Self.bins where dense[x * Self.bins + b] == dense[y * Self.bins + b] { equal += 1 }
-        return Double(equal) / Double(Self.bins)
+    /// The pair's synchrony: the stronger of its network and client similarities (as
+    /// SynchroTrap compares actions per constraint object).
+    @inline(__always)
+    public func weightedSimilarity(_ x: Int, _ y: Int) -> Double {
+        max(weightedSimilarity(x, y, kind: 0), weightedSimilarity(x, y, kind: 1))
     }
 }
 
@@ -109,9 +132,13 @@ public enum SynchronyLinkage {
         var entries: [(key: UInt64, account: Int)] = []
         let bands = options.synchronyBands
         let rows = options.synchronyRows
-        precondition(bands * rows <= SynchronyRarity.bins)
-        for i in accounts.indices where rarity.filled[i] >= options.synchronyMinItems {
-            for key in MinHashSketch.bandKeys(densified: rarity.row(i), bands: bands, rows: rows) { entries.append((key, i)) }
+        precondition(bands * rows <= SynchronyRarity.half)
+        for i in accounts.indices {
+            for kind in 0..<2 where rarity.filled(i, kind: kind) >= options.synchronyMinItems {
+                for key in MinHashSketch.bandKeys(densified: rarity.row(i, kind: kind), bands: bands, rows: rows) {
+                    entries.append((StableHash.combine(key, UInt64(kind)), i))
+                }
+            }
         }
         var candidates: [Int64] = []
         AccountLinkage.proposeGroups(&entries) { members in
@@ -161,7 +188,9 @@ public enum SynchronyLinkage {
         let supported = AccountClustering.supported(
             raw, accountCount: accounts.count, threads: options.threads, minCommon: options.supportMinCommon,
             minShare: options.supportMinShare)
-        let active = rarity.filled.filter { $0 >= options.synchronyMinItems }.count
+        let active = accounts.indices.filter {
+            rarity.filled($0, kind: 0) >= options.synchronyMinItems || rarity.filled($0, kind: 1) >= options.synchronyMinItems
+        }.count
         let groups = AccountClustering.clusters(
             accountCount: accounts.count, links: supported, minSize: options.minClusterSize, population: active,
             startThreshold: options.synchronyThreshold)

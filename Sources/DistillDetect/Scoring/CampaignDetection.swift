@@ -14,6 +14,7 @@ public struct DetectionResult: Sendable {
     public var seconds: [String: Double]
     /// Supported synchrony links (0 when synchrony linkage is off).
     public var synchronyLinks = 0
+    public var synchronyGroups = 0
 
     /// Every cluster of at least the minimum size that was scored.
     public var scoredClusters: Int { candidates.count }
@@ -53,13 +54,15 @@ public enum CampaignDetection {
         // accounts that act is the population's own rhythm, not a coordinated group.
         var synchronyGroups: [[Int]] = []
         var synchronyLinks = 0
+        var synchronyFound = 0
         if options.synchronyLinkage {
             var taken = inContent
             for b in blocks { for m in b { taken[m] = true } }
             let rarity = SynchronyRarity(accounts) { options.synchronyItemCap(acting: $0) }
-            let acting = rarity.filled.filter { $0 > 0 }.count
+            let acting = accounts.indices.filter { !accounts[$0].actionSketch.isEmpty }.count
             let found = SynchronyLinkage.groups(accounts, rarity: rarity, options: options)
             synchronyLinks = found.links
+            synchronyFound = found.groups.count
             synchronyGroups = found.groups
                 .map { $0.filter { !taken[$0] } }
                 .filter { $0.count >= options.minClusterSize && Double($0.count) <= options.maxBlockShare * Double(acting) }
@@ -166,6 +169,6 @@ public enum CampaignDetection {
             reported: reported.map(\.cluster), candidates: candidates, links: links.count, baseline: baseline,
             familyLevel: level, config: options,
             seconds: ["linkage": t1 - t0, "clustering": (t2a - t1) + (t2 - t2b), "synchrony": t2b - t2a, "scoring": t3 - t2],
-            synchronyLinks: synchronyLinks)
+            synchronyLinks: synchronyLinks, synchronyGroups: synchronyFound)
     }
 }

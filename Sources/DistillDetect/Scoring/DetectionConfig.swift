@@ -98,7 +98,8 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// hour fills 6 buckets, not 1: hour buckets would make every pair of accounts that use
     /// the same model in the same busy hour look synchronized (6× the chance coincidences).
     public var synchronyBucketMinutes = Int(AccountState.synchronyBucketMs / 60_000)
-    /// Rarity-weighted Jaccard similarity (0–1) of two accounts' action items that links them.
+    /// Rarity-weighted Jaccard similarity (0–1) of two accounts' action items of one kind
+    /// (network items, or client items) that links them; the stronger kind counts.
     /// Items count by ln((n + 1) / holders): a busy hour of a popular model from a browser is
     /// held by many accounts and weighs little. Campaign accounts on one subnet firing the
     /// same batches sit near 1; two on different subnets, sharing only the model and client
@@ -112,12 +113,13 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// few accounts per bucket.
     public var synchronyMaxItemShare = 0.02
     public var synchronyMinItemCap = 50
-    /// Filled action-sketch bins (about distinct items, up to 64) an account needs for
-    /// synchrony linkage: a handful of actions coincide with someone's by chance.
-    public var synchronyMinItems = 16
-    /// LSH bands × rows over the 64 action bins: a pair of (unweighted) similarity s shares a
-    /// band with probability 1 − (1 − s⁴)¹⁶ (0.64 at s = 0.5, 0.12 at s = 0.3).
-    public var synchronyBands = 16
+    /// Filled bins of one half of the action sketch (network items or client items; about the
+    /// distinct items of that kind, up to 32) an account needs for synchrony linkage on it: a
+    /// handful of actions coincide with someone's by chance.
+    public var synchronyMinItems = 8
+    /// LSH bands × rows over each half's 32 bins: a pair of (unweighted) similarity s shares a
+    /// band with probability 1 − (1 − s⁴)⁸ (0.83 at s = 0.67, 0.40 at s = 0.5, 0.06 at s = 0.3).
+    public var synchronyBands = 8
     public var synchronyRows = 4
 
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
