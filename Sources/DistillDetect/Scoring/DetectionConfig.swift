@@ -100,10 +100,9 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var synchronyBucketMinutes = Int(AccountState.synchronyBucketMs / 60_000)
     /// Rarity-weighted Jaccard similarity (0–1) of two accounts' action items of one kind
     /// (network items, or client items) that links them; the stronger kind counts.
-    /// Items count by ln((n + 1) / holders): a busy hour of a popular model from a browser is
-    /// held by many accounts and weighs little. Campaign accounts on one subnet firing the
-    /// same batches sit near 1; two on different subnets, sharing only the model and client
-    /// items of each batch, near 0.4–0.5; two ordinary users near 0.
+    /// Items count by ln((n + 1) / holders). Two campaign accounts firing the same batches
+    /// through one client (each present in ~80% of them) sit near 0.65 on client items, near 1
+    /// on network items when on one subnet; two ordinary users near 0.
     public var synchronyThreshold = 0.5
     /// An action item (bucket, key) held by more than this share of the accounts with action
     /// sketches (and more than `synchronyMinItemCap` accounts) carries no weight: a busy hour of
