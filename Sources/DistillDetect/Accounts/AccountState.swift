@@ -70,6 +70,18 @@ public struct AccountState: Equatable, Sendable {
 
     public init(accountID: String) { self.accountID = accountID }
 
+    /// The metadata action items of one exchange at `ts`: (bucket, network) when the exchange
+    /// has a network (key non-zero), and (bucket, model · endpoint · user agent), each hash of
+    /// an identifier's text (0 when absent).
+    @inline(__always)
+    static func actionItems(ts: Int64, network: UInt64, model: UInt64, endpoint: UInt64, userAgent: UInt64) -> (network: UInt64?, client: UInt64) {
+        let width = synchronyBucketMs
+        let bucket = UInt64(bitPattern: ts >= 0 ? ts / width : (ts - width + 1) / width)
+        let net = network == 0 ? nil : StableHash.combine(StableHash.combine(bucket, 0x6E6574), network)
+        let action = StableHash.combine(StableHash.combine(model, endpoint), userAgent)
+        return (net, StableHash.combine(StableHash.combine(bucket, 0x616374), action))
+    }
+
     /// Keeps a prompt as an exemplar (cut to `exemplarLength` characters); the caller has
     /// checked that its rank and text hash make the cut (see `HotAccountState.wantsExemplar`).
     mutating func addExemplar(rank: UInt64, textHash: UInt64, text: () -> String) {

@@ -266,13 +266,11 @@ extension HotAccountState {
         // the envelope alone. An account's own API key is left out (it is never shared, so it
         // would only dilute the overlap of accounts acting together); shared keys are evidence
         // of the infrastructure family.
-        let width = AccountState.synchronyBucketMs
-        let actionBucket = UInt64(bitPattern: ts >= 0 ? ts / width : (ts - width + 1) / width)
-        if lastNetworkKey != 0 { insertAction(StableHash.combine(StableHash.combine(actionBucket, 0x6E6574), lastNetworkKey), kind: 0) }
-        let action = StableHash.combine(
-            StableHash.combine(Self.identifierHash(record, .model), Self.identifierHash(record, .endpoint)),
-            Self.identifierHash(record, .userAgent))
-        insertAction(StableHash.combine(StableHash.combine(actionBucket, 0x616374), action), kind: 1)
+        let items = AccountState.actionItems(
+            ts: ts, network: lastNetworkKey, model: Self.identifierHash(record, .model),
+            endpoint: Self.identifierHash(record, .endpoint), userAgent: Self.identifierHash(record, .userAgent))
+        if let net = items.network { insertAction(net, kind: 0) }
+        insertAction(items.client, kind: 1)
         if record.toolCalls > 0 || record.toolResults > 0 || record.toolSetKey != 0 {
             // Agentic traffic only: the cold state's counters are touched for it alone.
             cold.toolCalls = cold.toolCalls.addingSaturating(record.toolCalls)
