@@ -155,6 +155,10 @@ private final class ReferenceFold: ExchangeConsumer {
             if !address.isMasked { a.ips.insert(address.addressKey) { text.contains(",") ? address.text : text } }
             a.networks.insert(address.networkKey) { address.networkLabel }
         }
+        let network = record.string(.ip).flatMap { IPAddress.parse($0) }?.networkKey ?? 0
+        let items = AccountState.actionItems(ts: ts, network: network, model: hash(.model), endpoint: hash(.endpoint), userAgent: hash(.userAgent))
+        if let net = items.network { a.actionSketch.insert(net, half: 0) }
+        a.actionSketch.insert(items.client, half: 1)
         if let spans = record.systemSpans {
             var system: UInt64 = 0x5359
             for i in spans {

@@ -4,9 +4,12 @@
 public struct AccountState: Equatable, Sendable {
     public static let vocabularyBins = 128
     public static let synchronyBins = 64
+    /// Bins of the metadata synchrony sketch (`actionSketch`).
+    public static let actionBins = 64
     public static let exemplarCount = 3
     public static let exemplarLength = 280
-    /// Width of the time buckets behind the synchrony sketch.
+    /// Width of the time buckets behind both synchrony sketches (`DetectionConfig`
+    /// `synchronyBucketMinutes` prints it and says why 10 minutes).
     public static let synchronyBucketMs: Int64 = 10 * 60_000
 
     public let accountID: String
@@ -55,11 +58,29 @@ public struct AccountState: Equatable, Sendable {
     public internal(set) var vocabulary = MinHashSketch(binCount: AccountState.vocabularyBins)
     /// MinHash of (10-minute bucket, near-duplicate prompt key) actions, for synchrony.
     public internal(set) var synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
+    /// MinHash of the account's metadata actions, SynchroTrap-style (Cao et al., CCS 2014): per
+    /// exchange the items (10-minute bucket, /24 or /48 network), hashed into bins 0–31, and
+    /// (10-minute bucket, model · endpoint · user agent), into bins 32–63: each kind is compared
+    /// on its own, so a campaign on rotating proxies (no shared network) still shares its
+    /// client's batches. Needs no prompt text; kept when content is dropped.
+    public internal(set) var actionSketch = MinHashSketch(binCount: AccountState.actionBins)
     /// Up to three prompts of distinct templates (the smallest template-key hashes), for reviewers.
     /// Per template, the variant with the smallest text hash, so merges pick the same text.
     public internal(set) var exemplars: [(key: UInt64, textHash: UInt64, text: String)] = []
 
     public init(accountID: String) { self.accountID = accountID }
+
+    /// The metadata action items of one exchange at `ts`: (bucket, network) when the exchange
+    /// has a network (key non-zero), and (bucket, model · endpoint · user agent), each hash of
+    /// an identifier's text (0 when absent).
+    @inline(__always)
+    static func actionItems(ts: Int64, network: UInt64, model: UInt64, endpoint: UInt64, userAgent: UInt64) -> (network: UInt64?, client: UInt64) {
+        let width = synchronyBucketMs
+        let bucket = UInt64(bitPattern: ts >= 0 ? ts / width : (ts - width + 1) / width)
+        let net = network == 0 ? nil : StableHash.combine(StableHash.combine(bucket, 0x6E6574), network)
+        let action = StableHash.combine(StableHash.combine(model, endpoint), userAgent)
+        return (net, StableHash.combine(StableHash.combine(bucket, 0x616374), action))
+    }
 
     /// Keeps a prompt as an exemplar (cut to `exemplarLength` characters); the caller has
     /// checked that its rank and text hash make the cut (see `HotAccountState.wantsExemplar`).
@@ -122,6 +143,7 @@ public struct AccountState: Equatable, Sendable {
         topics.merge(other.topics)
         vocabulary.merge(other.vocabulary)
         synchronySketch.merge(other.synchronySketch)
+        actionSketch.merge(other.actionSketch)
         for e in other.exemplars { restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
     }
 
@@ -149,7 +171,7 @@ public struct AccountState: Equatable, Sendable {
             && a.toolCalls == b.toolCalls && a.toolResults == b.toolResults && a.toolExchanges == b.toolExchanges
             && a.toolSets == b.toolSets
             && a.topics == b.topics && a.vocabulary == b.vocabulary
-            && a.synchronySketch == b.synchronySketch
+            && a.synchronySketch == b.synchronySketch && a.actionSketch == b.actionSketch
             && a.exemplars.elementsEqual(b.exemplars) { $0.key == $1.key && $0.textHash == $1.textHash && $0.text == $1.text }
     }
 }

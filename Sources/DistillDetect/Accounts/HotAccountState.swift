@@ -56,6 +56,10 @@ struct HotAccountState {
     var vocabulary = InlineArray<128, UInt16>(repeating: MinHashSketch.emptyBin)
     var synchronyUsed = false
     var synchrony = InlineArray<64, UInt16>(repeating: MinHashSketch.emptyBin)
+    var actionsUsed = false
+    var actions = InlineArray<64, UInt16>(repeating: MinHashSketch.emptyBin)
+    /// Network key of the last parsed address (0 when none), for the network action item.
+    var lastNetworkKey: UInt64 = 0
     /// Ranks and text hashes of the exemplars kept in the cold state (its `exemplars`, in order).
     var exemplarCount = 0
     var exemplarRanks = InlineArray<3, UInt64>(repeating: 0)
@@ -165,6 +169,17 @@ struct HotAccountState {
         if value < synchrony[bin] { synchrony[bin] = value }
     }
 
+    /// `MinHashSketch.insert` on the inline metadata action sketch, into the half of its 64
+    /// bins kept for the item's kind (0: network items, 1: client items), so that each kind
+    /// can be compared on its own (`SynchronyRarity`).
+    @inline(__always)
+    mutating func insertAction(_ hash: UInt64, kind: Int) {
+        actionsUsed = true
+        let bin = kind << 5 | Int(truncatingIfNeeded: hash >> 59)
+        let value = min(UInt16(truncatingIfNeeded: hash), MinHashSketch.emptyBin - 1)
+        if value < actions[bin] { actions[bin] = value }
+    }
+
     /// Whether an exemplar of this rank and text hash would be kept (`AccountState.addExemplar`
     /// decides the same way on the cold list).
     @inline(__always)
@@ -211,6 +226,9 @@ struct HotAccountState {
         if synchronyUsed {
             cold.synchronySketch.merge(MinHashSketch(bins: (0..<64).map { synchrony[$0] }))
         }
+        if actionsUsed {
+            cold.actionSketch.merge(MinHashSketch(bins: (0..<64).map { actions[$0] }))
+        }
     }
 }
 
@@ -244,6 +262,15 @@ extension HotAccountState {
         if record.userMessageCount <= 1 { singleTurn += 1 }
         if let created = record.integer(.accountCreated), created < createdAt { createdAt = created }
         addIdentifiers(record, cold: &cold)
+        // Metadata actions (SynchroTrap): what the account did in which 10-minute bucket, from
+        // the envelope alone. An account's own API key is left out (it is never shared, so it
+        // would only dilute the overlap of accounts acting together); shared keys are evidence
+        // of the infrastructure family.
+        let items = AccountState.actionItems(
+            ts: ts, network: lastNetworkKey, model: Self.identifierHash(record, .model),
+            endpoint: Self.identifierHash(record, .endpoint), userAgent: Self.identifierHash(record, .userAgent))
+        if let net = items.network { insertAction(net, kind: 0) }
+        insertAction(items.client, kind: 1)
         if record.toolCalls > 0 || record.toolResults > 0 || record.toolSetKey != 0 {
             // Agentic traffic only: the cold state's counters are touched for it alone.
             cold.toolCalls = cold.toolCalls.addingSaturating(record.toolCalls)
@@ -311,6 +338,7 @@ extension HotAccountState {
         addLabelled(record, .model, .models, \.models, cold: &cold)
         addLabelled(record, .country, .countries, \.countries, cold: &cold)
         let ip = Self.identifierHash(record, .ip)
+        if ip == 0 { lastNetworkKey = 0 }
         if ip != lastIPText {
             lastIPText = ip
             if ip != 0 {
@@ -323,6 +351,7 @@ extension HotAccountState {
                     text = decoded
                     address = IPAddress.parse(decoded)
                 }
+                lastNetworkKey = address?.networkKey ?? 0
                 if let address {
                     // A masked address is only its network: counting it as an IP would make
                     // every client behind one masked /24 look like one address.

@@ -93,12 +93,15 @@ public enum AccountClustering {
     /// Groups of account indices (each sorted), for components of at least `minSize` accounts.
     /// A component larger than `maxShare` of the linked accounts (and above 200) is split by
     /// raising the content threshold in steps of 0.05.
+    /// `population`, when given, replaces the linked accounts as the reference of `maxShare`;
+    /// `startThreshold` is the bar the first split raises (the links' own threshold).
     public static func clusters(
-        accountCount: Int, links: [AccountLink], minSize: Int, maxShare: Double = 0.25
+        accountCount: Int, links: [AccountLink], minSize: Int, maxShare: Double = 0.25, population: Int? = nil,
+        startThreshold: Double = 0.3
     ) -> [[Int]] {
         var result: [[Int]] = []
         var pending: [(members: [Int], threshold: Double)] = [(Array(0..<accountCount), 0)]
-        let linked = Set(links.flatMap { [$0.a, $0.b] }).count
+        let linked = population ?? Set(links.flatMap { [$0.a, $0.b] }).count
         while let (members, threshold) = pending.popLast() {
             let inside = Set(members)
             var uf = UnionFind(count: accountCount)
@@ -112,7 +115,7 @@ public enum AccountClustering {
                 let sorted = group.sorted()
                 let tooBig = sorted.count > 200 && Double(sorted.count) > maxShare * Double(max(linked, 1))
                 if tooBig && threshold < 0.9 {
-                    pending.append((sorted, max(threshold, 0.3) + 0.05))
+                    pending.append((sorted, max(threshold, startThreshold) + 0.05))
                 } else {
                     result.append(sorted)
                 }

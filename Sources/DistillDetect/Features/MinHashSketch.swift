@@ -41,6 +41,17 @@ public struct MinHashSketch: Equatable, Sendable {
         }
     }
 
+    /// Adds an element to half `kind` (0 or 1) of the bins only: two kinds of element kept
+    /// apart in one sketch (`AccountState.actionSketch`).
+    public mutating func insert(_ hash: UInt64, half kind: Int) {
+        if storage.isEmpty { storage = Array(repeating: Self.emptyBin, count: binCount) }
+        let bin = kind * (binCount / 2) + Int(truncatingIfNeeded: hash >> (shift + 1))
+        let value = min(UInt16(truncatingIfNeeded: hash), Self.emptyBin - 1)
+        storage.withUnsafeMutableBufferPointer { b in
+            if value < b[bin] { b[bin] = value }
+        }
+    }
+
     /// Adds many elements (one uniqueness check for all of them).
     public mutating func insert(contentsOf hashes: [UInt64]) {
         guard !hashes.isEmpty else { return }

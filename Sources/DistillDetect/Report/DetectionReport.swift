@@ -8,6 +8,10 @@ public struct DetectionSummary: Codable, Sendable {
     /// Significance level each evidence family was tested at.
     public var familyLevel: Double
     public var links: Int
+    /// Supported synchrony links, and the groups they form before accounts already in content
+    /// clusters or network blocks are left to those (nil when synchrony linkage is off).
+    public var synchronyLinks: Int?
+    public var synchronyGroups: Int?
     public var clustersScored: Int
     public var clustersReported: Int
     public var accountsFlagged: Int
@@ -19,6 +23,8 @@ public struct DetectionSummary: Codable, Sendable {
         config = options
         familyLevel = result.familyLevel
         links = result.links
+        synchronyLinks = options.synchronyLinkage ? result.synchronyLinks : nil
+        synchronyGroups = options.synchronyLinkage ? result.synchronyGroups : nil
         clustersScored = result.scoredClusters
         clustersReported = result.reported.count
         accountsFlagged = result.reported.reduce(0) { $0 + $1.members.count }
@@ -29,6 +35,8 @@ public struct DetectionSummary: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case config, links
+        case synchronyLinks = "synchrony_links"
+        case synchronyGroups = "synchrony_groups"
         case familyLevel = "family_level"
         case clustersScored = "clusters_scored"
         case clustersReported = "clusters_reported"
@@ -89,7 +97,8 @@ public enum DetectionReport {
                 : [.empty, .empty, .empty, .empty]
         }
         row += [
-            .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }.map(\.name).joined(separator: " ")),
+            .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }
+                .map { $0 == .timing ? "synchrony" : $0.name }.joined(separator: " ")),
             .text(c.significantFamilies.map(\.name).joined(separator: " ")), .number(String(format: "%.3g", level)),
             .text(c.verdict),
             .text(c.members.map { accounts[$0].accountID }.sorted().prefix(candidateAccounts).joined(separator: " ")),

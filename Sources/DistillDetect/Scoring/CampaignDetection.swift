@@ -12,6 +12,9 @@ public struct DetectionResult: Sendable {
     public var familyLevel: Double
     public var config: DetectionConfig
     public var seconds: [String: Double]
+    /// Supported synchrony links (0 when synchrony linkage is off).
+    public var synchronyLinks = 0
+    public var synchronyGroups = 0
 
     /// Every cluster of at least the minimum size that was scored.
     public var scoredClusters: Int { candidates.count }
@@ -43,8 +46,31 @@ public enum CampaignDetection {
             // own address fabric (residential ranges, a mobile carrier), not a coordinated group,
             // as for the giant components of content linkage.
             .filter { $0.count >= options.minClusterSize && Double($0.count) <= options.maxBlockShare * Double(withNetworks) }
-        let groups = contentGroups + blocks
+        let t2a = monotonicSeconds()
+        // Synchrony (SynchroTrap): accounts whose metadata actions fall in the same 10-minute
+        // buckets, weighted by rarity. As with blocks, a group's accounts already in a content
+        // cluster or a block are left to that candidate; what remains is a candidate formed by
+        // synchrony, whose synchrony test is then left out. A group holding a quarter of the
+        // accounts that act is the population's own rhythm, not a coordinated group.
+        var synchronyGroups: [[Int]] = []
+        var synchronyLinks = 0
+        var synchronyFound = 0
+        if options.synchronyLinkage {
+            var taken = inContent
+            for b in blocks { for m in b { taken[m] = true } }
+            let rarity = SynchronyRarity(accounts) { options.synchronyItemCap(acting: $0) }
+            let acting = accounts.indices.filter { !accounts[$0].actionSketch.isEmpty }.count
+            let found = SynchronyLinkage.groups(accounts, rarity: rarity, options: options)
+            synchronyLinks = found.links
+            synchronyFound = found.groups.count
+            synchronyGroups = found.groups
+                .map { $0.filter { !taken[$0] } }
+                .filter { $0.count >= options.minClusterSize && Double($0.count) <= options.maxBlockShare * Double(acting) }
+        }
+        let t2b = monotonicSeconds()
+        let groups = contentGroups + blocks + synchronyGroups
         let linkedBy: [Set<EvidenceFamily>] = contentGroups.map { _ in [] } + blocks.map { _ in [.infrastructure] }
+            + synchronyGroups.map { _ in [.timing] }
         let t2 = monotonicSeconds()
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         let index = PopulationIndex(accounts, taxonomy: taxonomy, rarity: rarity)
@@ -142,6 +168,7 @@ public enum CampaignDetection {
         return DetectionResult(
             reported: reported.map(\.cluster), candidates: candidates, links: links.count, baseline: baseline,
             familyLevel: level, config: options,
-            seconds: ["linkage": t1 - t0, "clustering": t2 - t1, "scoring": t3 - t2])
+            seconds: ["linkage": t1 - t0, "clustering": (t2a - t1) + (t2 - t2b), "synchrony": t2b - t2a, "scoring": t3 - t2],
+            synchronyLinks: synchronyLinks, synchronyGroups: synchronyFound)
     }
 }

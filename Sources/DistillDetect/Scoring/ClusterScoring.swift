@@ -176,7 +176,8 @@ public enum ClusterScoring {
 
         // Evidence, family by family, against random groups of the same size and volumes.
         let evidence = NullModel.evidence(
-            for: members, index: index, config: config, level: level, formedByNetworks: linkedBy.contains(.infrastructure))
+            for: members, index: index, config: config, level: level, formedByNetworks: linkedBy.contains(.infrastructure),
+            formedBySynchrony: linkedBy.contains(.timing))
         // What the cluster was formed by is significant by construction: a block of shared
         // networks is tested on its cards, keys and agents only (NullModel leaves the network
         // test out); content clusters are formed by vocabulary, which no test uses.
@@ -218,8 +219,36 @@ public enum ClusterScoring {
         if config.threshold != nil { verdict += " (score threshold \(config.threshold!))" }
 
         var reasons: [String] = []
-        reasons.append("\(n) accounts sending \(exchanges) exchanges, "
-            + (linkedBy.contains(.infrastructure) ? "a dense block of shared /24 or /48 networks" : "linked by rarity-weighted shared vocabulary (mean \(String(format: "%.2f", contentSimilarity)))"))
+        let formation: String
+        if linkedBy.contains(.infrastructure) {
+            formation = "a dense block of shared /24 or /48 networks"
+        } else if linkedBy.contains(.timing) {
+            formation = "acting in sync: linked by rarity-weighted synchrony of their (10-minute bucket, network) and (10-minute bucket, model, endpoint, user agent) actions"
+        } else {
+            formation = "linked by rarity-weighted shared vocabulary (mean \(String(format: "%.2f", contentSimilarity)))"
+        }
+        reasons.append("\(n) accounts sending \(exchanges) exchanges, " + formation)
+        // Synchrony in plain words: of the members' sampled actions (action-sketch items), how
+        // many another member took in the same bucket, beside random groups' figure.
+        var actionCounts: [UInt32: Int] = [:]
+        var sampled = 0
+        for m in members {
+            for (b, v) in accounts[m].actionSketch.storage.enumerated() where v != MinHashSketch.emptyBin {
+                actionCounts[UInt32(b) << 16 | UInt32(v), default: 0] += 1
+                sampled += 1
+            }
+        }
+        if sampled > 0 {
+            let together = actionCounts.values.filter { $0 > 1 }.reduce(0, +)
+            let share = Double(together) / Double(sampled)
+            if share >= 0.2 || linkedBy.contains(.timing) {
+                var sentence = "\(n) accounts acted in the same \(config.synchronyBucketMinutes)-minute buckets: \(together) of their \(sampled) sampled actions (\(pct(share))) were also taken by another member"
+                if let e = evidence.first(where: { $0.family == .timing }), let figure = e.actionSynchrony, let null = e.actionSynchronyNullMean {
+                    sentence += "; weighted by rarity \(String(format: "%.2f", figure)), expected \(String(format: "%.3f", null)) for random groups of \(min(n, config.maxMeasuredMembers))"
+                }
+                reasons.append(sentence)
+            }
+        }
         for e in evidence where e.available {
             let tag = e.pValue <= level ? " (significant)" : ""
             reasons.append("\(e.family.name)\(tag): \(e.label) \(String(format: "%.2f", e.statistic)) vs \(String(format: "%.2f", e.nullMean)) for random groups of \(min(n, config.maxMeasuredMembers)), p = \(String(format: "%.2g", e.pValue))")

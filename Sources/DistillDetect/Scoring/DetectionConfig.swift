@@ -84,6 +84,43 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// population's address fabric, not a group, and is no candidate.
     public var maxBlockShare = 0.25
 
+    // MARK: Synchrony linkage (SynchroTrap)
+
+    /// Whether candidate clusters are also formed by synchrony of metadata actions
+    /// (`SynchronyLinkage`): each account's (10-minute bucket, network) and (10-minute bucket,
+    /// model · endpoint · user agent) items, compared by rarity-weighted Jaccard similarity.
+    public var synchronyLinkage = true
+    /// Width of the time buckets of the synchrony sketches, minutes. Fixed when account state
+    /// is built (state files hold sketches of this width), printed here so figures read beside
+    /// it. Why 10: orchestrated batches land within a minute or two of each other (the
+    /// adversary suite's batches within 90 s, an enterprise cron within 40 s), so a 10-minute
+    /// bucket holds a batch whole about 85% of the time, while a benign user active for an
+    /// hour fills 6 buckets, not 1: hour buckets would make every pair of accounts that use
+    /// the same model in the same busy hour look synchronized (6× the chance coincidences).
+    public var synchronyBucketMinutes = Int(AccountState.synchronyBucketMs / 60_000)
+    /// Rarity-weighted Jaccard similarity (0–1) of two accounts' action items of one kind
+    /// (network items, or client items) that links them; the stronger kind counts.
+    /// Items count by ln((n + 1) / holders). Two campaign accounts firing the same batches
+    /// through one client (each present in ~80% of them) sit near 0.65 on client items, near 1
+    /// on network items when on one subnet; two ordinary users near 0.
+    public var synchronyThreshold = 0.5
+    /// An action item (bucket, key) held by more than this share of the accounts with action
+    /// sketches (and more than `synchronyMinItemCap` accounts) carries no weight: a busy hour of
+    /// a popular model from a popular client is what hundreds of unrelated accounts do at once,
+    /// and links nobody, however alike their sets (IDF alone cannot say so when two accounts'
+    /// sets hold nothing else). A batch of a campaign on its own subnet or client is held by its
+    /// few accounts per bucket.
+    public var synchronyMaxItemShare = 0.02
+    public var synchronyMinItemCap = 50
+    /// Filled bins of one half of the action sketch (network items or client items; about the
+    /// distinct items of that kind, up to 32) an account needs for synchrony linkage on it: a
+    /// handful of actions coincide with someone's by chance.
+    public var synchronyMinItems = 8
+    /// LSH bands × rows over each half's 32 bins: a pair of (unweighted) similarity s shares a
+    /// band with probability 1 − (1 − s⁴)⁸ (0.83 at s = 0.67, 0.40 at s = 0.5, 0.06 at s = 0.3).
+    public var synchronyBands = 8
+    public var synchronyRows = 4
+
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
     /// cards between a campaign and a community (a family, a reseller) merge nothing.
@@ -113,6 +150,12 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The most accounts, of `acting` with action sketches, an action item may be held by and
+    /// still weigh in synchrony linkage.
+    public func synchronyItemCap(acting: Int) -> Int {
+        max(synchronyMinItemCap, Int((synchronyMaxItemShare * Double(acting)).rounded(.up)))
+    }
+
     enum CodingKeys: String, CodingKey {
         case maxFalseClusters = "max_false_clusters"
         case requiredFamilies = "required_families"
@@ -138,6 +181,14 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case blockMinMemberShare = "block_min_member_share"
         case maxBlockShare = "max_block_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
+        case synchronyLinkage = "synchrony_linkage"
+        case synchronyBucketMinutes = "synchrony_bucket_minutes"
+        case synchronyThreshold = "synchrony_threshold"
+        case synchronyMinItems = "synchrony_min_items"
+        case synchronyMaxItemShare = "synchrony_max_item_share"
+        case synchronyMinItemCap = "synchrony_min_item_cap"
+        case synchronyBands = "synchrony_lsh_bands"
+        case synchronyRows = "synchrony_lsh_rows"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
         case attachMaxWindowCoverage = "attach_max_window_coverage"

@@ -17,7 +17,8 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
     case infrastructure
-    /// Accounts created together, and actions in the same 10-minute buckets (synchrony).
+    /// Accounts created together, and actions in the same 10-minute buckets (synchrony of
+    /// near-duplicate prompts, and of metadata actions: network, model, endpoint, user agent).
     case timing
     /// Equal volumes across accounts.
     case loadBalancing
@@ -48,6 +49,10 @@ public struct FamilyEvidence: Sendable {
     public var available: Bool
     /// What the figure is, in words ("shared networks").
     public var label: String
+    /// Timing only: the metadata action synchrony figure and its mean over the random groups,
+    /// whether tested or not (a cluster formed by synchrony shows it untested).
+    public var actionSynchrony: Double? = nil
+    public var actionSynchronyNullMean: Double? = nil
 }
 
 /// Per-account figures the null model reads, extracted once per run.
@@ -69,6 +74,8 @@ struct PopulationIndex: @unchecked Sendable {
     let addresses: FlatKeys
     let credentials: FlatKeys
     let templates: FlatKeys
+    /// Metadata action items per account: the filled (bin, value) entries of its action sketch.
+    let actions: FlatKeys
     /// Accounts holding each identifier or template (by dense id).
     let users: [Int32]
     let vocabulary: VocabularyRarity
@@ -89,6 +96,8 @@ struct PopulationIndex: @unchecked Sendable {
         var addressSets: [[UInt64]] = []
         var credentialSets: [[UInt64]] = []
         var templateSets: [[UInt64]] = []
+        var actionSets: [[UInt64]] = []
+        actionSets.reserveCapacity(count)
         addressSets.reserveCapacity(count)
         credentialSets.reserveCapacity(count)
         templateSets.reserveCapacity(count)
@@ -116,6 +125,10 @@ struct PopulationIndex: @unchecked Sendable {
             }
             credentialSets.append(ids)
             templateSets.append(accounts[i].templates.hashes)
+            let storage = accounts[i].actionSketch.storage
+            actionSets.append(storage.indices.compactMap { b in
+                storage[b] == MinHashSketch.emptyBin ? nil : StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(storage[b]))
+            })
             if !accounts[i].synchronySketch.isEmpty {
                 hasSynchrony[i] = true
                 let d = accounts[i].synchronySketch.densified()
@@ -152,6 +165,7 @@ struct PopulationIndex: @unchecked Sendable {
         addresses = dense(addressSets)
         credentials = dense(credentialSets)
         templates = dense(templateSets)
+        actions = dense(actionSets)
         self.users = users
         self.exchanges = exchanges
         self.withPrompt = withPrompt
@@ -197,6 +211,9 @@ struct GroupFigures {
     var sharedCredentials: Double
     var createdTogether: Double?
     var synchrony: Double?
+    /// Members' metadata actions (sketch items) that another member took in the same bucket,
+    /// each weighted by the share of that item's holders who are members.
+    var actionSynchrony: Double?
     var uniformity: Double
 
     /// The tests of each family, in order: (label, figure). Vocabulary similarity is what
@@ -204,7 +221,9 @@ struct GroupFigures {
     /// (`ScoredCluster.contentSimilarity`) but not tested; template sharing is tested.
     /// A cluster formed by a dense block of shared networks has shared addresses by
     /// construction: `formedByNetworks` leaves that test out (shown, not tested).
-    func tests(_ family: EvidenceFamily, formedByNetworks: Bool = false) -> [(String, Double?)] {
+    /// A cluster formed by synchrony linkage has synchronized actions by construction:
+    /// `formedBySynchrony` leaves that test out.
+    func tests(_ family: EvidenceFamily, formedByNetworks: Bool = false, formedBySynchrony: Bool = false) -> [(String, Double?)] {
         switch family {
         case .content: [("template uses shared within the group, by share of their users", templateSharing)]
         // Chain-of-thought elicitation alone is a habit many ordinary users have (design.md):
@@ -213,11 +232,14 @@ struct GroupFigures {
         // target on its own as well (a synthetic-data campaign hides inside the population's
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
-        case .capability: [("extraction-topic share", extraction)] + (formedByNetworks ? targets : [])
+        case .capability: [("extraction-topic share", extraction)] + (formedByNetworks || formedBySynchrony ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              ("payment fingerprints, keys and user agents shared within the group, by share of their users", sharedCredentials)]
-        case .timing: [("created within a day of another member", createdTogether), ("synchrony in 10-minute buckets", synchrony)]
+        case .timing:
+            [("created within a day of another member", createdTogether), ("synchrony in 10-minute buckets", synchrony),
+             ("actions (network, model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers",
+              formedBySynchrony ? nil : actionSynchrony)]
         case .loadBalancing: [("volume uniformity 1/(1+CV)", uniformity)]
         }
     }
@@ -266,6 +288,22 @@ struct GroupFigures {
             for m in group { for h in keys.keys(m) { counts[Int(h)] = 0 } }
             return total / Double(n)
         }
+        // Synchrony of metadata actions: per member, the mean over its sampled actions of the
+        // share of that action's takers who are members (0 for one no other member took).
+        var actionSynchrony: Double?
+        var acting = 0
+        for m in group { for h in index.actions.keys(m) { counts[Int(h)] += 1 } }
+        var actionTotal = 0.0
+        for m in group {
+            let keys = index.actions.keys(m)
+            guard !keys.isEmpty else { continue }
+            acting += 1
+            var sum = 0.0
+            for h in keys where counts[Int(h)] > 1 { sum += Double(counts[Int(h)]) / Double(index.users[Int(h)]) }
+            actionTotal += sum / Double(keys.count)
+        }
+        for m in group { for h in index.actions.keys(m) { counts[Int(h)] = 0 } }
+        if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
         let sharedAddresses = shared(index.addresses)
         let sharedCredentials = shared(index.credentials)
         // Capability: mean of the members' own shares (members with prompts).
@@ -304,7 +342,7 @@ struct GroupFigures {
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction, targets: targets,
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
-            uniformity: uniformity(group, index: index))
+            actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index))
     }
 
     /// Volume uniformity 1 / (1 + CV) of the members' exchange counts (1 = equal volumes).
@@ -385,7 +423,8 @@ enum NullModel {
     /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
     /// groups of the same (measured) size. Deterministic for the config's seed and the members.
     static func evidence(
-        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formedByNetworks: Bool = false
+        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formedByNetworks: Bool = false,
+        formedBySynchrony: Bool = false
     ) -> [FamilyEvidence] {
         let group = measured(members, limit: config.maxMeasuredMembers)
         guard group.count >= 2, index.count > group.count else {
@@ -415,26 +454,35 @@ enum NullModel {
                 figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, index: index, rng: &rng), index: index)
                 nulls.append(figures)
             }
-            let families = summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks)
+            let families = summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony)
             let settled = families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.count
             let open = families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.count
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
-        return summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks).map(\.evidence)
+        return summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony).map(\.evidence)
     }
 
     /// Each family's evidence from the random groups drawn so far, with the number of them
     /// that reached the cluster's figure in its strongest test.
     static func summarize(
-        observed: GroupFigures, nulls: [GroupFigures], members: Int, formedByNetworks: Bool
+        observed: GroupFigures, nulls: [GroupFigures], members: Int, formedByNetworks: Bool, formedBySynchrony: Bool = false
     ) -> [(evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double)] {
-        EvidenceFamily.allCases.map { family in
-            let tests = observed.tests(family, formedByNetworks: formedByNetworks)
+        let actionNull = nulls.compactMap(\.actionSynchrony)
+        return EvidenceFamily.allCases.map { family in
+            var result = evidence(family)
+            if family == .timing, let figure = observed.actionSynchrony, !actionNull.isEmpty {
+                result.evidence.actionSynchrony = figure
+                result.evidence.actionSynchronyNullMean = actionNull.reduce(0, +) / Double(actionNull.count)
+            }
+            return result
+        }
+        func evidence(_ family: EvidenceFamily) -> (evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double) {
+            let tests = observed.tests(family, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony)
             var best: (p: Double, stat: Double, mean: Double, sd: Double, label: String, exceed: Int)?
             var measurable = 0
             for (k, test) in tests.enumerated() {
                 guard let value = test.1 else { continue }
-                let reference = nulls.compactMap { $0.tests(family, formedByNetworks: formedByNetworks)[k].1 }
+                let reference = nulls.compactMap { $0.tests(family, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony)[k].1 }
                 guard !reference.isEmpty else { continue }
                 measurable += 1
                 let mean = reference.reduce(0, +) / Double(reference.count)

@@ -27,8 +27,9 @@ public enum StateFileError: Error, CustomStringConvertible, Equatable {
 public struct AccountStateFile: Sendable {
     public static let magic: [UInt8] = Array("DDSTATE\u{0}".utf8)
     /// 2 added the tool-loop fields (`toolCalls`, `toolResults`, `toolExchanges`, `toolSets`);
-    /// version 1 files are still read (those fields empty).
-    public static let formatVersion: UInt32 = 2
+    /// 3 the metadata action sketch (`actionSketch`). Version 1 and 2 files are still read
+    /// (the fields they lack empty).
+    public static let formatVersion: UInt32 = 3
     static let headerSize = 8 + 4 + 8 + 4
 
     public var topicNames: [String]
@@ -81,6 +82,7 @@ public struct AccountStateFile: Sendable {
         // exemplars.
         var a = try decodeAccount(&r, version: 1)
         if r.offset < bytes.count { try decodeToolFields(&r, into: &a) }
+        if r.offset < bytes.count { try decodeActionFields(&r, into: &a) }
         guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the account") }
         return a
     }
@@ -126,6 +128,9 @@ public struct AccountStateFile: Sendable {
         // Version 2.
         for v in [a.toolCalls, a.toolResults, a.toolExchanges] { w.u64(UInt64(v)) }
         encode(a.toolSets, &w)
+        // Version 3.
+        w.u32(UInt32(AccountState.actionBins))
+        for bin in a.actionSketch.bins { w.u16(bin) }
     }
 
     static func encode(_ set: BottomKSet, _ w: inout ByteWriter) {
@@ -251,7 +256,14 @@ public struct AccountStateFile: Sendable {
             a.restoreExemplar(rank: key, textHash: textHash, text: try r.string())
         }
         if version >= 2 { try decodeToolFields(&r, into: &a) }
+        if version >= 3 { try decodeActionFields(&r, into: &a) }
         return a
+    }
+
+    /// The field version 3 added: the metadata action sketch, with its bin count.
+    static func decodeActionFields(_ r: inout ByteReader, into a: inout AccountState) throws {
+        guard try r.u32() == AccountState.actionBins else { throw r.corrupt("action sketch size differs from this version's") }
+        a.actionSketch = MinHashSketch(bins: try (0..<AccountState.actionBins).map { _ in try r.u16() })
     }
 
     /// The fields version 2 added.
