@@ -585,7 +585,7 @@ struct AgenticStyleDetectionTests {
     }
 }
 
-@Suite("State format 2: tool-loop fields")
+@Suite("State format: tool-loop fields")
 struct ToolStateFormatTests {
     @Test("tool counts and tool sets survive a round trip; an account blob written before them still reads")
     func roundTripAndVersion1Blob() throws {
@@ -609,10 +609,13 @@ struct ToolStateFormatTests {
         #expect(state.toolSets.hashes.count == 1)
         let blob = AccountStateFile.encodeAccount(state)
         #expect(try AccountStateFile.decodeAccount(blob, context: "test") == state)
-        // A blob of format 1 ends after the exemplars: cut the tool fields off.
+        // A blob of format 1 ends after the exemplars: cut off the tool fields (format 2) and
+        // the action sketch (format 3).
         var tail = ByteWriter()
         for v in [state.toolCalls, state.toolResults, state.toolExchanges] { tail.u64(UInt64(v)) }
         AccountStateFile.encode(state.toolSets, &tail)
+        tail.u32(UInt32(AccountState.actionBins))
+        for bin in state.actionSketch.bins { tail.u16(bin) }
         let old = Array(blob.dropLast(tail.bytes.count))
         let read = try AccountStateFile.decodeAccount(old, context: "old")
         #expect(read.toolCalls == 0 && read.toolSets.hashes.isEmpty)
