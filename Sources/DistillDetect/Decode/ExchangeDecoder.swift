@@ -885,6 +885,9 @@ public struct ExchangeDecoder {
 
     /// Words an identifier or label is never: blank, `-` (nginx's empty), and what a null,
     /// a boolean or an undefined value becomes when a logger prints it as text.
+    /// The lengths of the placeholder words, as a bit set.
+    private static let placeholderLengths: UInt64 = 0b10_1111_1010
+
     private static let placeholders: [[UInt8]] = [
         "-", "null", "undefined", "true", "false", "none", "nil", "nan", "n/a", "unknown", "anonymous", "anon", "<nil>",
         "(null)", "<null>", "(none)", "<none>",
@@ -980,8 +983,13 @@ public struct ExchangeDecoder {
             guard span.end > span.start else { return }
             var invalid = false
             let first = base[Int(span.start)]
-            // Only short values or object-like ones need a look (placeholders are words).
-            if (span.escaped || (Self.mayStartPlaceholder(first) && (span.end - span.start <= 12 || first == 0x7B || first <= 0x20)))
+            let length = Int(span.end - span.start)
+            // Only values of a placeholder word's length, or object-like or padded ones, need a
+            // look: most ids and labels are settled by their first byte and length.
+            if (span.escaped
+                || (Self.mayStartPlaceholder(first)
+                    && (first == 0x7B || first <= 0x20 || base[Int(span.end) - 1] <= 0x20
+                        || (length < 64 && (Self.placeholderLengths >> UInt64(length)) & 1 != 0))))
                 && isPlaceholder(span, invalid: &invalid)
             {
                 if invalid && field.kind == .identifier { record.invalidValues |= 1 << UInt32(field.rawValue) }
@@ -1243,6 +1251,7 @@ public struct ExchangeDecoder {
         }
     }
 
+    @inline(__always)
     private mutating func finishTurn(
         role: TextSpan?, type: TextSpan?, output: TextSpan?, textStart: Int, resultStart: Int, resultsBefore: Int
     ) {
@@ -1267,7 +1276,10 @@ public struct ExchangeDecoder {
             }
         }
         guard let role else { return }
-        if spanEquals(role, "user") || spanEquals(role, "human") {
+        let isUser = spanEquals(role, "user") || spanEquals(role, "human")
+        let isTool = !isUser && (spanEquals(role, "tool") || spanEquals(role, "function") || spanEquals(role, "ipython"))
+        if !isUser && !isTool { record.lastTurnReturnedResults = false }
+        if isUser {
             record.userMessageCount += 1
             let returnedResults = record.toolResults > resultsBefore
             record.lastTurnReturnedResults = returnedResults
@@ -1277,7 +1289,7 @@ public struct ExchangeDecoder {
                 record.messagesHaveUser = true
                 record.messagesUserRange = text
             }
-        } else if spanEquals(role, "tool") || spanEquals(role, "function") || spanEquals(role, "ipython") {
+        } else if isTool {
             // OpenAI chat: a tool's output is a message of its own; the outputs of one round
             // make one turn, as one Anthropic user turn holds them all.
             record.toolResults += 1
@@ -1289,11 +1301,6 @@ public struct ExchangeDecoder {
                 record.messagesHaveSystem = true
                 record.messagesSystemRange = text
             }
-        }
-        if !(spanEquals(role, "user") || spanEquals(role, "human") || spanEquals(role, "tool") || spanEquals(role, "function")
-            || spanEquals(role, "ipython"))
-        {
-            record.lastTurnReturnedResults = false
         }
         if record.toolResults > resultsBefore {
             record.hasToolResults = true

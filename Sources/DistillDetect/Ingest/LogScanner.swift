@@ -402,12 +402,17 @@ struct PromptMajority {
     @inline(__always)
     mutating func add(_ key: UInt32) {
         records += 1
-        var x = key
-        while x != 0 {
-            bits[x.trailingZeroBitCount] += 1
-            x &= x - 1
+        // One uniqueness check per array, not one per counter.
+        bits.withUnsafeMutableBufferPointer { bits in
+            var x = key
+            while x != 0 {
+                bits[x.trailingZeroBitCount] &+= 1
+                x &= x - 1
+            }
         }
-        for row in 0..<Self.rows { counts[Self.cell(key, row: row)] &+= 1 }
+        counts.withUnsafeMutableBufferPointer { counts in
+            for row in 0..<Self.rows { counts[Self.cell(key, row: row)] &+= 1 }
+        }
     }
 
     /// Records whose short prompt is the majority value of all workers' records (an upper
