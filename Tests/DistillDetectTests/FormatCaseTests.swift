@@ -433,6 +433,19 @@ struct FormatCaseTests {
         #expect(try check(dir.file("pretty.json")).inputs.first?.shape == "otlp-spans")
     }
 
+    @Test("token counts out of range are counted: clamped above 2^40, left out when negative or beyond 64 bits")
+    func tokenCountsOutOfRange() throws {
+        let dir = try TemporaryDirectory()
+        let lines = ["1e20", "100000000000000000000", "-5", "2000000000000", "12"].map {
+            #"{"ts":"2024-06-01T10:00:00Z","account_id":"a","prompt":"x","input_tokens":\#($0)}"#
+        }
+        try dir.write("t.jsonl", text: lines.joined(separator: "\n") + "\n")
+        let summary = try check(dir.file("t.jsonl"))
+        #expect(summary.recordsAccepted == 5)
+        #expect(summary.outOfRangeValues["input_tokens"] == 4)
+        #expect(summary.fields["input_tokens"]?.records == 2)
+    }
+
     @Test("22b messages as a plain string is the prompt")
     func messagesAsString() throws {
         let lines = try decodeLines(path("22b_litellm_messages_as_string.jsonl"))

@@ -380,8 +380,12 @@ enum ReferenceDecoder {
                     let value: Any = (value as? String).flatMap(numericString) ?? value
                     if let d = number(value), d == d.rounded(), abs(d) < 9e18 {
                         let v = isInteger(value) ? (value as! NSNumber).int64Value : Int64(d)
-                        // Token counts above 2^40 are clamped to it.
-                        record.integers[field] = field.isTokenCount ? min(v, ExchangeDecoder.maxTokenCount) : v
+                        // Token counts above 2^40 are clamped to it; negative ones are none.
+                        if field.isTokenCount && v < 0 {
+                            found = false
+                        } else {
+                            record.integers[field] = field.isTokenCount ? min(v, ExchangeDecoder.maxTokenCount) : v
+                        }
                     } else {
                         found = false
                     }

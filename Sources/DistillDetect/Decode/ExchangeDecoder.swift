@@ -1052,7 +1052,16 @@ public struct ExchangeDecoder {
             record.slots[field.rawValue].end = literal.end
             record.slots[field.rawValue].escaped = false
         case .integer:
-            guard var value = number.integerValue else { return }
+            guard var value = number.integerValue else {
+                // A token count too large for 64 bits (1e20): out of range, counted.
+                if field.isTokenCount && number.doubleValue.magnitude >= 9.2e18 { record.outOfRange |= 1 << UInt32(field.rawValue) }
+                return
+            }
+            if field.isTokenCount && value < 0 {
+                // A negative token count is no count: left out, counted.
+                record.outOfRange |= 1 << UInt32(field.rawValue)
+                return
+            }
             if field.isTokenCount && value > Self.maxTokenCount {
                 value = Self.maxTokenCount
                 record.outOfRange |= 1 << UInt32(field.rawValue)

@@ -93,7 +93,7 @@ public enum LogCheck {
             out.append("input not read in full: \(problem.message)")
         }
         for (field, count) in s.outOfRangeValues.sorted(by: { $0.key < $1.key }) {
-            let what = field == LogField.accountCreated.canonicalName ? "ignored (before 2000 or after tomorrow)" : "clamped to 2^40"
+            let what = field == LogField.accountCreated.canonicalName ? "ignored (before 2000 or after tomorrow)" : "clamped to 2^40 (or left out: negative, or beyond 64 bits)"
             out.append("values out of range: \(field) in \(n(count)) record(s), \(what)")
         }
         if s.oversizedValues > 0 {
