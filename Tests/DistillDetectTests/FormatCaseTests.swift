@@ -380,6 +380,24 @@ struct FormatCaseTests {
         let broken = try check(dir.file("broken.json"))
         #expect(broken.recordsAccepted == 1999 && broken.recordsRejected == 1)
         #expect(broken.inputProblems.isEmpty)
+        // Several broken records of other kinds on one line (a stray comma, garbage, a lost
+        // `]`), and a pretty-printed array with a lost closing quote: only they are lost.
+        var mixed = (0..<12).map { #"{"ts":"2024-06-01T10:00:00Z","account_id":"m\#($0)","tags":["a"],"prompt":"q\#($0)"}"# }
+        mixed[2] = mixed[2].replacingOccurrences(of: "{", with: "{,")
+        mixed[5] = mixed[5].replacingOccurrences(of: #""tags""#, with: #"@@ "tags""#)
+        mixed[8] = mixed[8].replacingOccurrences(of: #"["a"]"#, with: #"["a""#)
+        try dir.write("mixed.json", text: "[" + mixed.joined(separator: ",") + "]")
+        let several = try check(dir.file("mixed.json"))
+        #expect(several.recordsAccepted == 9 && several.recordsRejected == 3)
+        var pretty = (0..<10).map { "  {\n    \"ts\": \"2024-06-01T10:00:00Z\",\n    \"account_id\": \"q\($0)\",\n    \"prompt\": \"p\($0)\"\n  }" }
+        pretty[4] = pretty[4].replacingOccurrences(of: "\"p4\"", with: "\"p4")
+        try dir.write("pretty.json", text: "[\n" + pretty.joined(separator: ",\n") + "\n]\n")
+        let lostQuote = try check(dir.file("pretty.json"))
+        #expect(lostQuote.recordsAccepted == 9 && lostQuote.recordsRejected == 1)
+        // A record with a `data` array is no wrapper when a field map says where its time is.
+        try dir.write("embeddings.jsonl", text: #"{"created":1741168800,"user":"d0","data":[{"embedding":[0.1]}],"messages":[{"role":"user","content":"x"}]}"# + "\n")
+        let embeddings = try check(dir.file("embeddings.jsonl"), preset: .openaiChat)
+        #expect(embeddings.recordsAccepted == 1 && embeddings.inputs.first?.shape == "jsonl")
         // Records after the last one the writer closed: the input is incomplete (exit 2).
         let whole = (0..<100).map { #"{"ts":"2024-06-01T10:00:00Z","account_id":"p\#($0)","prompt":"q\#($0)"}"# }
         try dir.write("cut.json", text: "[" + whole.joined(separator: ", ") + ",")

@@ -51,8 +51,9 @@ public enum InputShape: Sendable, Equatable {
 
     /// Keys whose array value a wrapper object holds its records in.
     /// `data` (LiteLLM spend logs v2, many REST APIs), `records` (Azure), `Records`
-    /// (CloudTrail, S3 exports), `logs`, `items`, `value` (Azure REST), `results`, `events`.
-    static let wrapperKeys = ["data", "records", "Records", "logs", "items", "value", "results", "events"]
+    /// (CloudTrail, S3 exports), `logs`, `items`, `value` (Azure REST), `results`. (Not
+    /// `events`: OpenTelemetry spans carry their events under it.)
+    static let wrapperKeys = ["data", "records", "Records", "logs", "items", "value", "results"]
 
     /// How many leading bytes detection looks at, at most.
     static let sniffLimit = 1 << 20
@@ -63,7 +64,10 @@ public enum InputShape: Sendable, Equatable {
     /// of objects and no time field is a wrapper; one spread over several lines, or followed
     /// on its line by another value, starts a stream of JSON values. Anything else, including
     /// text that is not JSON, is read as JSON Lines (and rejected line by line if bad).
-    static func detect(_ bytes: UnsafeRawBufferPointer) -> InputShape {
+    /// `timeKeys`: the top-level keys a record's time may come under beyond the built-in
+    /// names (the first key of each `--field-map` or preset path for `ts`), so a record with
+    /// a `data` array and, say, `created` is not taken for a wrapper.
+    static func detect(_ bytes: UnsafeRawBufferPointer, timeKeys: Set<[UInt8]> = []) -> InputShape {
         let n = min(bytes.count, sniffLimit)
         var i = 0
         if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
@@ -73,7 +77,7 @@ public enum InputShape: Sendable, Equatable {
         case UInt8(ascii: "["):
             return .jsonArray
         case UInt8(ascii: "{"):
-            return detectObjectStream(bytes, from: i, count: n)
+            return detectObjectStream(bytes, from: i, count: n, extraTimeKeys: timeKeys)
         case UInt8(ascii: "0")...UInt8(ascii: "9"):
             return exportPrefixLength(bytes, from: i, count: n) != nil ? .cloudWatchExport : .jsonLines
         default:
@@ -99,8 +103,10 @@ public enum InputShape: Sendable, Equatable {
     }
 
     /// Reads the first object (starting at `start`) far enough to tell the object shapes apart.
-    private static func detectObjectStream(_ bytes: UnsafeRawBufferPointer, from start: Int, count n: Int) -> InputShape {
-        let timeKeys = Set(([LogField.ts.canonicalName] + LogField.ts.aliases).map { Array($0.utf8) })
+    private static func detectObjectStream(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, count n: Int, extraTimeKeys: Set<[UInt8]>
+    ) -> InputShape {
+        let timeKeys = Set(([LogField.ts.canonicalName] + LogField.ts.aliases).map { Array($0.utf8) }).union(extraTimeKeys)
         var depth = 0
         var inString = false
         var escaped = false

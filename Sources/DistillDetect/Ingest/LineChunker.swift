@@ -150,6 +150,10 @@ struct LineChunker {
     /// Chunk capacity: room for `chunkSize` bytes after a carried partial line of up to the limit.
     let capacity: Int
 
+    /// Top-level keys that hold a record's time under the field maps in use (see
+    /// `InputShape.detect`).
+    var timeKeys: Set<[UInt8]> = []
+
     init(chunkSize: Int, lineLimit: Int) {
         self.lineLimit = lineLimit
         self.chunkSize = chunkSize
@@ -206,7 +210,7 @@ struct LineChunker {
             }
             let base = chunk.storage.baseAddress!
             if result.shape == nil {
-                let shape = InputShape.detect(UnsafeRawBufferPointer(start: base, count: filled))
+                let shape = InputShape.detect(UnsafeRawBufferPointer(start: base, count: filled), timeKeys: timeKeys)
                 result.shape = shape
                 if shape != .jsonLines {
                     let unclosedAt = frame(

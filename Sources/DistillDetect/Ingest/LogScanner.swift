@@ -441,7 +441,9 @@ public enum LogScanner {
         let schema = DecodeSchema(mappings: options.fieldMappings)
         let workers = max(1, options.threads)
         let readers = max(1, min(workers, inputs.count))
-        let chunker = LineChunker(chunkSize: options.chunkSize, lineLimit: min(options.lineLimit, ScanOptions.maxLineLimit))
+        var configured = LineChunker(chunkSize: options.chunkSize, lineLimit: min(options.lineLimit, ScanOptions.maxLineLimit))
+        configured.timeKeys = Set(schema.fieldSources.sources[LogField.ts.rawValue].compactMap { $0.first.map { Array($0.utf8) } })
+        let chunker = configured
         let routed = Consumer.routesByAccount && workers > 1
         // Routed: one queue per worker, each chunk pushed to all of them.
         let queues = (0..<(routed ? workers : 1)).map { _ in BlockingQueue<LineChunk>() }

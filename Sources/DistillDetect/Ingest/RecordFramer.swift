@@ -78,6 +78,8 @@ struct RecordFramer {
     private var lastTokenWasColon = false
     /// Set while a byte that ended a broken record is read again at the record's level.
     private var resyncing = false
+    /// Set while a string whose closing quote was lost is ended at a line end.
+    private var lostQuote = false
     private var recordDepth = 0
     private var kind = RecordKind.json
     /// The record is a top-level object that may turn out to be a wrapper or an envelope.
@@ -180,20 +182,41 @@ struct RecordFramer {
         let lineStart = atLineStart
         atLineStart = false
         if inRecord && kind == .json && roles.count > recordDepth && !resyncing {
-            // A record that breaks JSON's grammar where the break shows the record's end (a
-            // value where an object wants a key: a lost `}` before the next record; a closing
-            // bracket of the other kind) ends there: it is written as it is (and rejected as
-            // invalid JSON), and reading goes on at the record's level, so one bad record
-            // never swallows the ones after it.
+            // A record that breaks JSON's grammar is written as it is (the decoder rejects it as
+            // invalid JSON), and the framer guesses what was lost so that one bad record never
+            // swallows the ones after it:
+            // - an object or array where an object wants a key: the record's `}` was lost and
+            //   the next record began; the record ends here and reading goes on at its level;
+            // - a closing bracket of the other kind: the innermost container's close was lost;
+            //   it is closed, and the bracket read again;
+            // - any other stray token: the brackets still balance, so the record goes on and
+            //   ends at its own close.
             let wantsKey = objects.last == true && expectKey
-            let mismatched = (c == UInt8(ascii: "}") && objects.last == false) || (c == UInt8(ascii: "]") && objects.last == true)
-            if (wantsKey && c != 0x22 && c != UInt8(ascii: "}")) || mismatched {
+            if wantsKey && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
                 endBrokenRecord(send)
                 resyncing = true
                 step(c, send)
                 resyncing = false
                 return
             }
+            let mismatched = (c == UInt8(ascii: "}") && objects.last == false) || (c == UInt8(ascii: "]") && objects.last == true)
+            if mismatched {
+                _ = objects.popLast()
+                _ = roles.popLast()
+                expectKey = false
+                if roles.count == recordDepth {
+                    endRecord(send)
+                    return
+                }
+                step(c, send)
+                return
+            }
+        }
+        if !inRecord && roles.last == .event && objects.last == true && expectKey && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
+            // A CloudWatch event that lost its `}`: the next event began.
+            _ = objects.popLast()
+            _ = roles.popLast()
+            expectKey = false
         }
         let colonBefore = lastTokenWasColon
         lastTokenWasColon = c == UInt8(ascii: ":")
@@ -350,6 +373,18 @@ struct RecordFramer {
 
     @inline(__always)
     private mutating func stringByte(_ c: UInt8, _ send: Send) {
+        if c == 0x0A {
+            // A raw line end never belongs to a JSON string: the closing quote was lost. The
+            // string ends here without one in the output, so its record is rejected as
+            // invalid JSON, and a pretty-printed or one-per-line input reads on from the next
+            // line.
+            escaped = false
+            lostQuote = true
+            stringByte(0x22, send)
+            lostQuote = false
+            atLineStart = true
+            return
+        }
         if escaped {
             escaped = false
         } else if c == 0x5C {
@@ -370,7 +405,7 @@ struct RecordFramer {
                 endMessage(send)
                 return
             }
-            putStringByte(c)
+            if !lostQuote { putStringByte(c) }
             if roles.count == recordDepth { endRecord(send) }  // a string record
             return
         }
