@@ -8,7 +8,7 @@ struct DistillDetectCommand: ParsableCommand {
         abstract: "Find coordinated distillation campaigns in LLM API access logs.",
         discussion: """
             Reads API access logs, plain or gzip (several gzip members allowed): JSON Lines, JSON \
-            arrays and {"data"|"records": [...]} wrappers, pretty-printed or joined JSON values, \
+            arrays and {"data"|"records"|"items"|...: [...]} wrappers, pretty-printed or joined JSON values, \
             CloudWatch Logs envelopes and exports, OpenTelemetry OTLP/JSON exports; --preset NAME \
             reads the shapes of LiteLLM, Bedrock, CloudWatch, the Anthropic and OpenAI APIs, \
             OpenTelemetry GenAI, Cloudflare, Azure OpenAI, nginx and Langfuse. See README.md for the \
