@@ -55,7 +55,8 @@ struct NumberLiteral {
             // Whole only if the dropped digits were all zero.
             var divisor: UInt64 = 1
             for _ in 0..<min(-exponent, 19) { divisor &*= 10 }
-            if -exponent > 19 || mantissa % divisor != 0 { return mantissa == 0 ? 0 : nil }
+            // A value too small for a double (25e-5431) reads as 0, as JSONSerialization reads it.
+            if -exponent > 19 || mantissa % divisor != 0 { return mantissa == 0 || doubleValue == 0 ? 0 : nil }
         }
         return whole
     }
