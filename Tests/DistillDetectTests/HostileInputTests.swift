@@ -227,7 +227,7 @@ struct HostileInputFileTests {
         ])
     }
 
-    @Test("a FIFO in a log directory is listed as skipped and never opened", .timeLimit(.minutes(1)))
+    @Test("a FIFO in a log directory is listed as skipped and never opened", .timeLimit(.minutes(5)))
     func fifoIsSkipped() throws {
         let dir = try TemporaryDirectory()
         try dir.write("logs/a.jsonl", text: logLine() + "\n")
@@ -241,7 +241,7 @@ struct HostileInputFileTests {
         #expect(report.inputProblems.map(\.problem) == ["skipped"])
     }
 
-    @Test("every bad input is reported (summary.json, report.html, stderr), the rest is read, exit 2", .timeLimit(.minutes(1)))
+    @Test("every bad input is reported (summary.json, report.html, stderr), the rest is read, exit 2", .timeLimit(.minutes(5)))
     func badInputsAreReported() throws {
         let dir = try TemporaryDirectory()
         let (logs, expected) = try Self.badInputs(dir)
