@@ -157,18 +157,7 @@ enum AgentSessions {
     ]
 
     static func fill(_ template: String, _ values: [String: String]) -> String {
-        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
-        var out = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { break }
-            let name = String(rest[rest.index(after: open)..<close])
-            if let v = values[name] { out += v } else { out += rest[open...close] }
-            rest = rest[rest.index(after: close)...]
-        }
-        out += rest
-        return out
+        LineRenderer.fill(template) { values[$0] }
     }
 
     static func randomID(_ prefix: String, _ count: Int, _ rng: inout SeededRandom) -> String {

@@ -33,6 +33,11 @@ struct LineRenderer {
     // MARK: Content
 
     static func fill(_ template: String, _ rng: inout SeededRandom) -> String {
+        fill(template) { slotValue($0, &rng) }
+    }
+
+    /// Replaces each `{name}` of a template by `value(name)`; a name it gives nil for stays.
+    static func fill(_ template: String, value: (String) -> String?) -> String {
         guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
         var out = ""
         var rest = Substring(template)
@@ -40,7 +45,7 @@ struct LineRenderer {
             out += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             let name = String(rest[rest.index(after: open)..<close])
-            out += slotValue(name, &rng)
+            if let v = value(name) { out += v } else { out += rest[open...close] }
             rest = rest[rest.index(after: close)...]
         }
         out += rest
