@@ -5,18 +5,23 @@
 /// The k smallest distinct 64-bit hashes seen (a KMV sketch): exact distinct count up to k,
 /// an unbiased estimate beyond; the kept hashes identify shared values (IPs, cards, templates).
 public struct BottomKSet: Equatable, Sendable {
-    public let capacity: Int
-    /// Ascending.
-    public private(set) var hashes: [UInt64] = []
+    /// Ascending; inline while there is at most one (`SmallArray`).
+    private(set) var list = SmallArray<UInt64>()
     /// More than `capacity` distinct values were seen.
     public private(set) var saturated = false
+    private let storedCapacity: UInt32
 
-    public init(capacity: Int) { self.capacity = capacity }
+    public var capacity: Int { Int(storedCapacity) }
+
+    /// The kept hashes, ascending.
+    public var hashes: [UInt64] { list.array }
+
+    public init(capacity: Int) { storedCapacity = UInt32(capacity) }
 
     /// Insertion point of `h`, and whether it is present.
     @inline(__always)
     func position(_ h: UInt64) -> (Int, Bool) {
-        hashes.withUnsafeBufferPointer { b in
+        list.withUnsafeBufferPointer { b in
             var lo = 0
             var hi = b.count
             while lo < hi {
@@ -32,19 +37,19 @@ public struct BottomKSet: Equatable, Sendable {
     @discardableResult
     public mutating func insert(_ h: UInt64) -> (rank: Int, new: Bool)? {
         // Most values of a busy account are already kept or beyond the k smallest.
-        if hashes.count == capacity, let last = hashes.last, h > last {
+        if list.count == capacity, let last = list.last, h > last {
             saturated = true
             return nil
         }
         let (at, present) = position(h)
         if present { return (at, false) }
-        if hashes.count < capacity {
-            hashes.append(h)
+        if list.count < capacity {
+            list.append(h)
         } else {
             saturated = true
         }
         // Shift the tail up by one by hand (Array.insert goes through a generic path).
-        hashes.withUnsafeMutableBufferPointer { b in
+        list.withUnsafeMutableBufferPointer { b in
             var k = b.count - 1
             while k > at {
                 b[k] = b[k - 1]
@@ -58,33 +63,43 @@ public struct BottomKSet: Equatable, Sendable {
     public func contains(_ h: UInt64) -> Bool { position(h).1 }
 
     /// Inserting a hash above this changes nothing: the set is saturated and keeps smaller ones.
-    var ceiling: UInt64 { saturated ? (hashes.last ?? .max) : .max }
+    var ceiling: UInt64 { saturated ? (list.last ?? .max) : .max }
+
+    /// Number of kept hashes.
+    public var count: Int { list.count }
+
+    /// Calls `body` with each kept hash, ascending.
+    public func forEach(_ body: (UInt64) -> Void) { list.forEach(body) }
+
+    public var isEmpty: Bool { list.isEmpty }
 
     public mutating func merge(_ other: BottomKSet) {
-        if other.hashes.isEmpty {
+        if other.list.isEmpty {
             saturated = saturated || other.saturated
             return
         }
-        if hashes.isEmpty {
-            hashes = other.hashes
+        if list.isEmpty {
+            list = other.list
             saturated = saturated || other.saturated
             return
         }
+        let mine = list
+        let theirs = other.list
         var merged: [UInt64] = []
-        merged.reserveCapacity(min(capacity, hashes.count + other.hashes.count))
+        merged.reserveCapacity(min(capacity, mine.count + theirs.count))
         var i = 0
         var j = 0
         var union = 0
-        while i < hashes.count || j < other.hashes.count {
+        while i < mine.count || j < theirs.count {
             let next: UInt64
-            if j == other.hashes.count || (i < hashes.count && hashes[i] < other.hashes[j]) {
-                next = hashes[i]
+            if j == theirs.count || (i < mine.count && mine[i] < theirs[j]) {
+                next = mine[i]
                 i += 1
-            } else if i == hashes.count || other.hashes[j] < hashes[i] {
-                next = other.hashes[j]
+            } else if i == mine.count || theirs[j] < mine[i] {
+                next = theirs[j]
                 j += 1
             } else {
-                next = hashes[i]
+                next = mine[i]
                 i += 1
                 j += 1
             }
@@ -92,18 +107,18 @@ public struct BottomKSet: Equatable, Sendable {
             if merged.count < capacity { merged.append(next) }
         }
         saturated = saturated || other.saturated || union > capacity
-        hashes = merged
+        list = SmallArray(merged)
     }
 
     /// Distinct values seen: exact when not saturated.
     public var distinctCount: Double {
-        guard saturated, let last = hashes.last, last > 0 else { return Double(hashes.count) }
+        guard saturated, let last = list.last, last > 0 else { return Double(list.count) }
         return Double(capacity - 1) / (Double(last) / 18_446_744_073_709_551_616.0)
     }
 
     init(capacity: Int, hashes: [UInt64], saturated: Bool) {
-        self.capacity = capacity
-        self.hashes = hashes
+        storedCapacity = UInt32(capacity)
+        list = SmallArray(hashes)
         self.saturated = saturated
     }
 }
@@ -111,56 +126,64 @@ public struct BottomKSet: Equatable, Sendable {
 /// A BottomKSet that also keeps the text of its first `labelled` values (deterministic: the
 /// smallest hashes), so a report can name an IP or a card, not only count them.
 public struct LabelledSet: Equatable, Sendable {
+    // Declared in this order to pack into 40 bytes: an account keeps eight of these.
+    /// Labels of `values.hashes[0..<labels.count]`, where labels.count = min(labelled, count);
+    /// inline while there is at most one (`SmallArray`).
+    private var labelList = SmallArray<String>()
+    private let storedLabelled: UInt8
     public private(set) var values: BottomKSet
-    public let labelled: Int
+
+    /// How many of the smallest values keep their text.
+    public var labelled: Int { Int(storedLabelled) }
+
     /// Labels of `values.hashes[0..<labels.count]`, where labels.count = min(labelled, count).
-    public private(set) var labels: [String] = []
+    public var labels: [String] { labelList.array }
 
     public init(capacity: Int, labelled: Int) {
-        precondition(labelled < capacity)
+        precondition(labelled < capacity && labelled < 256)
         values = BottomKSet(capacity: capacity)
-        self.labelled = labelled
+        storedLabelled = UInt8(labelled)
     }
 
     /// Adds a value; `label` is called only when the value's text must be kept.
     @inline(__always)
     public mutating func insert(_ h: UInt64, label: () -> String) {
         guard let (rank, new) = values.insert(h), new, rank < labelled else { return }
-        labels.insert(label(), at: rank)
-        if labels.count > labelled { labels.removeLast() }
+        labelList.insert(label(), at: rank)
+        if labelList.count > labelled { labelList.removeLast() }
     }
 
     public mutating func merge(_ other: LabelledSet) {
-        if other.values.hashes.isEmpty { return }
-        if values.hashes.isEmpty {
+        if other.values.isEmpty { return }
+        if values.isEmpty {
             self = other
             return
         }
-        let before = values.hashes.prefix(labels.count)
-        let beforeLabels = labels
+        let before = values.list.prefix(labelList.count)
+        let beforeLabels = labelList
         values.merge(other.values)
-        let wanted = min(labelled, values.hashes.count)
+        let wanted = min(labelled, values.count)
         // Both sides label their own smallest values, so each kept label is on one of them.
-        labels = values.hashes.prefix(wanted).map { h in
+        labelList = SmallArray(values.list.prefix(wanted).map { h in
             if let i = before.firstIndex(of: h) { return beforeLabels[i - before.startIndex] }
-            if let i = other.values.hashes.prefix(other.labels.count).firstIndex(of: h) { return other.labels[i] }
+            if let i = other.values.list.prefix(other.labelList.count).firstIndex(of: h) { return other.labelList[i] }
             return ""
-        }
+        })
     }
 
     public var distinctCount: Double { values.distinctCount }
 
     init(values: BottomKSet, labelled: Int, labels: [String]) {
         self.values = values
-        self.labelled = labelled
-        self.labels = labels
+        storedLabelled = UInt8(labelled)
+        labelList = SmallArray(labels)
     }
 }
 
 /// Counts per small integer key (hour of week, topic, day), sorted by key, packed as
 /// key << 32 | count in one array.
 public struct SparseCounts: Equatable, Sendable {
-    private var packed: [UInt64] = []
+    private var packed = SmallArray<UInt64>()
 
     public init() {}
 
@@ -190,7 +213,7 @@ public struct SparseCounts: Equatable, Sendable {
     public var total: UInt64 { packed.reduce(0) { $0 + ($1 & 0xFFFF_FFFF) } }
 
     init(keys: [UInt16], counts: [UInt32]) {
-        packed = zip(keys, counts).map { UInt64($0) << 32 | UInt64($1) }
+        packed = SmallArray(zip(keys, counts).map { UInt64($0) << 32 | UInt64($1) })
     }
 }
 
@@ -198,7 +221,7 @@ public struct SparseCounts: Equatable, Sendable {
 /// inserts one): `update` gets the old entry, if any, and returns the new one. Requests come
 /// roughly in time order, so the last entry is tried first.
 @inline(__always)
-func updatePacked(_ packed: inout [UInt64], key: UInt64, _ update: (UInt64?) -> UInt64) {
+func updatePacked(_ packed: inout SmallArray<UInt64>, key: UInt64, _ update: (UInt64?) -> UInt64) {
     if let last = packed.last, last >> 32 == key {
         packed[packed.count - 1] = update(last)
         return
@@ -219,7 +242,7 @@ func updatePacked(_ packed: inout [UInt64], key: UInt64, _ update: (UInt64?) -> 
 
 /// Merges two lists of `key << 32 | value` entries sorted by key, combining entries with the
 /// same key. Shared by the packed summaries below.
-func mergePackedByKey(_ a: [UInt64], _ b: [UInt64], combine: (UInt64, UInt64) -> UInt64) -> [UInt64] {
+func mergePackedByKey(_ a: SmallArray<UInt64>, _ b: SmallArray<UInt64>, combine: (UInt64, UInt64) -> UInt64) -> SmallArray<UInt64> {
     if b.isEmpty { return a }
     if a.isEmpty { return b }
     var out: [UInt64] = []
@@ -239,13 +262,13 @@ func mergePackedByKey(_ a: [UInt64], _ b: [UInt64], combine: (UInt64, UInt64) ->
             j += 1
         }
     }
-    return out
+    return SmallArray(out)
 }
 
 /// Hours of activity per day: day → 24-bit mask, packed as day << 32 | mask. Merges by OR,
 /// so it is exact; size is bounded by the days covered.
 public struct DayHours: Equatable, Sendable {
-    private(set) var packed: [UInt64] = []
+    private(set) var packed = SmallArray<UInt64>()
 
     public init() {}
 
@@ -267,18 +290,20 @@ public struct DayHours: Equatable, Sendable {
 
     public var hours: Int { packed.reduce(0) { $0 + ($1 & 0xFF_FFFF).nonzeroBitCount } }
 
-    init(packed: [UInt64]) { self.packed = packed }
+    init(packed: [UInt64]) { self.packed = SmallArray(packed) }
 }
 
 /// A sample of an account's request times: the `capacity` timestamps with the smallest hash
 /// (all of them for smaller accounts). Mergeable, unlike a running gap statistic, and still
 /// shows regular spacing and bursts. Stores the times only; their hashes are recomputed.
 public struct TimestampSample: Equatable, Sendable {
-    public let capacity: Int
-    /// Times ascending by `rank`.
-    public private(set) var entries: [Int64] = []
+    /// Times ascending by `rank`; inline while there is at most one (`SmallArray`).
+    public private(set) var entries = SmallArray<Int64>()
+    private let storedCapacity: UInt32
 
-    public init(capacity: Int) { self.capacity = capacity }
+    public var capacity: Int { Int(storedCapacity) }
+
+    public init(capacity: Int) { storedCapacity = UInt32(capacity) }
 
     @inline(__always)
     static func rank(_ ms: Int64) -> UInt64 { StableHash.combine(UInt64(bitPattern: ms), 0x7453) }
@@ -324,14 +349,14 @@ public struct TimestampSample: Equatable, Sendable {
                 j += 1
             }
         }
-        entries = out
+        entries = SmallArray(out)
     }
 
     /// Sampled times, ascending.
     public var times: [Int64] { entries.sorted() }
 
     init(capacity: Int, entries: [Int64]) {
-        self.capacity = capacity
-        self.entries = entries
+        storedCapacity = UInt32(capacity)
+        self.entries = SmallArray(entries)
     }
 }

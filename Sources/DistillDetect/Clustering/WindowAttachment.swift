@@ -27,7 +27,7 @@ public enum WindowAttachment {
         for m in members { for k in centroid.indices { centroid[k] += profiles[m][k] } }
         // Phrasing is compared with a sample of members (the windows and the capability mix
         // have already narrowed the field).
-        let sample = members.prefix(64).filter { rarity.present[$0] }
+        let sample = members.prefix(64).filter { rarity.present[$0] }.map { rarity.row($0) }
         // Every account is checked on its own: in blocks on all cores, results kept in order.
         let shared = UncheckedSendable((accounts, taken, profiles, centroid, windows, sample, rarity))
         return parallelBlocks(count: accounts.count, blockSize: 4096, threads: config.threads) { range in
@@ -45,7 +45,7 @@ public enum WindowAttachment {
                 }
                 guard hours >= config.attachMinActiveHours, inside == hours else { continue }
                 guard !accounts[i].vocabulary.isEmpty else { continue }
-                let best = sample.map { rarity.similarity(i, $0) }.max() ?? 0
+                let best = sample.map { rarity.similarity(i, row: $0) }.max() ?? 0
                 if best >= config.attachMinContent { added.append(i) }
             }
             return added

@@ -10,67 +10,107 @@
 public struct MinHashSketch: Equatable, Sendable {
     public static let emptyBin = UInt16.max
 
-    /// Minimum value seen per bin; `emptyBin` where no element fell. Empty (no storage) until
-    /// the first insert, so accounts without prompts cost nothing here.
-    public private(set) var storage: [UInt16] = []
-    public let binCount: Int
-    private let shift: UInt64
+    /// The bins, in one of three canonical forms chosen by how many are filled (s): empty (no
+    /// storage) when s = 0; sparse, (bin, value) pairs ascending by bin, when 2s < binCount;
+    /// dense, one value per bin (`emptyBin` where none fell), otherwise. An account with one
+    /// prompt fills about twenty of 128 vocabulary bins and one or two synchrony bins, so the
+    /// sparse form keeps a small account's sketches at a fifth of their dense size. The form
+    /// is a function of the bins, so equal sketches have equal storage.
+    private var storage: [UInt16] = []
+    private let log2Bins: UInt8
+
+    public var binCount: Int { 1 << Int(log2Bins) }
+
+    private var shift: UInt64 { UInt64(64 - Int(log2Bins)) }
+
+    private var isDense: Bool { storage.count == binCount }
 
     /// `binCount` must be a power of two (64 or 128 here).
     public init(binCount: Int) {
-        precondition(binCount > 1 && binCount & (binCount - 1) == 0)
-        self.binCount = binCount
-        shift = UInt64(64 - binCount.trailingZeroBitCount)
+        precondition(binCount > 1 && binCount & (binCount - 1) == 0 && binCount <= 1 << 15)
+        log2Bins = UInt8(binCount.trailingZeroBitCount)
     }
 
     /// All bins (`emptyBin` everywhere for an empty sketch).
-    public var bins: [UInt16] { storage.isEmpty ? Array(repeating: Self.emptyBin, count: binCount) : storage }
+    public var bins: [UInt16] {
+        if isDense { return storage }
+        var out = [UInt16](repeating: Self.emptyBin, count: binCount)
+        var k = 0
+        while k < storage.count {
+            out[Int(storage[k])] = storage[k + 1]
+            k += 2
+        }
+        return out
+    }
 
-    public var isEmpty: Bool { !storage.contains { $0 != Self.emptyBin } }
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// Calls `body` with each filled bin and its value, ascending by bin.
+    public func forEachFilledBin(_ body: (Int, UInt16) -> Void) {
+        if isDense {
+            for (b, v) in storage.enumerated() where v != Self.emptyBin { body(b, v) }
+        } else {
+            var k = 0
+            while k < storage.count {
+                body(Int(storage[k]), storage[k + 1])
+                k += 2
+            }
+        }
+    }
+
+    /// Stores `dense` (binCount values) in its canonical form.
+    private mutating func store(dense: [UInt16]) {
+        let filled = dense.reduce(0) { $0 + ($1 == Self.emptyBin ? 0 : 1) }
+        if filled == 0 {
+            storage = []
+        } else if 2 * filled < binCount {
+            var pairs: [UInt16] = []
+            pairs.reserveCapacity(2 * filled)
+            for (b, v) in dense.enumerated() where v != Self.emptyBin {
+                pairs.append(UInt16(b))
+                pairs.append(v)
+            }
+            storage = pairs
+        } else {
+            storage = dense
+        }
+    }
 
     /// Adds an element given by a well-mixed 64-bit hash: the top bits choose the bin, the
     /// low 16 bits are the value. Sixteen bits keep sketches small (b-bit minwise hashing):
     /// two different minima agree by chance with probability about 2^-16 per bin.
-    @inline(__always)
     public mutating func insert(_ hash: UInt64) {
-        if storage.isEmpty { storage = Array(repeating: Self.emptyBin, count: binCount) }
-        let bin = Int(truncatingIfNeeded: hash >> shift)
-        let value = min(UInt16(truncatingIfNeeded: hash), Self.emptyBin - 1)
-        storage.withUnsafeMutableBufferPointer { b in
-            if value < b[bin] { b[bin] = value }
-        }
+        insert(contentsOf: [hash])
     }
 
     /// Adds an element to half `kind` (0 or 1) of the bins only: two kinds of element kept
     /// apart in one sketch (`AccountState.actionSketch`).
     public mutating func insert(_ hash: UInt64, half kind: Int) {
-        if storage.isEmpty { storage = Array(repeating: Self.emptyBin, count: binCount) }
+        var dense = bins
         let bin = kind * (binCount / 2) + Int(truncatingIfNeeded: hash >> (shift + 1))
         let value = min(UInt16(truncatingIfNeeded: hash), Self.emptyBin - 1)
-        storage.withUnsafeMutableBufferPointer { b in
-            if value < b[bin] { b[bin] = value }
-        }
+        if value < dense[bin] { dense[bin] = value }
+        store(dense: dense)
     }
 
     /// Adds many elements (one uniqueness check for all of them).
     public mutating func insert(contentsOf hashes: [UInt64]) {
         guard !hashes.isEmpty else { return }
-        if storage.isEmpty { storage = Array(repeating: Self.emptyBin, count: binCount) }
+        var dense = bins
         let shift = self.shift
-        storage.withUnsafeMutableBufferPointer { b in
+        dense.withUnsafeMutableBufferPointer { b in
             for hash in hashes {
                 let bin = Int(truncatingIfNeeded: hash >> shift)
                 let value = min(UInt16(truncatingIfNeeded: hash), Self.emptyBin - 1)
                 if value < b[bin] { b[bin] = value }
             }
         }
+        store(dense: dense)
     }
 
-    /// Empties the sketch, keeping its storage for reuse.
+    /// Empties the sketch.
     public mutating func reset() {
-        storage.withUnsafeMutableBufferPointer { b in
-            for i in b.indices { b[i] = Self.emptyBin }
-        }
+        storage = []
     }
 
     /// The sketch of the union of both sets.
@@ -81,15 +121,11 @@ public struct MinHashSketch: Equatable, Sendable {
             storage = other.storage
             return
         }
-        storage.withUnsafeMutableBufferPointer { b in
-            other.storage.withUnsafeBufferPointer { o in
-                for i in b.indices where o[i] < b[i] { b[i] = o[i] }
-            }
+        var dense = bins
+        other.forEachFilledBin { b, v in
+            if v < dense[b] { dense[b] = v }
         }
-    }
-
-    public static func == (a: MinHashSketch, b: MinHashSketch) -> Bool {
-        a.binCount == b.binCount && (a.storage == b.storage || a.bins == b.bins)
+        store(dense: dense)
     }
 
     /// Fills each empty bin from a non-empty one chosen by a hash of (bin, attempt), so two
@@ -100,22 +136,24 @@ public struct MinHashSketch: Equatable, Sendable {
         return out
     }
 
+    /// Fills the empty bins of `out` (the sketch's own `bins`) as `densified` does.
     public func densify(_ out: inout [UInt16]) {
-        guard storage.contains(where: { $0 != Self.emptyBin }) else { return }
-        for i in 0..<binCount where storage[i] == Self.emptyBin { out[i] = densifiedBin(i) }
+        guard !storage.isEmpty else { return }
+        let filled = out
+        for i in 0..<binCount where filled[i] == Self.emptyBin { out[i] = Self.densifiedBin(i, of: filled) }
     }
 
-    /// The densified value of one bin (the sketch must not be empty).
+    /// The densified value of bin `i` of `bins` (all bins of a non-empty sketch).
     @inline(__always)
-    public func densifiedBin(_ i: Int) -> UInt16 {
-        let k = binCount
+    static func densifiedBin(_ i: Int, of bins: [UInt16]) -> UInt16 {
+        let k = bins.count
         var j = i
         var attempt: UInt64 = 0
-        while storage[j] == Self.emptyBin {
+        while bins[j] == Self.emptyBin {
             j = Int(truncatingIfNeeded: StableHash.combine(UInt64(i), attempt) >> 1) & (k - 1)
             attempt += 1
         }
-        return storage[j]
+        return bins[j]
     }
 
     /// Estimated Jaccard similarity of the two sets (0 when either is empty).
@@ -143,10 +181,10 @@ public struct MinHashSketch: Equatable, Sendable {
         }
     }
 
+    /// A sketch of the given bins (`binCount` values, `emptyBin` where none fell).
     init(bins: [UInt16]) {
-        binCount = bins.count
-        shift = UInt64(64 - bins.count.trailingZeroBitCount)
-        storage = bins.allSatisfy { $0 == Self.emptyBin } ? [] : bins
+        self.init(binCount: bins.count)
+        store(dense: bins)
     }
 }
 

@@ -234,7 +234,11 @@ public struct PromptAnalyzer {
     private var computedShingles: [UInt64] = []
     /// Cache slot that served the last prompt, or -1.
     private var cachedSlot = -1
-    public private(set) var sketch = MinHashSketch(binCount: PromptAnalyzer.sketchBins)
+    /// Bins of the last prompt's MinHash sketch (`sketchBins` of them), kept dense: it is
+    /// refilled for every prompt.
+    private var promptBins = [UInt16](repeating: MinHashSketch.emptyBin, count: PromptAnalyzer.sketchBins)
+    /// MinHash sketch of the last prompt's shingles.
+    public var sketch: MinHashSketch { MinHashSketch(bins: promptBins) }
     /// Skeleton token hashes of the last prompt.
     public private(set) var skeleton: [UInt64] = []
     var keywordHashes: [UInt64] = []
@@ -334,15 +338,22 @@ public struct PromptAnalyzer {
         features.templateKey = key
         // Shingles: skeleton bigrams (a lone token stands for itself).
         computedShingles.removeAll(keepingCapacity: true)
-        sketch.reset()
         if skeleton.count == 1 {
             computedShingles.append(StableHash.combine(0x51, skeleton[0]))
         } else if skeleton.count > 1 {
             for i in 1..<skeleton.count { computedShingles.append(StableHash.combine(skeleton[i - 1], skeleton[i])) }
         }
-        sketch.insert(contentsOf: computedShingles)
+        let shift = UInt64(64 - Self.sketchBins.trailingZeroBitCount)
+        promptBins.withUnsafeMutableBufferPointer { b in
+            for i in b.indices { b[i] = MinHashSketch.emptyBin }
+            for hash in computedShingles {
+                let bin = Int(truncatingIfNeeded: hash >> shift)
+                let value = min(UInt16(truncatingIfNeeded: hash), MinHashSketch.emptyBin - 1)
+                if value < b[bin] { b[bin] = value }
+            }
+        }
         if !computedShingles.isEmpty {
-            let pair = UInt64(sketch.densifiedBin(0)) << 32 | UInt64(sketch.densifiedBin(1))
+            let pair = UInt64(MinHashSketch.densifiedBin(0, of: promptBins)) << 32 | UInt64(MinHashSketch.densifiedBin(1, of: promptBins))
             features.nearDuplicateKey = StableHash.combine(pair, 0x4E44)
         }
         classify()

@@ -67,7 +67,9 @@ func commonCount<T: Comparable>(_ v: UnsafeBufferPointer<T>, _ a: Range<Int>, _ 
 
 public enum AccountLinkage {
     static func filledBins(_ s: MinHashSketch) -> Int {
-        s.storage.reduce(0) { $0 + ($1 == MinHashSketch.emptyBin ? 0 : 1) }
+        var filled = 0
+        s.forEachFilledBin { _, _ in filled += 1 }
+        return filled
     }
 
     /// Topic shares followed by the chain-of-thought share.
@@ -143,7 +145,7 @@ public enum AccountLinkage {
         var bandEntries: [(key: UInt64, account: Int)] = []
         bandEntries.reserveCapacity(eligible.count * options.bands)
         for i in eligible {
-            for key in MinHashSketch.bandKeys(densified: Array(rarity.row(i)), bands: options.bands, rows: options.rows) {
+            for key in MinHashSketch.bandKeys(densified: rarity.row(i), bands: options.bands, rows: options.rows) {
                 bandEntries.append((key, i))
             }
         }

@@ -25,9 +25,11 @@ public enum DenseBlocks {
     /// account link nobody and are dropped. A block keeps only the accounts more than
     /// `minMemberShare` of whose shared identifiers are the block's. Deterministic: ties go to the lower index.
     /// O(E log E) per block for E account–identifier edges.
-    public static func find(identifiers: [[UInt64]], minAccounts: Int, rounds: Int, minMemberShare: Double = 0.25) -> [[Int]] {
+    public static func find<Identifiers: Collection<UInt64>>(
+        identifiers: [Identifiers], minAccounts: Int, rounds: Int, minMemberShare: Double = 0.25
+    ) -> [[Int]] {
         // Columns: identifiers held by two or more accounts, as dense ids.
-        var holders: [UInt64: Int] = [:]
+        var holders: [UInt64: Int] = Dictionary(minimumCapacity: identifiers.reduce(0) { $0 + $1.count })
         for ids in identifiers { for h in ids { holders[h, default: 0] += 1 } }
         var column: [UInt64: Int] = [:]
         var rows: [[Int]] = Array(repeating: [], count: identifiers.count)

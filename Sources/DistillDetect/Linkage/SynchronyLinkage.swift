@@ -49,7 +49,7 @@ public struct SynchronyRarity: @unchecked Sendable {
         var holders = [Int32](repeating: 0, count: bins << 16)
         var present = 0
         for i in accounts.indices where !accounts[i].actionSketch.isEmpty {
-            let storage = accounts[i].actionSketch.storage
+            let storage = accounts[i].actionSketch.bins
             present += 1
             for k in 0..<2 {
                 let base = k * half

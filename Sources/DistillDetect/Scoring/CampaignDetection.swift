@@ -23,7 +23,10 @@ public struct DetectionResult: Sendable {
 public enum CampaignDetection {
     public static func run(accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionConfig) -> DetectionResult {
         let t0 = monotonicSeconds()
-        let rarity = VocabularyRarity(accounts)
+        // Linkage compares accounts of `minPrompts` prompts and more, attachment those of
+        // `attachMinPrompts`: their rows are cached, the rest densified when asked for.
+        let attachMinPrompts = max(3, options.minPrompts / 2)
+        let rarity = VocabularyRarity(accounts, cacheMinPrompts: min(options.minPrompts, attachMinPrompts))
         let links = AccountClustering.supported(
             AccountLinkage.links(accounts, rarity: rarity, topicCount: taxonomy.topicNames.count, options: options),
             accountCount: accounts.count, threads: options.threads, minCommon: options.supportMinCommon,
@@ -35,9 +38,7 @@ public enum CampaignDetection {
         // accounts adds nothing; otherwise its accounts outside content clusters are a candidate.
         var inContent = [Bool](repeating: false, count: accounts.count)
         for g in contentGroups { for m in g { inContent[m] = true } }
-        let identifiers = accounts.indices.map { i -> [UInt64] in
-            accounts[i].networks.values.hashes
-        }
+        let identifiers = accounts.map { $0.networks.values.list }
         let withNetworks = accounts.indices.filter { !accounts[$0].networks.values.hashes.isEmpty }.count
         let blocks = DenseBlocks.find(identifiers: identifiers, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds,
             minMemberShare: options.blockMinMemberShare)
@@ -73,7 +74,9 @@ public enum CampaignDetection {
             + synchronyGroups.map { _ in [.timing] }
         let t2 = monotonicSeconds()
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
-        let index = PopulationIndex(accounts, taxonomy: taxonomy, rarity: rarity)
+        // The null model's index of the population serves scoring only: with no candidate it
+        // is left empty (over a million small accounts it is a few hundred MB).
+        let index = PopulationIndex(groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity)
         let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)
@@ -100,12 +103,13 @@ public enum CampaignDetection {
         // some of its phrasing join it, and so do accounts living inside its network pool; the
         // cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
-        let profiles = accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
+        // Only when something is reported: a profile per account is 112 bytes of heap.
+        let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
-                minPrompts: max(3, options.minPrompts / 2), rarity: rarity, config: options)
+                minPrompts: attachMinPrompts, rarity: rarity, config: options)
             let byPool = NetworkPoolAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, networkUsers: networkUsers, taken: taken.union(byWindows),
                 level: level)

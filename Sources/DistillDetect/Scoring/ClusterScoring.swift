@@ -233,7 +233,7 @@ public enum ClusterScoring {
         var actionCounts: [UInt32: Int] = [:]
         var sampled = 0
         for m in members {
-            for (b, v) in accounts[m].actionSketch.storage.enumerated() where v != MinHashSketch.emptyBin {
+            accounts[m].actionSketch.forEachFilledBin { b, v in
                 actionCounts[UInt32(b) << 16 | UInt32(v), default: 0] += 1
                 sampled += 1
             }

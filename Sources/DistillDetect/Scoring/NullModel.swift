@@ -93,14 +93,6 @@ struct PopulationIndex: @unchecked Sendable {
         let targetList = targets.sorted()
         var perTarget = Array(repeating: [Double](repeating: 0, count: count), count: targetList.count)
         var created = [Int64](repeating: .min, count: count)
-        var addressSets: [[UInt64]] = []
-        var credentialSets: [[UInt64]] = []
-        var templateSets: [[UInt64]] = []
-        var actionSets: [[UInt64]] = []
-        actionSets.reserveCapacity(count)
-        addressSets.reserveCapacity(count)
-        credentialSets.reserveCapacity(count)
-        templateSets.reserveCapacity(count)
         let syncBins = AccountState.synchronyBins
         var synchrony = [UInt16](repeating: MinHashSketch.emptyBin, count: count * syncBins)
         var hasSynchrony = [Bool](repeating: false, count: count)
@@ -112,23 +104,6 @@ struct PopulationIndex: @unchecked Sendable {
             extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
             for (k, t) in targetList.enumerated() { perTarget[k][i] = accounts[i].topicShare(Int(t)) }
             created[i] = accounts[i].createdAt ?? .min
-            var ids: [UInt64] = []
-            for (kind, set) in [
-                accounts[i].networks.values, accounts[i].ips.values, accounts[i].payments.values,
-                accounts[i].userAgents.values, accounts[i].apiKeys,
-            ].enumerated() {
-                if kind == 2 {
-                    addressSets.append(ids)
-                    ids = []
-                }
-                for h in set.hashes { ids.append(StableHash.combine(UInt64(kind) &+ 0x1D, h)) }
-            }
-            credentialSets.append(ids)
-            templateSets.append(accounts[i].templates.hashes)
-            let storage = accounts[i].actionSketch.storage
-            actionSets.append(storage.indices.compactMap { b in
-                storage[b] == MinHashSketch.emptyBin ? nil : StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(storage[b]))
-            })
             if !accounts[i].synchronySketch.isEmpty {
                 hasSynchrony[i] = true
                 let d = accounts[i].synchronySketch.densified()
@@ -145,27 +120,51 @@ struct PopulationIndex: @unchecked Sendable {
             strata[s].append(i)
         }
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
-        var ids: [UInt64: Int32] = [:]
+        // Each kind of key is read straight from the states into its flat list, one pass per
+        // kind (no per-account arrays: with a million small accounts those were the peak).
+        // Sized once for the most keys there can be, so that it never grows (growing holds the
+        // old and the new table at once).
+        let most = accounts.reduce(0) {
+            $0 + $1.networks.values.count + $1.ips.values.count + $1.payments.values.count + $1.userAgents.values.count
+                + $1.apiKeys.count + $1.templates.count + AccountLinkage.filledBins($1.actionSketch)
+        }
+        var ids: [UInt64: Int32] = Dictionary(minimumCapacity: most)
         var users: [Int32] = []
-        func dense(_ sets: [[UInt64]]) -> FlatKeys {
-            FlatKeys(sets.map { set in
-                set.map { h -> Int32 in
+        func dense(_ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
+            var flat = FlatKeys()
+            for i in accounts.indices {
+                keysOf(i) { h in
                     if let id = ids[h] {
                         users[Int(id)] += 1
-                        return id
+                        flat.values.append(id)
+                        return
                     }
                     let id = Int32(users.count)
                     ids[h] = id
                     users.append(1)
-                    return id
+                    flat.values.append(id)
                 }
-            })
+                flat.endAccount()
+            }
+            return flat
+        }
+        func tagged(_ kind: UInt64, _ set: BottomKSet, _ add: (UInt64) -> Void) {
+            set.forEach { add(StableHash.combine(kind &+ 0x1D, $0)) }
         }
         // Templates and identifiers hash apart (identifiers are tagged by kind), so one id space.
-        addresses = dense(addressSets)
-        credentials = dense(credentialSets)
-        templates = dense(templateSets)
-        actions = dense(actionSets)
+        addresses = dense { i, add in
+            tagged(0, accounts[i].networks.values, add)
+            tagged(1, accounts[i].ips.values, add)
+        }
+        credentials = dense { i, add in
+            tagged(2, accounts[i].payments.values, add)
+            tagged(3, accounts[i].userAgents.values, add)
+            tagged(4, accounts[i].apiKeys, add)
+        }
+        templates = dense { i, add in accounts[i].templates.forEach(add) }
+        actions = dense { i, add in
+            accounts[i].actionSketch.forEachFilledBin { b, v in add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v))) }
+        }
         self.users = users
         self.exchanges = exchanges
         self.withPrompt = withPrompt
@@ -181,22 +180,13 @@ struct PopulationIndex: @unchecked Sendable {
     }
 }
 
-/// Many accounts' key ids in one flat array.
+/// Many accounts' key ids in one flat array: account i's are `values[offsets[i]..<offsets[i + 1]]`.
 struct FlatKeys: Sendable {
-    let offsets: [Int]
-    let values: [Int32]
+    private(set) var offsets: [Int] = [0]
+    fileprivate(set) var values: [Int32] = []
 
-    init(_ sets: [[Int32]]) {
-        var offsets = [0]
-        var values: [Int32] = []
-        offsets.reserveCapacity(sets.count + 1)
-        for s in sets {
-            values += s
-            offsets.append(values.count)
-        }
-        self.offsets = offsets
-        self.values = values
-    }
+    /// Ends the current account's keys (those appended to `values` since the last call).
+    fileprivate mutating func endAccount() { offsets.append(values.count) }
 
     func keys(_ i: Int) -> ArraySlice<Int32> { values[offsets[i]..<offsets[i + 1]] }
 }
