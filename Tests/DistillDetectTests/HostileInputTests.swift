@@ -72,9 +72,9 @@ struct HostileNumberTests {
             #expect(decoder.decode(raw) == nil)
             #expect(decoder.record.integer(.outputTokens) == ExchangeDecoder.maxTokenCount)
             #expect(decoder.record.outOfRange == 1 << UInt32(LogField.outputTokens.rawValue))
-            hot.add(decoder.record, prompt: nil, cold: &cold) { "" }
+            hot.add(decoder.record, prompt: nil, cold: &cold.fields) { "" }
         }
-        hot.finish(into: &cold)
+        hot.finish(into: &cold.fields)
         #expect(cold.inputTokens == Int.max)
         #expect(cold.outputTokens == 1 << 40)
     }

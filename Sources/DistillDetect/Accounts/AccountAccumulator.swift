@@ -61,7 +61,7 @@ public final class AccountAccumulator: ExchangeConsumer {
             // The first exchange folds in through a hot part on the stack, finished at once.
             var first = HotAccountState()
             fold(record, into: &first, slot: slot)
-            first.finish(into: &states[slot])
+            first.finish(into: &states[slot].fields)
             return
         }
         var h = Int(hotIndex[slot])
@@ -73,7 +73,7 @@ public final class AccountAccumulator: ExchangeConsumer {
                 hot.append(UnsafeMutablePointer<HotAccountState>.allocate(capacity: Self.segmentSize))
             }
             hotState(h).initialize(to: HotAccountState())
-            hotState(h).pointee.syncExemplars(from: states[slot])
+            hotState(h).pointee.syncExemplars(from: states[slot].fields)
         }
         let state = hotState(h)
         // The account's per-exchange state is rarely in cache (accounts interleave); ask for
@@ -87,13 +87,13 @@ public final class AccountAccumulator: ExchangeConsumer {
     private func fold(_ record: borrowing DecodedExchange, into state: inout HotAccountState, slot: Int) {
         if let spans = record.promptSpans {
             analyzer.analyze(line: record.line, spans: record.textSpans[spans])
-            state.add(record, prompt: analyzer.features, cold: &states[slot]) {
+            state.add(record, prompt: analyzer.features, cold: &states[slot].fields) {
                 self.analyzer.materializeText()
                 return self.analyzer.promptText
             }
             analyzer.insertShingles(into: &state)
         } else {
-            state.add(record, prompt: nil, cold: &states[slot]) { "" }
+            state.add(record, prompt: nil, cold: &states[slot].fields) { "" }
         }
         if let results = record.toolResultSpans {
             resultAnalyzer.analyze(line: record.line, spans: results)
@@ -135,7 +135,7 @@ public final class AccountAccumulator: ExchangeConsumer {
             let segment = hot.count - 1
             let first = segment << Self.segmentShift
             for h in first..<min(first + Self.segmentSize, hotOwner.count) {
-                hotState(h).pointee.finish(into: &states[Int(hotOwner[h])])
+                hotState(h).pointee.finish(into: &states[Int(hotOwner[h])].fields)
             }
             releaseHot(from: segment)
             hotOwner.removeSubrange(min(first, hotOwner.count)...)

@@ -2,7 +2,7 @@
 // what linkage and scoring read.
 import Foundation
 
-extension AccountState.Fields {
+extension AccountState {
     public var outputInputRatio: Double { inputTokens == 0 ? 0 : Double(outputTokens) / Double(inputTokens) }
     public var errorShare: Double { share(errors) }
     public var singleTurnShare: Double { share(singleTurn) }
@@ -76,14 +76,6 @@ extension AccountState.Fields {
         for (k, c) in zip(hourOfWeek.keys, hourOfWeek.counts) where Int(k) % 24 < 6 { night += UInt64(c) }
         return exchanges == 0 ? 0 : Double(night) / Double(exchanges)
     }
-}
-
-extension AccountState {
-    /// Share (0–1) of the prompts classified to `topic`.
-    public func topicShare(_ topic: Int) -> Double { fields.topicShare(topic) }
-
-    /// Shannon entropy of the topic histogram divided by log(topic count): 0 = one topic only.
-    public func topicEntropy(topicCount: Int) -> Double { fields.topicEntropy(topicCount: topicCount) }
 }
 
 /// The columns of `features` output: one row per account, sketches left out.

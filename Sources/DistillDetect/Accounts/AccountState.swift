@@ -1,12 +1,11 @@
 // Everything kept about one account: a monoid (empty state, exact merge) of bounded
 // summaries, so memory per account stays bounded whatever its volume.
 
-/// One account's state: its fields (`AccountState.Fields`, read as `state.exchanges`,
-/// `state.ips`, ...) behind one reference, copied on write. Lists of states are then 8 bytes
+/// One account's state: its fields (`AccountState.Fields`, read and written as
+/// `state.exchanges`, `state.ips`, ...) behind one reference, copied on write. Lists of states are then 8 bytes
 /// an account, so sorting, merging and handing them between stages moves pointers, not the
 /// 700 bytes of fields (a list of a million states would otherwise be copied whole at each
 /// step, which set the peak memory of a run over many small accounts).
-@dynamicMemberLookup
 public struct AccountState: Equatable, Sendable {
     public static let vocabularyBins = 128
     public static let synchronyBins = 64
@@ -32,19 +31,256 @@ public struct AccountState: Equatable, Sendable {
     var fields: Fields {
         get { box.fields }
         _modify {
-            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            makeUnique()
             yield &box.fields
         }
     }
 
-    public subscript<T>(dynamicMember path: KeyPath<Fields, T>) -> T { box.fields[keyPath: path] }
-
-    subscript<T>(dynamicMember path: WritableKeyPath<Fields, T>) -> T {
-        get { box.fields[keyPath: path] }
+    // The fields, each read and written through the box (the field of the same name in
+    // `Fields` says what it holds). Written out, not looked up by key path: key paths through a
+    // generic subscript are built at run time, and the accumulator's hot path writes these.
+    public var accountID: String { box.fields.accountID }
+    public internal(set) var exchanges: Int {
+        get { box.fields.exchanges }
         _modify {
-            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
-            yield &box.fields[keyPath: path]
+            makeUnique()
+            yield &box.fields.exchanges
         }
+    }
+    public internal(set) var inputTokens: Int {
+        get { box.fields.inputTokens }
+        _modify {
+            makeUnique()
+            yield &box.fields.inputTokens
+        }
+    }
+    public internal(set) var outputTokens: Int {
+        get { box.fields.outputTokens }
+        _modify {
+            makeUnique()
+            yield &box.fields.outputTokens
+        }
+    }
+    public internal(set) var errors: Int {
+        get { box.fields.errors }
+        _modify {
+            makeUnique()
+            yield &box.fields.errors
+        }
+    }
+    public internal(set) var singleTurn: Int {
+        get { box.fields.singleTurn }
+        _modify {
+            makeUnique()
+            yield &box.fields.singleTurn
+        }
+    }
+    public internal(set) var withPrompt: Int {
+        get { box.fields.withPrompt }
+        _modify {
+            makeUnique()
+            yield &box.fields.withPrompt
+        }
+    }
+    public internal(set) var chainOfThought: Int {
+        get { box.fields.chainOfThought }
+        _modify {
+            makeUnique()
+            yield &box.fields.chainOfThought
+        }
+    }
+    public internal(set) var codeBlocks: Int {
+        get { box.fields.codeBlocks }
+        _modify {
+            makeUnique()
+            yield &box.fields.codeBlocks
+        }
+    }
+    public internal(set) var firstSeen: Int64 {
+        get { box.fields.firstSeen }
+        _modify {
+            makeUnique()
+            yield &box.fields.firstSeen
+        }
+    }
+    public internal(set) var lastSeen: Int64 {
+        get { box.fields.lastSeen }
+        _modify {
+            makeUnique()
+            yield &box.fields.lastSeen
+        }
+    }
+    public internal(set) var createdAt: Int64? {
+        get { box.fields.createdAt }
+        _modify {
+            makeUnique()
+            yield &box.fields.createdAt
+        }
+    }
+    public internal(set) var activeDays: SparseCounts {
+        get { box.fields.activeDays }
+        _modify {
+            makeUnique()
+            yield &box.fields.activeDays
+        }
+    }
+    public internal(set) var activeHours: DayHours {
+        get { box.fields.activeHours }
+        _modify {
+            makeUnique()
+            yield &box.fields.activeHours
+        }
+    }
+    public internal(set) var hourOfWeek: SparseCounts {
+        get { box.fields.hourOfWeek }
+        _modify {
+            makeUnique()
+            yield &box.fields.hourOfWeek
+        }
+    }
+    public internal(set) var times: TimestampSample {
+        get { box.fields.times }
+        _modify {
+            makeUnique()
+            yield &box.fields.times
+        }
+    }
+    public internal(set) var ips: LabelledSet {
+        get { box.fields.ips }
+        _modify {
+            makeUnique()
+            yield &box.fields.ips
+        }
+    }
+    public internal(set) var networks: LabelledSet {
+        get { box.fields.networks }
+        _modify {
+            makeUnique()
+            yield &box.fields.networks
+        }
+    }
+    public internal(set) var userAgents: LabelledSet {
+        get { box.fields.userAgents }
+        _modify {
+            makeUnique()
+            yield &box.fields.userAgents
+        }
+    }
+    public internal(set) var apiKeys: BottomKSet {
+        get { box.fields.apiKeys }
+        _modify {
+            makeUnique()
+            yield &box.fields.apiKeys
+        }
+    }
+    public internal(set) var orgs: LabelledSet {
+        get { box.fields.orgs }
+        _modify {
+            makeUnique()
+            yield &box.fields.orgs
+        }
+    }
+    public internal(set) var payments: LabelledSet {
+        get { box.fields.payments }
+        _modify {
+            makeUnique()
+            yield &box.fields.payments
+        }
+    }
+    public internal(set) var models: LabelledSet {
+        get { box.fields.models }
+        _modify {
+            makeUnique()
+            yield &box.fields.models
+        }
+    }
+    public internal(set) var countries: LabelledSet {
+        get { box.fields.countries }
+        _modify {
+            makeUnique()
+            yield &box.fields.countries
+        }
+    }
+    public internal(set) var systemPrompts: BottomKSet {
+        get { box.fields.systemPrompts }
+        _modify {
+            makeUnique()
+            yield &box.fields.systemPrompts
+        }
+    }
+    public internal(set) var toolCalls: Int {
+        get { box.fields.toolCalls }
+        _modify {
+            makeUnique()
+            yield &box.fields.toolCalls
+        }
+    }
+    public internal(set) var toolResults: Int {
+        get { box.fields.toolResults }
+        _modify {
+            makeUnique()
+            yield &box.fields.toolResults
+        }
+    }
+    public internal(set) var toolExchanges: Int {
+        get { box.fields.toolExchanges }
+        _modify {
+            makeUnique()
+            yield &box.fields.toolExchanges
+        }
+    }
+    public internal(set) var toolSets: BottomKSet {
+        get { box.fields.toolSets }
+        _modify {
+            makeUnique()
+            yield &box.fields.toolSets
+        }
+    }
+    public internal(set) var templates: BottomKSet {
+        get { box.fields.templates }
+        _modify {
+            makeUnique()
+            yield &box.fields.templates
+        }
+    }
+    public internal(set) var topics: SparseCounts {
+        get { box.fields.topics }
+        _modify {
+            makeUnique()
+            yield &box.fields.topics
+        }
+    }
+    public internal(set) var vocabulary: MinHashSketch {
+        get { box.fields.vocabulary }
+        _modify {
+            makeUnique()
+            yield &box.fields.vocabulary
+        }
+    }
+    public internal(set) var synchronySketch: MinHashSketch {
+        get { box.fields.synchronySketch }
+        _modify {
+            makeUnique()
+            yield &box.fields.synchronySketch
+        }
+    }
+    public internal(set) var actionSketch: MinHashSketch {
+        get { box.fields.actionSketch }
+        _modify {
+            makeUnique()
+            yield &box.fields.actionSketch
+        }
+    }
+    public internal(set) var exemplars: SmallArray<Exemplar> {
+        get { box.fields.exemplars }
+        _modify {
+            makeUnique()
+            yield &box.fields.exemplars
+        }
+    }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
     }
 
     public static func == (a: AccountState, b: AccountState) -> Bool { a.box === b.box || a.box.fields == b.box.fields }

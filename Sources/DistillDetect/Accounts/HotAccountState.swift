@@ -84,7 +84,7 @@ struct HotAccountState {
     }
 
     /// Moves every counted day into `cold`.
-    mutating func flushDays(into cold: inout AccountState) {
+    mutating func flushDays(into cold: inout AccountState.Fields) {
         for i in 0..<Self.dayEntries where days[i] != Int64.min {
             let d = UInt16(truncatingIfNeeded: days[i])
             cold.activeDays.add(d, dayCounts[i])
@@ -94,7 +94,7 @@ struct HotAccountState {
     }
 
     @inline(__always)
-    mutating func addHourOfWeek(_ k: Int, cold: inout AccountState) {
+    mutating func addHourOfWeek(_ k: Int, cold: inout AccountState.Fields) {
         if hourOfWeek[k] == UInt16.max {
             cold.hourOfWeek.add(UInt16(k), UInt32(UInt16.max))
             hourOfWeek[k] = 0
@@ -190,7 +190,7 @@ struct HotAccountState {
         return true
     }
 
-    mutating func syncExemplars(from cold: AccountState) {
+    mutating func syncExemplars(from cold: AccountState.Fields) {
         exemplarCount = cold.exemplars.count
         for (i, e) in cold.exemplars.enumerated() {
             exemplarRanks[i] = e.key
@@ -199,7 +199,7 @@ struct HotAccountState {
     }
 
     /// Hands every hot value to `cold`, which then equals the state built summary by summary.
-    mutating func finish(into cold: inout AccountState) {
+    mutating func finish(into cold: inout AccountState.Fields) {
         cold.exchanges = cold.exchanges.addingSaturating(exchanges)
         cold.inputTokens = cold.inputTokens.addingSaturating(inputTokens)
         cold.outputTokens = cold.outputTokens.addingSaturating(outputTokens)
@@ -238,7 +238,7 @@ extension HotAccountState {
     /// everything not kept here. The prompt's shingles go in by `insertVocabulary`.
     @inline(__always)
     mutating func add(
-        _ record: borrowing DecodedExchange, prompt: PromptFeatures?, cold: inout AccountState, promptText: () -> String
+        _ record: borrowing DecodedExchange, prompt: PromptFeatures?, cold: inout AccountState.Fields, promptText: () -> String
     ) {
         exchanges += 1
         let ts = record.timestampMilliseconds
@@ -326,7 +326,7 @@ extension HotAccountState {
     /// Adds the exchange's identifiers to the account's sets, skipping the values the hot
     /// filters know (most requests of an account repeat its key, card, agent and model).
     @inline(__always)
-    private mutating func addIdentifiers(_ record: borrowing DecodedExchange, cold: inout AccountState) {
+    private mutating func addIdentifiers(_ record: borrowing DecodedExchange, cold: inout AccountState.Fields) {
         let key = Self.identifierHash(record, .apiKeyID)
         if !known(key, .apiKeys) {
             cold.apiKeys.insert(key)
@@ -389,7 +389,7 @@ extension HotAccountState {
     @inline(__always)
     private mutating func addLabelled(
         _ record: borrowing DecodedExchange, _ field: LogField, _ set: IdentifierSet,
-        _ path: WritableKeyPath<AccountState, LabelledSet>, cold: inout AccountState
+        _ path: WritableKeyPath<AccountState.Fields, LabelledSet>, cold: inout AccountState.Fields
     ) {
         let h = Self.identifierHash(record, field)
         guard !known(h, set) else { return }

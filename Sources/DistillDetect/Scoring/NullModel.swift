@@ -79,9 +79,39 @@ struct PopulationIndex: @unchecked Sendable {
     /// Accounts holding each identifier or template (by dense id).
     let users: [Int32]
     let vocabulary: VocabularyRarity
-    /// Densified synchrony sketches (`synchronyBins` per account) and presence.
+    /// Densified synchrony sketches, `synchronyBins` values each, of the accounts whose sketch
+    /// fills two bins or more. A sketch of one filled bin densifies to that value in every
+    /// bin (every probe ends there), so it is kept as the value alone: an account that sent
+    /// one prompt costs no row.
     let synchrony: [UInt16]
-    let hasSynchrony: [Bool]
+    /// Per account: `noSynchrony`, `constantRow | value`, or its row in `synchrony`.
+    let synchronyRow: [UInt32]
+    static let noSynchrony = UInt32.max
+    static let constantRow: UInt32 = 1 << 31
+
+    func hasSynchrony(_ i: Int) -> Bool { synchronyRow[i] != Self.noSynchrony }
+
+    /// Bins (of `synchronyBins`) on which the densified synchrony sketches of two accounts
+    /// with sketches agree.
+    func synchronyAgreement(_ x: Int, _ y: Int) -> Int {
+        let bins = AccountState.synchronyBins
+        let rx = synchronyRow[x]
+        let ry = synchronyRow[y]
+        switch (rx & Self.constantRow != 0, ry & Self.constantRow != 0) {
+        case (true, true):
+            return rx == ry ? bins : 0
+        case (true, false), (false, true):
+            let value = UInt16(truncatingIfNeeded: rx & Self.constantRow != 0 ? rx : ry)
+            let row = Int(rx & Self.constantRow != 0 ? ry : rx) * bins
+            return synchrony.withUnsafeBufferPointer { d in (0..<bins).reduce(0) { $0 + (d[row + $1] == value ? 1 : 0) } }
+        case (false, false):
+            return synchrony.withUnsafeBufferPointer { d in
+                let bx = Int(rx) * bins
+                let by = Int(ry) * bins
+                return (0..<bins).reduce(0) { $0 + (d[bx + $1] == d[by + $1] ? 1 : 0) }
+            }
+        }
+    }
 
 
     init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
@@ -93,9 +123,8 @@ struct PopulationIndex: @unchecked Sendable {
         let targetList = targets.sorted()
         var perTarget = Array(repeating: [Double](repeating: 0, count: count), count: targetList.count)
         var created = [Int64](repeating: .min, count: count)
-        let syncBins = AccountState.synchronyBins
-        var synchrony = [UInt16](repeating: MinHashSketch.emptyBin, count: count * syncBins)
-        var hasSynchrony = [Bool](repeating: false, count: count)
+        var synchrony: [UInt16] = []
+        var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: count)
         for i in accounts.indices {
             exchanges[i] = Double(accounts[i].exchanges)
             withPrompt[i] = accounts[i].withPrompt > 0
@@ -104,10 +133,20 @@ struct PopulationIndex: @unchecked Sendable {
             extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
             for (k, t) in targetList.enumerated() { perTarget[k][i] = accounts[i].topicShare(Int(t)) }
             created[i] = accounts[i].createdAt ?? .min
-            if !accounts[i].synchronySketch.isEmpty {
-                hasSynchrony[i] = true
-                let d = accounts[i].synchronySketch.densified()
-                for b in 0..<syncBins { synchrony[i * syncBins + b] = d[b] }
+            let sketch = accounts[i].synchronySketch
+            if !sketch.isEmpty {
+                var filled = 0
+                var value: UInt16 = 0
+                sketch.forEachFilledBin { _, v in
+                    filled += 1
+                    value = v
+                }
+                if filled == 1 {
+                    synchronyRow[i] = Self.constantRow | UInt32(value)
+                } else {
+                    synchronyRow[i] = UInt32(synchrony.count / AccountState.synchronyBins)
+                    synchrony += sketch.densified()
+                }
             }
         }
         // Volume strata: octaves of exchanges (1, 2–3, 4–7, ...), so accounts of one stratum
@@ -122,13 +161,7 @@ struct PopulationIndex: @unchecked Sendable {
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
-        // Sized once for the most keys there can be, so that it never grows (growing holds the
-        // old and the new table at once).
-        let most = accounts.reduce(0) {
-            $0 + $1.networks.values.count + $1.ips.values.count + $1.payments.values.count + $1.userAgents.values.count
-                + $1.apiKeys.count + $1.templates.count + AccountLinkage.filledBins($1.actionSketch)
-        }
-        var ids: [UInt64: Int32] = Dictionary(minimumCapacity: most)
+        var ids: [UInt64: Int32] = [:]
         var users: [Int32] = []
         func dense(_ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
@@ -176,19 +209,19 @@ struct PopulationIndex: @unchecked Sendable {
         self.strata = strata
         vocabulary = rarity
         self.synchrony = synchrony
-        self.hasSynchrony = hasSynchrony
+        self.synchronyRow = synchronyRow
     }
 }
 
 /// Many accounts' key ids in one flat array: account i's are `values[offsets[i]..<offsets[i + 1]]`.
 struct FlatKeys: Sendable {
-    private(set) var offsets: [Int] = [0]
+    private(set) var offsets: [UInt32] = [0]
     fileprivate(set) var values: [Int32] = []
 
     /// Ends the current account's keys (those appended to `values` since the last call).
-    fileprivate mutating func endAccount() { offsets.append(values.count) }
+    fileprivate mutating func endAccount() { offsets.append(UInt32(values.count)) }
 
-    func keys(_ i: Int) -> ArraySlice<Int32> { values[offsets[i]..<offsets[i + 1]] }
+    func keys(_ i: Int) -> ArraySlice<Int32> { values[Int(offsets[i])..<Int(offsets[i + 1])] }
 }
 
 /// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
@@ -315,17 +348,11 @@ struct GroupFigures {
         }
         let pairs = samplePairs(n, limit: config.pairSamples, rng: &rng)
         var synchrony: Double?
-        if group.filter({ index.hasSynchrony[$0] }).count >= 2 {
+        if group.filter({ index.hasSynchrony($0) }).count >= 2 {
             let bins = AccountState.synchronyBins
             var sum = 0.0
-            index.synchrony.withUnsafeBufferPointer { d in
-                for (x, y) in pairs where index.hasSynchrony[group[x]] && index.hasSynchrony[group[y]] {
-                    var equal = 0
-                    let bx = group[x] * bins
-                    let by = group[y] * bins
-                    for b in 0..<bins where d[bx + b] == d[by + b] { equal += 1 }
-                    sum += Double(equal) / Double(bins)
-                }
+            for (x, y) in pairs where index.hasSynchrony(group[x]) && index.hasSynchrony(group[y]) {
+                sum += Double(index.synchronyAgreement(group[x], group[y])) / Double(bins)
             }
             synchrony = pairs.isEmpty ? 0 : sum / Double(pairs.count)
         }
