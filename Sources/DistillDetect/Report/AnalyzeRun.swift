@@ -33,6 +33,17 @@ public enum AnalyzeRun {
     public static func run(paths: [String], outputDirectory: String, config: AnalyzeConfig) throws -> RunSummary {
         let (inputs, skippedFiles) = try InputDiscovery.discover(paths)
         let features = FeatureRun.run(inputs: inputs, options: config.scan, taxonomy: config.taxonomy)
+        return try detect(features, skippedFiles: skippedFiles, command: "analyze", outputDirectory: outputDirectory, config: config)
+    }
+
+    /// Links, clusters and scores `features` and writes every output: what `analyze` does
+    /// after reading, and all that `detect` does with saved state (the same code, hence the
+    /// same clusters.csv and accounts.csv from the same records). `command` names the run in
+    /// summary.json and report.html.
+    public static func detect(
+        _ features: FeatureRunResult, skippedFiles: [SkippedFile], command: String, outputDirectory: String,
+        config: AnalyzeConfig
+    ) throws -> RunSummary {
         var detectionOptions = config.detection
         detectionOptions.threads = config.scan.threads
         TestPause.at("analyze-detect")
@@ -44,7 +55,7 @@ public enum AnalyzeRun {
         let staging = output.staging
         let report = features.report
         let page = HTMLReport.Page(
-            title: "distill-detect analyze", facts: [
+            title: "distill-detect \(command)", facts: [
                 ("Inputs", "\(report.inputs.count) files, \(report.compressedBytes) bytes"),
                 ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
                 ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
@@ -74,7 +85,7 @@ public enum AnalyzeRun {
         var stages = features.stageSeconds.merging(detection.seconds) { $1 }
         stages["write"] = monotonicSeconds() - writeStarted
         var summary = RunSummary(
-            command: "analyze", report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
+            command: command, report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
         summary.detection = DetectionSummary(options: config.detection, result: detection)
         summary.skippedFiles = skippedFiles
