@@ -12,7 +12,7 @@ public struct ScanTally: Sendable, Equatable {
     public var rejectedByReason: [RejectReason: Int] = [:]
     /// Up to `ScanOptions.samplesPerReason` per reason, sorted by (file, line).
     public var samples: [RejectedSample] = []
-    /// `ScanReport.fieldCounts`: fieldCounts[field][source], summed (rows padded to the widest).
+    /// `ScanReport.fieldCounts`: fieldCounts[field][source], summed (each row as wide as its widest).
     public var fieldCounts: [[Int]] = []
     public var recordsWithPrompt = 0
     public var outOfRangeValues: [LogField: Int] = [:]
@@ -67,10 +67,10 @@ public struct ScanTally: Sendable, Equatable {
         accepted += other.accepted
         rejectedByReason.merge(other.rejectedByReason, uniquingKeysWith: +)
         samples = Self.sampleCut(samples + other.samples)
-        let width = max(fieldCounts.first?.count ?? 0, other.fieldCounts.first?.count ?? 0)
         let rows = max(fieldCounts.count, other.fieldCounts.count)
         fieldCounts = (0..<rows).map { f in
-            (0..<width).map { s in Self.cell(fieldCounts, f, s) + Self.cell(other.fieldCounts, f, s) }
+            let width = max(f < fieldCounts.count ? fieldCounts[f].count : 0, f < other.fieldCounts.count ? other.fieldCounts[f].count : 0)
+            return (0..<width).map { s in Self.cell(fieldCounts, f, s) + Self.cell(other.fieldCounts, f, s) }
         }
         recordsWithPrompt += other.recordsWithPrompt
         outOfRangeValues.merge(other.outOfRangeValues, uniquingKeysWith: +)
