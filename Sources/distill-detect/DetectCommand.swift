@@ -15,7 +15,7 @@ struct DetectCommand: ParsableCommand {
             records. summary.json takes record counts, rejects, times and inputs from the scan \
             tally in the state (inputs sorted by name); its run-specific fields (options, \
             seconds, stage_seconds, decompressed_mb_per_second, skipped_files) are this run's. \
-            Exit codes as for analyze.
+            With --candidates, the candidate pairs come from the files (keys grouped elsewhere, as             the Spark job does) and are verified here; the outputs are the same. Exit codes as for             analyze.
             """
     )
 
@@ -30,6 +30,9 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("max-reject-rate"), help: "Rejected-line share (from the scan tally) above which the exit code is 2.")
     var maxRejectRate: Double = 0.01
+
+    @Option(name: .customLong("candidates"), help: "Candidate pair file from `state pairs` (repeatable): its pairs replace candidate generation from the accounts' linkage keys here.")
+    var candidates: [String] = []
 
     @OptionGroup var detection: DetectionOptionGroup
 
@@ -48,7 +51,8 @@ struct DetectCommand: ParsableCommand {
             let state = try StatePartitions.read(paths, expectedTopics: config.taxonomy.topicNames)
             var features = StatePartitions.features(from: state)
             features.stageSeconds = ["load_state": monotonicSeconds() - started]
-            return try AnalyzeRun.detect(features, skippedFiles: [], command: "detect", outputDirectory: out, config: config)
+            return try AnalyzeRun.detect(
+                features, skippedFiles: [], command: "detect", outputDirectory: out, config: config, candidatePairs: candidates)
         }
         if let note = summary.contentSignalsNote {
             FileHandle.standardError.write(Data("detect: WARNING: \(note)\n".utf8))

@@ -40,14 +40,19 @@ public enum AnalyzeRun {
     /// after reading, and all that `detect` does with saved state (the same code, hence the
     /// same clusters.csv and accounts.csv from the same records). `command` names the run in
     /// summary.json and report.html.
+    /// `candidatePairs`: pair files (`state pairs`) whose pairs replace in-process candidate
+    /// generation (`LinkageKeys.readPairs`).
     public static func detect(
         _ features: FeatureRunResult, skippedFiles: [SkippedFile], command: String, outputDirectory: String,
-        config: AnalyzeConfig
+        config: AnalyzeConfig, candidatePairs: [String] = []
     ) throws -> RunSummary {
         var detectionOptions = config.detection
         detectionOptions.threads = config.scan.threads
         TestPause.at("analyze-detect")
-        let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions)
+        let candidates = candidatePairs.isEmpty ? nil : try LinkageKeys.readPairs(
+            candidatePairs, accounts: features.accounts, options: detectionOptions, contentDropped: features.report.promptIsPlaceholder)
+        let detection = CampaignDetection.run(
+            accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions, candidates: candidates)
         let writeStarted = monotonicSeconds()
         // Written into a staging directory, swapped into place whole at the end.
         let output = try OutputSet(directory: outputDirectory)
