@@ -7,8 +7,12 @@ Stages (README.md, "Scale-out on Apache Spark"):
      files (accounts placed by a stable hash of their id).
   2. The partition files are shuffled by partition; each partition's files are merged with
      `distill-detect state merge` (exact: any grouping gives the same bytes).
-  3. The driver writes the P merged partitions to OUT.state/ (--state-out) and runs
-     `distill-detect detect` on them: linkage, clustering, scoring and the outputs of
+  3. Each merged partition emits its accounts' linkage keys (`state keys`); the keys are
+     grouped across partitions, and each bucket of accounts sharing a key proposes candidate
+     pairs by the rule of in-process linkage (`state pairs`).
+  4. The driver writes the P merged partitions and the pairs to OUT.state/ (--state-out) and
+     runs `distill-detect detect --candidates` on them: verification of the pairs, clustering,
+     scoring and the outputs of
      `analyze` (clusters.csv, accounts.csv, candidates.csv, summary.json, report.html), of
      which clusters.csv and accounts.csv are byte-identical to `analyze` on the same inputs.
 
@@ -30,7 +34,7 @@ import sys
 import tempfile
 import zlib
 
-from pyspark import SparkContext, SparkFiles
+from pyspark import SparkFiles, StorageLevel
 from pyspark.sql import SparkSession
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".log")
@@ -65,12 +69,13 @@ def binary_path(name):
     return path
 
 
-def run_binary(binary, args, stdin_chunks=None):
+def run_binary(binary, args, stdin_chunks=None, stdout=None):
     """Runs distill-detect, feeding stdin_chunks (bytes) to its standard input; returns
-    (exit code, standard error). Standard error goes to a file, so the pipe cannot fill up."""
+    (exit code, standard error). Standard error goes to a file, so the pipe cannot fill up;
+    standard output to the open file `stdout`, or nowhere."""
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([binary] + args, stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)
+                                stdout=stdout if stdout is not None else subprocess.DEVNULL, stderr=err)
         if stdin_chunks is not None:
             try:
                 for chunk in stdin_chunks:
@@ -228,6 +233,47 @@ def merge_partition(binary_name, partitions):
     return merge
 
 
+def emit_keys(binary_name):
+    """Each merged partition's linkage keys: ((source, key), account id as JSON)."""
+    def keys(items):
+        binary = binary_path(binary_name)
+        work = tempfile.mkdtemp(prefix="distill-keys-")
+        try:
+            for p, blob in items:
+                state = os.path.join(work, "part.ddstate")
+                with open(state, "wb") as f:
+                    f.write(blob)
+                out = os.path.join(work, "keys.tsv")
+                code, err = run_binary(binary, ["state", "keys", state, "--out", out])
+                if code != 0:
+                    raise RuntimeError(f"distill-detect state keys failed on partition {p} (exit {code}): {err.strip()}")
+                with open(out, "r", encoding="utf-8") as f:
+                    for line in f:
+                        if line.startswith("#"):
+                            continue
+                        source, key, account = line.rstrip("\n").split("\t")
+                        yield (source, key), account
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return keys
+
+
+def propose_pairs(binary_name):
+    """Buckets (accounts sharing a key) to candidate pairs, by `state pairs` (the bucket rule of
+    in-process linkage); yields pair lines, the parameter line included."""
+    def pairs(buckets):
+        binary = binary_path(binary_name)
+        lines = (f"{source}\t[{','.join(ids)}]\n".encode("utf-8") for (source, _), ids in buckets)
+        with tempfile.TemporaryFile() as out:
+            code, err = run_binary(binary, ["state", "pairs"], lines, stdout=out)
+            if code != 0:
+                raise RuntimeError(f"distill-detect state pairs failed (exit {code}): {err.strip()}")
+            out.seek(0)
+            for line in out:
+                yield line.decode("utf-8").rstrip("\n")
+    return pairs
+
+
 def main(argv):
     args, detect_args = parse_args(argv)
     if args.partitions < 1 or args.splits < 0:
@@ -258,6 +304,12 @@ def main(argv):
         # Spark's own partitions of the input files: no shuffle of the inputs.
         states = raw.map(lambda kv: (0, (kv[0], 0, kv[1]))).mapPartitionsWithIndex(lambda i, it: build(i, it))
     merged = states.partitionBy(args.partitions, lambda p: p).mapPartitions(merge_partition(args.binary, args.partitions))
+    merged.persist(StorageLevel.MEMORY_AND_DISK)
+    # Candidate pairs by grouping linkage keys across partitions (on the executors).
+    buckets = (merged.mapPartitions(emit_keys(args.binary))
+               .groupByKey(args.partitions)
+               .filter(lambda kv: len(kv[1]) >= 2))
+    pair_lines = buckets.mapPartitions(propose_pairs(args.binary)).distinct()
 
     state_dir = args.state_out or args.out.rstrip("/") + ".state"
     os.makedirs(state_dir, exist_ok=True)
@@ -271,8 +323,25 @@ def main(argv):
         written += 1
     if written != args.partitions:
         raise SystemExit(f"distill_spark: {written} of {args.partitions} partitions came back")
+    headers = set()
+    pairs_path = os.path.join(state_dir, "candidates.tsv")
+    with open(pairs_path + ".tmp", "w", encoding="utf-8") as f:
+        body = []
+        for line in pair_lines.toLocalIterator():
+            if line.startswith("#"):
+                headers.add(line)
+            else:
+                body.append(line)
+        if len(headers) != 1:
+            raise SystemExit(f"distill_spark: candidate pairs came with {len(headers)} parameter lines: {sorted(headers)}")
+        f.write(headers.pop() + "\n")
+        body.sort()
+        for line in body:
+            f.write(line + "\n")
+    os.replace(pairs_path + ".tmp", pairs_path)
+    merged.unpersist()
     binary = binary_path(args.binary)
-    code = subprocess.call([binary, "detect", state_dir, "--out", args.out] + detect_args)
+    code = subprocess.call([binary, "detect", state_dir, "--candidates", pairs_path, "--out", args.out] + detect_args)
     spark.stop()
     return code
 
