@@ -32,10 +32,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 from pyspark import SparkFiles, StorageLevel
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".log")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -54,6 +57,8 @@ def parse_args(argv):
     ap.add_argument("--partitions", type=int, default=4, help="State partitions (merge tasks).")
     ap.add_argument("--task-threads", type=int, default=1,
                     help="Threads of each distill-detect process on the executors (match spark.task.cpus).")
+    ap.add_argument("--by-day", action="store_true",
+                    help="Keep one state per account and UTC day, so that `nightly --state-input OUT.state` can commit the night (detect merges the days).")
     ap.add_argument("--state-out", default=None,
                     help="Directory for the merged partition files (default: OUT.state beside OUT; its *.ddstate files are replaced): `detect` reads them.")
     return ap.parse_known_args(argv)
@@ -181,7 +186,7 @@ def stream_for_split(pieces):
     return out
 
 
-def build_split(binary_name, partitions, threads, split_count):
+def build_split(binary_name, partitions, threads, split_count, by_day, shuffled):
     def build(split, items):
         items = sorted(items, key=lambda kv: (kv[1][0], kv[1][1]))  # (path, piece): a fixed order
         pieces = [content for _, (_, _, content) in items]
@@ -190,7 +195,7 @@ def build_split(binary_name, partitions, threads, split_count):
         try:
             name = f"split-{split:05d}-of-{split_count:05d}"
             args = ["state", "build", "-", "--split", name, "--partitions", str(partitions), "--out", work,
-                    "--threads", str(threads), "--quiet"]
+                    "--threads", str(threads), "--quiet"] + (["--by-day"] if by_day else [])
             code, err = run_binary(binary, args, stream_for_split(pieces) if pieces else [b""])
             # 2: written, but the reject share was high or an input was cut: detect reports it.
             if code not in (0, 2):
@@ -198,7 +203,9 @@ def build_split(binary_name, partitions, threads, split_count):
             for p in range(partitions):
                 path = os.path.join(work, "part-%05d-of-%05d.ddstate" % (p, partitions))
                 with open(path, "rb") as f:
-                    yield p, f.read()
+                    blob = f.read()
+                shuffled.add(len(blob))
+                yield p, blob
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return build
@@ -234,7 +241,7 @@ def merge_partition(binary_name, partitions):
 
 
 def emit_keys(binary_name):
-    """Each merged partition's linkage keys: ((source, key), account id as JSON)."""
+    """Each merged partition's linkage keys: (source, key, account id as JSON)."""
     def keys(items):
         binary = binary_path(binary_name)
         work = tempfile.mkdtemp(prefix="distill-keys-")
@@ -252,18 +259,19 @@ def emit_keys(binary_name):
                         if line.startswith("#"):
                             continue
                         source, key, account = line.rstrip("\n").split("\t")
-                        yield (source, key), account
+                        yield source, key, account
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return keys
 
 
 def propose_pairs(binary_name):
-    """Buckets (accounts sharing a key) to candidate pairs, by `state pairs` (the bucket rule of
-    in-process linkage); yields pair lines, the parameter line included."""
+    """Bucket lines (source TAB JSON array of the ids sharing a key) to candidate pairs, by
+    `state pairs` (the bucket rule of in-process linkage); yields pair lines, the parameter
+    line included."""
     def pairs(buckets):
         binary = binary_path(binary_name)
-        lines = (f"{source}\t[{','.join(ids)}]\n".encode("utf-8") for (source, _), ids in buckets)
+        lines = (f"{line}\n".encode("utf-8") for line in buckets)
         with tempfile.TemporaryFile() as out:
             code, err = run_binary(binary, ["state", "pairs"], lines, stdout=out)
             if code != 0:
@@ -285,7 +293,9 @@ def main(argv):
     if not files:
         raise SystemExit("distill_spark: no input files")
     raw = sc.binaryFiles(",".join(path for path, _ in files))
-    build = build_split(args.binary, args.partitions, args.task_threads, args.splits or raw.getNumPartitions())
+    splits_count = args.splits or raw.getNumPartitions()
+    shuffled = sc.accumulator(0)
+    build = build_split(args.binary, args.partitions, args.task_threads, splits_count, args.by_day, shuffled)
     if args.splits:
         plan = sc.broadcast(plan_splits(files, args.splits))
 
@@ -305,24 +315,31 @@ def main(argv):
         states = raw.map(lambda kv: (0, (kv[0], 0, kv[1]))).mapPartitionsWithIndex(lambda i, it: build(i, it))
     merged = states.partitionBy(args.partitions, lambda p: p).mapPartitions(merge_partition(args.binary, args.partitions))
     merged.persist(StorageLevel.MEMORY_AND_DISK)
-    # Candidate pairs by grouping linkage keys across partitions (on the executors).
-    buckets = (merged.mapPartitions(emit_keys(args.binary))
-               .groupByKey(args.partitions)
-               .filter(lambda kv: len(kv[1]) >= 2))
-    pair_lines = buckets.mapPartitions(propose_pairs(args.binary)).distinct()
+    # Candidate pairs by grouping linkage keys across partitions, on the executors: the
+    # grouping itself in Spark SQL (in the JVM, not in Python), buckets of 2+ to `state pairs`.
+    schema = StructType([StructField(name, StringType(), False) for name in ("source", "key", "account")])
+    keys = spark.createDataFrame(merged.mapPartitions(emit_keys(args.binary)), schema)
+    buckets = (keys.groupBy("source", "key").agg(F.collect_list("account").alias("ids"))
+               .where(F.size("ids") >= 2)
+               .select(F.concat(F.col("source"), F.lit("\t["), F.concat_ws(",", "ids"), F.lit("]")).alias("line")))
+    pair_lines = buckets.rdd.map(lambda row: row.line).mapPartitions(propose_pairs(args.binary)).distinct()
 
     state_dir = args.state_out or args.out.rstrip("/") + ".state"
     os.makedirs(state_dir, exist_ok=True)
     for name in os.listdir(state_dir):
         if name.endswith(".ddstate"):
             os.remove(os.path.join(state_dir, name))
+    started = time.monotonic()
     written = 0
+    state_bytes = 0
     for p, blob in merged.toLocalIterator():
+        state_bytes += len(blob)
         with open(os.path.join(state_dir, "part-%05d-of-%05d.ddstate" % (p, args.partitions)), "wb") as f:
             f.write(blob)
         written += 1
     if written != args.partitions:
         raise SystemExit(f"distill_spark: {written} of {args.partitions} partitions came back")
+    states_done = time.monotonic()
     headers = set()
     pairs_path = os.path.join(state_dir, "candidates.tsv")
     with open(pairs_path + ".tmp", "w", encoding="utf-8") as f:
@@ -340,8 +357,13 @@ def main(argv):
             f.write(line + "\n")
     os.replace(pairs_path + ".tmp", pairs_path)
     merged.unpersist()
+    pairs_done = time.monotonic()
     binary = binary_path(args.binary)
     code = subprocess.call([binary, "detect", state_dir, "--candidates", pairs_path, "--out", args.out] + detect_args)
+    print(f"distill_spark: {splits_count} input splits, {args.partitions} partitions; shuffled {shuffled.value} bytes of "
+          f"split state into {state_bytes} bytes of merged state; {len(body)} candidate pairs; build and merge "
+          f"{states_done - started:.1f} s, keys and pairs {pairs_done - states_done:.1f} s, detect "
+          f"{time.monotonic() - pairs_done:.1f} s", file=sys.stderr)
     spark.stop()
     return code
 

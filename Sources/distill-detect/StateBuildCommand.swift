@@ -32,6 +32,9 @@ struct StateBuildCommand: ParsableCommand {
     @Option(help: "Taxonomy JSON replacing the built-in topics (every split and `detect` must use the same).")
     var taxonomy: String?
 
+    @Flag(name: .customLong("by-day"), help: "One state per account and UTC day, as `nightly --state-input` needs (`detect` merges the days).")
+    var byDay = false
+
     func validate() throws {
         guard !input.paths.isEmpty else { throw ValidationError("give at least one log PATH, or - for standard input") }
         guard (1...100_000).contains(partitions) else { throw ValidationError("--partitions must be between 1 and 100000") }
@@ -49,13 +52,13 @@ struct StateBuildCommand: ParsableCommand {
         let started = monotonicSeconds()
         let result = try orFail {
             let inputs = try InputDiscovery.expand(input.paths)
-            return FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, keepContent: true)
+            return FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, keepContent: true, byDay: byDay)
         }
         input.clearProgress()
         let name = split ?? StatePartitions.defaultSplitName(inputNames: input.paths)
         let files = StatePartitions.split(
             accounts: result.accounts, topicNames: result.topicNames, tally: ScanTally(result.report), splitName: name,
-            count: partitions)
+            count: partitions, byDay: byDay)
         var bytes = 0
         try orFail {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

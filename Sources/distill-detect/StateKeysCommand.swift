@@ -31,7 +31,7 @@ struct StateKeysCommand: ParsableCommand {
         try orFail {
             let files = try StatePartitions.expand(paths)
             let state = try StatePartitions.merge(try files.map { try AccountStateFile.read(path: $0) }, paths: files)
-            let lines = LinkageKeys.keyLines(state.accounts, options: DetectionConfig())
+            let lines = LinkageKeys.keyLines(StatePartitions.accounts(of: state), options: DetectionConfig())
             try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: out)
             FileHandle.standardError.write(Data("state keys: \(state.accounts.count) accounts, \(lines.count - 1) keys -> \(out)\n".utf8))
         }

@@ -11,12 +11,13 @@ public enum FeatureRun {
     /// Reads `inputs` (which may be empty) and merges in `priorStates`, all of one taxonomy.
     /// With `keepContent`, content is kept even when a placeholder fills most records (for
     /// state saved to be merged with other splits: the rule is applied once all are together).
+    /// With `byDay`, one state per account and UTC day, sorted by (id, day) (no `priorStates`).
     public static func run(
         inputs: [InputSource], options: ScanOptions, taxonomy: CompiledTaxonomy, priorStates: [[AccountState]] = [],
-        keepContent: Bool = false
+        keepContent: Bool = false, byDay: Bool = false
     ) -> FeatureRunResult {
         let started = monotonicSeconds()
-        let (report, accumulators) = LogScanner.scan(inputs, options: options) { _ in AccountAccumulator(taxonomy: taxonomy) }
+        let (report, accumulators) = LogScanner.scan(inputs, options: options) { _ in AccountAccumulator(taxonomy: taxonomy, byDay: byDay) }
         let scanned = monotonicSeconds()
         var accounts = AccountAccumulator.merge(accumulators, threads: options.threads)
         if !priorStates.isEmpty {

@@ -32,8 +32,8 @@ public enum StateFileError: Error, CustomStringConvertible, Equatable {
 public struct AccountStateFile: Sendable {
     public static let magic: [UInt8] = Array("DDSTATE\u{0}".utf8)
     /// 2 added the tool-loop fields (`toolCalls`, `toolResults`, `toolExchanges`, `toolSets`);
-    /// 3 the metadata action sketch (`actionSketch`); 4 the partition, the split names and
-    /// the scan tally. Files of versions 1 to 3 are still read (the fields they lack empty;
+    /// 3 the metadata action sketch (`actionSketch`); 4 the partition, the split names, the
+    /// per-day flag and the scan tally. Files of versions 1 to 3 are still read (the fields they lack empty;
     /// such a file is the whole of its accounts, partition 0 of 1).
     public static let formatVersion: UInt32 = 4
     static let headerSize = 8 + 4 + 8 + 4
@@ -48,16 +48,20 @@ public struct AccountStateFile: Sendable {
     /// What the scans of `splits` read (records, rejects, times, inputs): carried by partition
     /// 0 only, so that tallies add up once when partitions are put together; nil otherwise.
     public var tally: ScanTally?
+    /// One state per account and UTC day (the day of its `firstSeen`), sorted by (id, day), as
+    /// the nightly job stores them; otherwise one state per account.
+    public var byDay: Bool
 
     public init(
         topicNames: [String], accounts: [AccountState], partition: StatePartition = .whole, splits: [String] = [],
-        tally: ScanTally? = nil
+        tally: ScanTally? = nil, byDay: Bool = false
     ) {
         self.topicNames = topicNames
         self.accounts = accounts
         self.partition = partition
         self.splits = splits
         self.tally = tally
+        self.byDay = byDay
     }
 
     // MARK: Writing
@@ -73,6 +77,7 @@ public struct AccountStateFile: Sendable {
         w.u32(UInt32(partition.count))
         w.u32(UInt32(splits.count))
         for name in splits { w.string(name) }
+        w.u8(byDay ? 1 : 0)
         w.u8(tally == nil ? 0 : 1)
         tally?.encode(&w)
         w.u64(UInt64(accounts.count))
@@ -209,6 +214,7 @@ public struct AccountStateFile: Sendable {
         var partition = StatePartition.whole
         var splits: [String] = []
         var tally: ScanTally?
+        var byDay = false
         if version >= 4 {
             let index = Int(try r.u32())
             let count = Int(try r.u32())
@@ -217,6 +223,7 @@ public struct AccountStateFile: Sendable {
             let n = try r.count(limit: 1 << 20)
             for _ in 0..<n { splits.append(try r.string()) }
             guard zip(splits, splits.dropFirst()).allSatisfy({ $0 < $1 }) else { throw r.corrupt("unsorted split names") }
+            byDay = try r.u8() == 1
             if try r.u8() == 1 { tally = try ScanTally.decode(&r) }
         }
         let accountCount = try r.u64()
@@ -225,7 +232,7 @@ public struct AccountStateFile: Sendable {
         accounts.reserveCapacity(Int(accountCount))
         for _ in 0..<accountCount { accounts.append(try decodeAccount(&r, version: version)) }
         guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the last account") }
-        return AccountStateFile(topicNames: topics, accounts: accounts, partition: partition, splits: splits, tally: tally)
+        return AccountStateFile(topicNames: topics, accounts: accounts, partition: partition, splits: splits, tally: tally, byDay: byDay)
     }
 
     static func decodeAccount(_ r: inout ByteReader, version: UInt32) throws -> AccountState {

@@ -52,15 +52,16 @@ public enum StatePartitions {
     /// One split's states as `count` files, partition `p` in element `p`, each sorted by
     /// account id; the scan tally goes with partition 0. Content is kept as read (the
     /// placeholder rule is applied where all splits come together, by `features(from:)`).
+    /// With `byDay`, `accounts` hold one state per account and day, sorted by (id, day).
     public static func split(
-        accounts: [AccountState], topicNames: [String], tally: ScanTally, splitName: String, count: Int
+        accounts: [AccountState], topicNames: [String], tally: ScanTally, splitName: String, count: Int, byDay: Bool = false
     ) -> [AccountStateFile] {
         var parts = Array(repeating: [AccountState](), count: count)
         for state in accounts { parts[StatePartition.of(accountID: state.accountID, count: count)].append(state) }
         return parts.enumerated().map { p, states in
             AccountStateFile(
                 topicNames: topicNames, accounts: states, partition: StatePartition(index: p, count: count),
-                splits: [splitName], tally: p == 0 ? tally : nil)
+                splits: [splitName], tally: p == 0 ? tally : nil, byDay: byDay)
         }
     }
 
@@ -73,6 +74,10 @@ public enum StatePartitions {
         precondition(files.count == paths.count)
         guard let first = files.first else { throw StateFileError.incompatible(reason: "no state files given") }
         for (file, path) in zip(files, paths) {
+            guard file.byDay == first.byDay else {
+                throw StateFileError.incompatible(
+                    reason: "\(path) holds \(file.byDay ? "one state per account and day" : "one state per account") but \(paths[0]) does not: build both with or without --by-day")
+            }
             guard file.topicNames == first.topicNames else {
                 throw StateFileError.taxonomyMismatch(path: path, found: file.topicNames, expected: first.topicNames)
             }
@@ -107,9 +112,10 @@ public enum StatePartitions {
         var accounts: [AccountState] = []
         accounts.reserveCapacity(merged.values.reduce(0) { $0 + $1.file.accounts.count })
         for index in 0..<count { accounts += merged[StatePartition(index: index, count: count)]!.file.accounts }
-        accounts.sort { $0.accountID < $1.accountID }
+        accounts.sort { first.byDay ? Self.dayOrder($0, $1) : $0.accountID < $1.accountID }
         return AccountStateFile(
-            topicNames: first.topicNames, accounts: accounts, partition: .whole, splits: zero.file.splits, tally: zero.file.tally)
+            topicNames: first.topicNames, accounts: accounts, partition: .whole, splits: zero.file.splits, tally: zero.file.tally,
+            byDay: first.byDay)
     }
 
     /// Files of the same partition: their splits must be disjoint.
@@ -128,10 +134,48 @@ public enum StatePartitions {
             guard let t = file.tally else { continue }
             if tally == nil { tally = t } else { tally!.merge(t) }
         }
-        let accounts = files.count == 1 ? files[0].accounts : FeatureRun.mergeSorted(files.map(\.accounts))
+        let byDay = files[0].byDay
+        let accounts = files.count == 1 ? files[0].accounts
+            : byDay ? mergeSortedByDay(files.map(\.accounts)) : FeatureRun.mergeSorted(files.map(\.accounts))
         return AccountStateFile(
             topicNames: files[0].topicNames, accounts: accounts, partition: files[0].partition, splits: owner.keys.sorted(),
-            tally: tally)
+            tally: tally, byDay: byDay)
+    }
+
+    /// (id, day) order of per-day states.
+    static func dayOrder(_ a: AccountState, _ b: AccountState) -> Bool {
+        (a.accountID, Timestamp.day(a.firstSeen)) < (b.accountID, Timestamp.day(b.firstSeen))
+    }
+
+    /// Merges lists of per-day states (each sorted by id and day) into one sorted list, states
+    /// of the same account and day merged.
+    static func mergeSortedByDay(_ lists: [[AccountState]]) -> [AccountState] {
+        struct Key: Hashable {
+            var account: String
+            var day: Int64
+        }
+        var byKey: [Key: AccountState] = [:]
+        for list in lists {
+            for state in list {
+                let key = Key(account: state.accountID, day: Timestamp.day(state.firstSeen))
+                if byKey[key] != nil { byKey[key]!.merge(state) } else { byKey[key] = state }
+            }
+        }
+        return byKey.values.sorted(by: dayOrder)
+    }
+
+    /// The file's accounts, one state each (the days of per-day state merged), sorted by id.
+    public static func accounts(of file: AccountStateFile) -> [AccountState] {
+        file.byDay ? collapsingDays(file.accounts) : file.accounts
+    }
+
+    /// One state per account: the days of each merged (exact, as the nightly window does).
+    static func collapsingDays(_ states: [AccountState]) -> [AccountState] {
+        var out: [AccountState] = []
+        for state in states {
+            if out.last?.accountID == state.accountID { out[out.count - 1].merge(state) } else { out.append(state) }
+        }
+        return out
     }
 
     /// Accounts sorted by id, each in the file's partition; the tally in partition 0 only.
@@ -141,8 +185,9 @@ public enum StatePartitions {
             throw StateFileError.corrupt(path: path, offset: 0, reason: "\(p) carries a scan tally (only partition 0 may)")
         }
         for k in file.accounts.indices {
-            if k > 0 && !(file.accounts[k - 1].accountID < file.accounts[k].accountID) {
-                throw StateFileError.corrupt(path: path, offset: 0, reason: "accounts not sorted by id at \(file.accounts[k].accountID)")
+            let ordered = k == 0 || (file.byDay ? dayOrder(file.accounts[k - 1], file.accounts[k]) : file.accounts[k - 1].accountID < file.accounts[k].accountID)
+            if !ordered {
+                throw StateFileError.corrupt(path: path, offset: 0, reason: "accounts not sorted by id\(file.byDay ? " and day" : "") at \(file.accounts[k].accountID)")
             }
             if p.count > 1 && StatePartition.of(accountID: file.accounts[k].accountID, count: p.count) != p.index {
                 throw StateFileError.corrupt(path: path, offset: 0, reason: "account \(file.accounts[k].accountID) does not belong in \(p)")
@@ -150,19 +195,20 @@ public enum StatePartitions {
         }
     }
 
-    /// What detection reads: the whole state's accounts and its tally as a scan report, with
+    /// What detection reads: the whole state's accounts (the days of each merged, for per-day
+    /// state) and its tally as a scan report, with
     /// content left out when a placeholder fills most records, as `FeatureRun.run` does.
     public static func features(from file: AccountStateFile) -> FeatureRunResult {
         let report = file.tally?.report ?? ScanReport()
-        var accounts = file.accounts
+        var accounts = Self.accounts(of: file)
         FeatureRun.applyContentRule(&accounts, report: report)
         return FeatureRunResult(report: report, accounts: accounts, topicNames: file.topicNames, stageSeconds: [:])
     }
 }
 
 extension StatePartitions {
-    /// The state files named by `paths`: files as given, directories by their `*.ddstate`
-    /// files (sorted by name). A path that does not exist, or a directory without state
+    /// The state files named by `paths`: files as given, directories by the `*.ddstate` files
+    /// in them and their subdirectories (sorted by relative path). A path that does not exist, or a directory without state
     /// files, is an error naming it.
     public static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
@@ -175,13 +221,14 @@ extension StatePartitions {
                 files.append(path)
                 continue
             }
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: path)
-            } catch {
-                throw StateFileError.unreadable(path: path, reason: error.localizedDescription)
+            guard let walk = FileManager.default.enumerator(atPath: path) else {
+                throw StateFileError.unreadable(path: path, reason: "cannot list the directory")
             }
-            let found = names.filter { $0.hasSuffix("." + fileExtension) }.sorted()
+            var found: [String] = []
+            while let name = walk.nextObject() as? String {
+                if name.hasSuffix("." + fileExtension) { found.append(name) }
+            }
+            found.sort()
             guard !found.isEmpty else {
                 throw StateFileError.unreadable(path: path, reason: "directory holds no .\(fileExtension) files")
             }
