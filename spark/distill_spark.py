@@ -322,7 +322,8 @@ def main(argv):
     buckets = (keys.groupBy("source", "key").agg(F.collect_list("account").alias("ids"))
                .where(F.size("ids") >= 2)
                .select(F.concat(F.col("source"), F.lit("\t["), F.concat_ws(",", "ids"), F.lit("]")).alias("line")))
-    pair_lines = buckets.rdd.map(lambda row: row.line).mapPartitions(propose_pairs(args.binary)).distinct()
+    pairs = buckets.rdd.map(lambda row: row.line).mapPartitions(propose_pairs(args.binary))
+    pair_lines = spark.createDataFrame(pairs.map(lambda line: (line,)), "line string").distinct().rdd.map(lambda row: row.line)
 
     state_dir = args.state_out or args.out.rstrip("/") + ".state"
     os.makedirs(state_dir, exist_ok=True)
@@ -352,7 +353,6 @@ def main(argv):
         if len(headers) != 1:
             raise SystemExit(f"distill_spark: candidate pairs came with {len(headers)} parameter lines: {sorted(headers)}")
         f.write(headers.pop() + "\n")
-        body.sort()
         for line in body:
             f.write(line + "\n")
     os.replace(pairs_path + ".tmp", pairs_path)

@@ -148,6 +148,98 @@ struct StatePartitionTests {
         }
     }
 
+    @Test("candidate pairs from grouping the accounts' linkage keys outside give the clusters of in-process linkage")
+    func keysGroupedOutside() throws {
+        var options = ScanOptions()
+        options.threads = 2
+        let run = FeatureRun.run(inputs: try InputDiscovery.expand(sampleLogFiles), options: options, taxonomy: .builtIn)
+        let config = DetectionConfig()
+        // Keys of two partitions apart, grouped by (source, key) as the Spark job groups them.
+        var buckets: [String: [String]] = [:]
+        for p in 0..<2 {
+            let part = run.accounts.filter { StatePartition.of(accountID: $0.accountID, count: 2) == p }
+            for line in LinkageKeys.keyLines(part, options: config).dropFirst() {
+                let fields = line.split(separator: "\t")
+                buckets["\(fields[0])\t\(fields[1])", default: []].append(String(fields[2]))
+            }
+        }
+        var pairLines = [LinkageKeys.parameterLine(config)]
+        for (key, ids) in buckets.sorted(by: { $0.key < $1.key }) where ids.count >= 2 {
+            let source = key.split(separator: "\t")[0]
+            pairLines += try LinkageKeys.pairLines(bucket: Substring("\(source)\t[\(ids.reversed().joined(separator: ","))]"))
+        }
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("pairs.tsv", text: pairLines.joined(separator: "\n") + "\n")
+        let candidates = try LinkageKeys.readPairs([path], accounts: run.accounts, options: config, contentDropped: false)
+        #expect(!candidates.content.isEmpty && !candidates.synchrony.isEmpty)
+        let inProcess = CampaignDetection.run(accounts: run.accounts, taxonomy: .builtIn, options: config)
+        let outside = CampaignDetection.run(accounts: run.accounts, taxonomy: .builtIn, options: config, candidates: candidates)
+        #expect(outside.links == inProcess.links && outside.synchronyLinks == inProcess.synchronyLinks)
+        #expect(outside.reported.map(\.members) == inProcess.reported.map(\.members))
+        #expect(outside.candidates.map(\.members) == inProcess.candidates.map(\.members))
+        // No pairs at all: not the same (the pairs are what links).
+        let none = try dir.write("none.tsv", text: LinkageKeys.parameterLine(config) + "\n")
+        let empty = try LinkageKeys.readPairs([none], accounts: run.accounts, options: config, contentDropped: false)
+        #expect(CampaignDetection.run(accounts: run.accounts, taxonomy: .builtIn, options: config, candidates: empty).links == 0)
+        // Pairs found under other parameters are refused.
+        var other = config
+        other.bands = 20
+        #expect(throws: StateFileError.self) { _ = try LinkageKeys.readPairs([path], accounts: run.accounts, options: other, contentDropped: false) }
+    }
+
+    @Test("account ids of any text survive key and pair lines")
+    func idsInLines() throws {
+        let ids = ["plain_1", "tab\there", "quote\"and\\slash/", "ünï©ødé", "new\nline", "comma,inside", "[bracket]"]
+        for id in ids {
+            #expect(LinkageKeys.unquoted(Substring(LinkageKeys.quoted(id))) == id)
+        }
+        let bucket = "band\t[" + ids.map(LinkageKeys.quoted).joined(separator: ",") + "]"
+        let pairs = try LinkageKeys.pairLines(bucket: Substring(bucket))
+        #expect(pairs.count == ids.count * (ids.count - 1) / 2)
+        let seen = Set(pairs.flatMap { $0.split(separator: "\t").dropFirst().compactMap { LinkageKeys.unquoted($0) } })
+        #expect(seen == Set(ids))
+        #expect(LinkageKeys.unquotedList("[\"a\",\"b\"]") == ["a", "b"])
+        #expect(LinkageKeys.unquotedList("[\"a\",b]") == nil)
+    }
+
+    @Test("per-day state: detect merges the days; nightly --state-input commits a night as reading its logs does")
+    func perDayStateAndNightly() throws {
+        let dir = try TemporaryDirectory()
+        var config = AnalyzeConfig()
+        config.scan.threads = 2
+        _ = try AnalyzeRun.run(paths: sampleLogFiles, outputDirectory: dir.file("analyze"), config: config)
+        var options = ScanOptions()
+        options.threads = 2
+        for (g, group) in Self.groups(sampleLogFiles, 2).enumerated() {
+            let run = FeatureRun.run(inputs: try InputDiscovery.expand(group), options: options, taxonomy: .builtIn, keepContent: true, byDay: true)
+            try FileManager.default.createDirectory(atPath: dir.file("state/g\(g)"), withIntermediateDirectories: true)
+            for file in StatePartitions.split(
+                accounts: run.accounts, topicNames: run.topicNames, tally: ScanTally(run.report), splitName: "g\(g)", count: 3, byDay: true)
+            {
+                try file.write(to: dir.file("state/g\(g)/\(file.partition.fileName)"))
+            }
+        }
+        let state = try StatePartitions.read([dir.file("state")], expectedTopics: CompiledTaxonomy.builtIn.topicNames)
+        #expect(state.byDay && state.accounts.count > 453)
+        _ = try AnalyzeRun.detect(StatePartitions.features(from: state), skippedFiles: [], command: "detect", outputDirectory: dir.file("detect"), config: config)
+        for name in ["clusters.csv", "accounts.csv"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("detect/\(name)"))) == Data(contentsOf: URL(fileURLWithPath: dir.file("analyze/\(name)"))))
+        }
+        var nightly = NightlyConfig()
+        nightly.analyze = config
+        nightly.statePath = dir.file("logs.sqlite")
+        _ = try NightlyRun.run(paths: sampleLogFiles, outputDirectory: dir.file("night-logs"), config: nightly)
+        nightly.statePath = dir.file("state.sqlite")
+        nightly.stateInputs = [dir.file("state")]
+        let first = try NightlyRun.run(paths: [], outputDirectory: dir.file("night-state"), config: nightly)
+        #expect(first.nightly?.replay == false)
+        for name in ["clusters.csv", "accounts.csv", "changes.csv"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("night-state/\(name)"))) == Data(contentsOf: URL(fileURLWithPath: dir.file("night-logs/\(name)"))))
+        }
+        let again = try NightlyRun.run(paths: [], outputDirectory: dir.file("night-again"), config: nightly)
+        #expect(again.nightly?.replay == true && again.nightly?.inputsSkipped.count == 1)
+    }
+
     @Test("an account lands in the same partition on every run: a stable hash of its id")
     func stablePlacement() {
         #expect(StatePartition.of(accountID: "acct_00001", count: 1) == 0)

@@ -87,8 +87,42 @@ public enum LinkageKeys {
             + "synchrony_rows=\(options.synchronyRows) synchrony_min_items=\(options.synchronyMinItems)"
     }
 
+    /// The string a JSON string literal holds, or nil when it is not one. Ids without
+    /// backslashes (almost all) are cut out directly; others go through the JSON parser.
+    static func unquoted(_ field: Substring) -> String? {
+        let utf8 = field.utf8
+        guard utf8.count >= 2, utf8.first == UInt8(ascii: "\""), utf8.last == UInt8(ascii: "\"") else { return nil }
+        if !utf8.contains(UInt8(ascii: "\\")) {
+            let inner = field.dropFirst().dropLast()
+            return inner.utf8.contains(UInt8(ascii: "\"")) ? nil : String(inner)
+        }
+        return (try? JSONSerialization.jsonObject(with: Data(utf8), options: [.fragmentsAllowed])) as? String
+    }
+
+    /// The strings of a JSON array of string literals, or nil when it is not one.
+    static func unquotedList(_ field: Substring) -> [String]? {
+        guard field.utf8.first == UInt8(ascii: "["), field.utf8.last == UInt8(ascii: "]") else { return nil }
+        let inner = field.dropFirst().dropLast()
+        // Fast path: no backslash, so no escaped quote or comma inside an id.
+        guard !inner.utf8.contains(UInt8(ascii: "\\")) else {
+            return (try? JSONSerialization.jsonObject(with: Data(field.utf8))) as? [String]
+        }
+        var out: [String] = []
+        var rest = inner[...]
+        while !rest.isEmpty {
+            guard rest.first == "\"", let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
+            out.append(String(rest[rest.index(after: rest.startIndex)..<close]))
+            rest = rest[rest.index(after: close)...]
+            if rest.first == "," { rest = rest.dropFirst() } else if !rest.isEmpty { return nil }
+        }
+        return out
+    }
+
     /// An account id as a JSON string: safe in a tab-separated line whatever it holds.
     public static func quoted(_ id: String) -> String {
+        if !id.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "/") }) {
+            return "\"" + id + "\""
+        }
         let data = (try? JSONSerialization.data(withJSONObject: id, options: [.fragmentsAllowed])) ?? Data("\"\"".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -119,8 +153,7 @@ extension LinkageKeys {
     /// are sorted as the account list is, so the bucket proposes what it proposes in-process.
     public static func pairLines(bucket line: Substring) throws -> [String] {
         let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-        guard fields.count == 2, LinkageKeySource(rawValue: String(fields[0])) != nil,
-            let ids = try? JSONSerialization.jsonObject(with: Data(fields[1].utf8)) as? [String]
+        guard fields.count == 2, LinkageKeySource(rawValue: String(fields[0])) != nil, let ids = unquotedList(fields[1])
         else { throw StateFileError.incompatible(reason: "not a bucket line (source TAB JSON array of ids): \(line.prefix(200))") }
         let members = Array(Set(ids)).sorted()
         guard members.count >= 2 else { return [] }
@@ -158,8 +191,7 @@ extension LinkageKeys {
                 }
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
                 guard fields.count == 3, let source = LinkageKeySource(rawValue: String(fields[0])),
-                    let a = try? JSONSerialization.jsonObject(with: Data(fields[1].utf8), options: [.fragmentsAllowed]) as? String,
-                    let b = try? JSONSerialization.jsonObject(with: Data(fields[2].utf8), options: [.fragmentsAllowed]) as? String
+                    let a = unquoted(fields[1]), let b = unquoted(fields[2])
                 else { throw StateFileError.incompatible(reason: "\(path):\(number): not a pair line (source TAB id TAB id)") }
                 guard let i = index[a], let j = index[b] else {
                     throw StateFileError.incompatible(reason: "\(path):\(number): account \(index[a] == nil ? a : b) is not in the state")
