@@ -289,6 +289,9 @@ def main(argv):
     spark = SparkSession.builder.appName("distill-detect").getOrCreate()
     sc = spark.sparkContext
     sc.setLogLevel("WARN")
+    if not sc.getConf().contains("spark.sql.shuffle.partitions"):
+        # Key grouping and pair dedup: as many tasks as state partitions or cores, not 200.
+        spark.conf.set("spark.sql.shuffle.partitions", str(max(args.partitions, sc.defaultParallelism)))
     files = list_inputs(sc, args.inputs)
     if not files:
         raise SystemExit("distill_spark: no input files")
@@ -315,6 +318,9 @@ def main(argv):
         states = raw.map(lambda kv: (0, (kv[0], 0, kv[1]))).mapPartitionsWithIndex(lambda i, it: build(i, it))
     merged = states.partitionBy(args.partitions, lambda p: p).mapPartitions(merge_partition(args.binary, args.partitions))
     merged.persist(StorageLevel.MEMORY_AND_DISK)
+    started = time.monotonic()
+    merged.count()  # stages 1-2: every split built and every partition merged, kept for what follows
+    states_done = time.monotonic()
     # Candidate pairs by grouping linkage keys across partitions, on the executors: the
     # grouping itself in Spark SQL (in the JVM, not in Python), buckets of 2+ to `state pairs`.
     schema = StructType([StructField(name, StringType(), False) for name in ("source", "key", "account")])
@@ -330,7 +336,6 @@ def main(argv):
     for name in os.listdir(state_dir):
         if name.endswith(".ddstate"):
             os.remove(os.path.join(state_dir, name))
-    started = time.monotonic()
     written = 0
     state_bytes = 0
     for p, blob in merged.toLocalIterator():
@@ -340,7 +345,6 @@ def main(argv):
         written += 1
     if written != args.partitions:
         raise SystemExit(f"distill_spark: {written} of {args.partitions} partitions came back")
-    states_done = time.monotonic()
     headers = set()
     pairs_path = os.path.join(state_dir, "candidates.tsv")
     with open(pairs_path + ".tmp", "w", encoding="utf-8") as f:
@@ -362,7 +366,7 @@ def main(argv):
     code = subprocess.call([binary, "detect", state_dir, "--candidates", pairs_path, "--out", args.out] + detect_args)
     print(f"distill_spark: {splits_count} input splits, {args.partitions} partitions; shuffled {shuffled.value} bytes of "
           f"split state into {state_bytes} bytes of merged state; {len(body)} candidate pairs; build and merge "
-          f"{states_done - started:.1f} s, keys and pairs {pairs_done - states_done:.1f} s, detect "
+          f"{states_done - started:.1f} s, keys and pairs (and writing the state) {pairs_done - states_done:.1f} s, detect "
           f"{time.monotonic() - pairs_done:.1f} s", file=sys.stderr)
     spark.stop()
     return code

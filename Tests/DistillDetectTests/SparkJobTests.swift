@@ -73,8 +73,11 @@ enum SparkJob {
 @Suite("Spark job")
 struct SparkJobTests {
     /// The Spark job's outputs for `inputs` against `analyze`'s in `reference`.
-    func expectSameAsAnalyze(_ inputs: String, reference: String, splits: Int?, partitions: Int, binary: String, dir: TemporaryDirectory) throws {
-        let label = "splits \(splits.map(String.init) ?? "Spark's"), \(partitions) partitions"
+    @discardableResult
+    func expectSameAsAnalyze(
+        _ inputs: String, reference: String, splits: Int?, partitions: Int, binary: String, dir: TemporaryDirectory, byDay: Bool = false
+    ) throws -> String {
+        let label = "splits \(splits.map(String.init) ?? "Spark's"), \(partitions) partitions\(byDay ? ", by day" : "")"
         let out = dir.file("spark-\(splits ?? 0)-\(partitions)-\(UUID().uuidString.prefix(8))")
         var arguments = [
             "--master", "local[2]", "--driver-memory", "2g", "--conf", "spark.ui.enabled=false",
@@ -82,6 +85,7 @@ struct SparkJobTests {
             SparkJob.repository + "/spark/distill_spark.py", "--out", out, "--partitions", String(partitions),
         ]
         if let splits { arguments += ["--splits", String(splits)] }
+        if byDay { arguments.append("--by-day") }
         arguments.append(inputs)
         let (status, output) = try SparkJob.run(try #require(SparkJob.sparkSubmit), arguments, timeout: 300)
         #expect(status == 0, "spark-submit failed (\(label)):\n\(output.suffix(4000))")
@@ -91,9 +95,10 @@ struct SparkJobTests {
             #expect(got == expected, "\(name) from Spark differs from analyze's (\(label))")
         }
         #expect(FileManager.default.fileExists(atPath: "\(out)/summary.json") && FileManager.default.fileExists(atPath: "\(out)/report.html"))
+        return out
     }
 
-    @Test("local[2] on sample-logs and on 200k generated exchanges: clusters.csv and accounts.csv byte-identical to analyze for 1, 2 and 7 splits and 1 and 4 partitions",
+    @Test("local[2] on sample-logs and on 200k generated exchanges: clusters.csv and accounts.csv byte-identical to analyze for 1, 2 and 7 splits and 1 and 4 partitions; its per-day state committed by nightly",
           .enabled(if: !SparkJob.skipped && (SparkJob.available || SparkJob.required),
                    "spark-submit or java not found (pip install pyspark==3.5.5; apt-get install openjdk-17-jre-headless); .ci/run installs them"),
           .timeLimit(.minutes(15)))
@@ -109,6 +114,19 @@ struct SparkJobTests {
         for (splits, partitions) in [(1, 1), (2, 4), (7, 4), (9, 1)] as [(Int, Int)] {
             try expectSameAsAnalyze(
                 sample + "/*.jsonl.gz", reference: dir.file("analyze-sample"), splits: splits, partitions: partitions, binary: binary, dir: dir)
+        }
+        // A night's per-day state from the job, committed by nightly: as nightly reading the logs.
+        let night = try expectSameAsAnalyze(
+            sample + "/*.jsonl.gz", reference: dir.file("analyze-sample"), splits: 2, partitions: 3, binary: binary, dir: dir, byDay: true)
+        let fromLogs = try SparkJob.run(binary, ["nightly", "--state", dir.file("logs.sqlite"), "--out", dir.file("night-logs"), sample], timeout: 300)
+        let fromState = try SparkJob.run(
+            binary, ["nightly", "--state", dir.file("spark.sqlite"), "--out", dir.file("night-spark"), "--state-input", night + ".state"], timeout: 300)
+        #expect(fromLogs.status == 0 && fromState.status == 0, "\(fromLogs.output)\n\(fromState.output)")
+        for name in ["clusters.csv", "accounts.csv", "changes.csv"] {
+            let spark = try? Data(contentsOf: URL(fileURLWithPath: dir.file("night-spark/\(name)")))
+            let logs = try? Data(contentsOf: URL(fileURLWithPath: dir.file("night-logs/\(name)")))
+            #expect(spark != nil && spark == logs,
+                    "nightly \(name) from the Spark job's state differs from nightly on the logs")
         }
         // 200k generated exchanges over seven days, with Spark's own split of the inputs (one per file).
         let generated = dir.file("gen200k")

@@ -49,8 +49,10 @@ public enum AnalyzeRun {
         var detectionOptions = config.detection
         detectionOptions.threads = config.scan.threads
         TestPause.at("analyze-detect")
+        let pairsStarted = monotonicSeconds()
         let candidates = candidatePairs.isEmpty ? nil : try LinkageKeys.readPairs(
             candidatePairs, accounts: features.accounts, options: detectionOptions, contentDropped: features.report.promptIsPlaceholder)
+        let pairsSeconds = monotonicSeconds() - pairsStarted
         let detection = CampaignDetection.run(
             accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions, candidates: candidates)
         let writeStarted = monotonicSeconds()
@@ -89,6 +91,7 @@ public enum AnalyzeRun {
         for part in 0..<2 { if let error = failures.take(part).value { throw error } }
         var stages = features.stageSeconds.merging(detection.seconds) { $1 }
         stages["write"] = monotonicSeconds() - writeStarted
+        if candidates != nil { stages["load_candidates"] = pairsSeconds }
         var summary = RunSummary(
             command: command, report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
