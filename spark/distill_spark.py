@@ -8,8 +8,8 @@ Stages (README.md, "Scale-out on Apache Spark"):
   2. The partition files are shuffled by partition; each partition's files are merged with
      `distill-detect state merge` (exact: any grouping gives the same bytes).
   3. Each merged partition emits its accounts' linkage keys (`state keys`); the keys are
-     grouped across partitions, and each bucket of accounts sharing a key proposes candidate
-     pairs by the rule of in-process linkage (`state pairs`).
+     grouped across partitions (Spark SQL), and each bucket of accounts sharing a key proposes
+     candidate pairs by the rule of in-process linkage (`state pairs`).
   4. The driver writes the P merged partitions and the pairs to OUT.state/ (--state-out) and
      runs `distill-detect detect --candidates` on them: verification of the pairs, clustering,
      scoring and the outputs of
@@ -38,7 +38,7 @@ import zlib
 from pyspark import SparkFiles, StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 LOG_SUFFIXES = (".jsonl", ".json", ".ndjson", ".log")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -241,7 +241,8 @@ def merge_partition(binary_name, partitions):
 
 
 def emit_keys(binary_name):
-    """Each merged partition's linkage keys: (source, key, account id as JSON)."""
+    """Each merged partition's accounts with their linkage keys: (account id as JSON, ["source
+    TAB key", ...]), one row per account (the keys are exploded in Spark SQL, in the JVM)."""
     def keys(items):
         binary = binary_path(binary_name)
         work = tempfile.mkdtemp(prefix="distill-keys-")
@@ -254,12 +255,19 @@ def emit_keys(binary_name):
                 code, err = run_binary(binary, ["state", "keys", state, "--out", out])
                 if code != 0:
                     raise RuntimeError(f"distill-detect state keys failed on partition {p} (exit {code}): {err.strip()}")
+                account, held = None, []
                 with open(out, "r", encoding="utf-8") as f:
                     for line in f:
                         if line.startswith("#"):
                             continue
-                        source, key, account = line.rstrip("\n").split("\t")
-                        yield source, key, account
+                        source, key, who = line.rstrip("\n").split("\t")
+                        if who != account:  # an account's keys are on consecutive lines
+                            if held:
+                                yield account, held
+                            account, held = who, []
+                        held.append(source + "\t" + key)
+                if held:
+                    yield account, held
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return keys
@@ -323,13 +331,15 @@ def main(argv):
     states_done = time.monotonic()
     # Candidate pairs by grouping linkage keys across partitions, on the executors: the
     # grouping itself in Spark SQL (in the JVM, not in Python), buckets of 2+ to `state pairs`.
-    schema = StructType([StructField(name, StringType(), False) for name in ("source", "key", "account")])
-    keys = spark.createDataFrame(merged.mapPartitions(emit_keys(args.binary)), schema)
-    buckets = (keys.groupBy("source", "key").agg(F.collect_list("account").alias("ids"))
+    schema = StructType([StructField("account", StringType(), False),
+                         StructField("keys", ArrayType(StringType(), False), False)])
+    accounts = spark.createDataFrame(merged.mapPartitions(emit_keys(args.binary)), schema)
+    keys = accounts.select("account", F.explode("keys").alias("key"))
+    buckets = (keys.groupBy("key").agg(F.collect_list("account").alias("ids"))
                .where(F.size("ids") >= 2)
-               .select(F.concat(F.col("source"), F.lit("\t["), F.concat_ws(",", "ids"), F.lit("]")).alias("line")))
-    pairs = buckets.rdd.map(lambda row: row.line).mapPartitions(propose_pairs(args.binary))
-    pair_lines = spark.createDataFrame(pairs.map(lambda line: (line,)), "line string").distinct().rdd.map(lambda row: row.line)
+               .select(F.concat(F.substring_index("key", "\t", 1), F.lit("\t["), F.concat_ws(",", "ids"), F.lit("]")).alias("line")))
+    # Pairs repeat across buckets; `detect` takes each once.
+    pair_lines = buckets.rdd.map(lambda row: row.line).mapPartitions(propose_pairs(args.binary))
 
     state_dir = args.state_out or args.out.rstrip("/") + ".state"
     os.makedirs(state_dir, exist_ok=True)
@@ -365,7 +375,7 @@ def main(argv):
     binary = binary_path(args.binary)
     code = subprocess.call([binary, "detect", state_dir, "--candidates", pairs_path, "--out", args.out] + detect_args)
     print(f"distill_spark: {splits_count} input splits, {args.partitions} partitions; shuffled {shuffled.value} bytes of "
-          f"split state into {state_bytes} bytes of merged state; {len(body)} candidate pairs; build and merge "
+          f"split state into {state_bytes} bytes of merged state; {len(body)} candidate pair lines; build and merge "
           f"{states_done - started:.1f} s, keys and pairs (and writing the state) {pairs_done - states_done:.1f} s, detect "
           f"{time.monotonic() - pairs_done:.1f} s", file=sys.stderr)
     spark.stop()

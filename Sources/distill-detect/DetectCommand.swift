@@ -9,13 +9,18 @@ struct DetectCommand: ParsableCommand {
         discussion: """
             Reads state files (`state build`, `state merge`, `features --save-state`) or \
             directories of *.ddstate files, merges them as `state merge` does (every partition \
-            must be there, each holding the same input splits) and writes clusters.csv, \
-            accounts.csv, candidates.csv, summary.json and report.html as `analyze` does: \
-            clusters.csv and accounts.csv are byte-identical to those of `analyze` on the same \
-            records. summary.json takes record counts, rejects, times and inputs from the scan \
-            tally in the state (inputs sorted by name); its run-specific fields (options, \
-            seconds, stage_seconds, decompressed_mb_per_second, skipped_files) are this run's. \
-            With --candidates, the candidate pairs come from the files (keys grouped elsewhere, as             the Spark job does) and are verified here; the outputs are the same. Exit codes as for             analyze.
+            must be there, each holding the same input splits; per-day state has its days \
+            merged) and writes clusters.csv, accounts.csv, candidates.csv, summary.json and \
+            report.html as `analyze` does: clusters.csv and accounts.csv are byte-identical to \
+            those of `analyze` on the same records. In summary.json the record counts, rejects, \
+            times, field counts and the content-signal decision come from the scan tally in the \
+            state; these fields are this run's or the splits' own: command, inputs (one per input \
+            as each split read it, sorted by name; `-` for standard input), bytes_read, \
+            decompressed_bytes, rejected_samples (file and line as each split saw them), \
+            skipped_files, options, seconds, stage_seconds, decompressed_mb_per_second. With \
+            --candidates, the candidate pairs come from the files (keys grouped elsewhere, as the \
+            Spark job does) and are verified here; the outputs are the same. Exit codes as for \
+            analyze.
             """
     )
 

@@ -11,7 +11,9 @@ struct StateCommand: ParsableCommand {
             several input splits, or all N partitions into the whole state); `detect` runs \
             linkage, clustering, scoring and writes the outputs of `analyze` from the state. \
             Together they write the clusters.csv and accounts.csv that `analyze` writes from the \
-            same records, however the records were split. `state keys` and `state pairs` take             candidate generation out of `detect`: keys per account, grouped anywhere, turned into             the pairs `detect --candidates` verifies. spark/ runs all of it on Apache Spark.
+            same records, however the records were split. `state keys` and `state pairs` take \
+            candidate generation out of `detect`: keys per account, grouped anywhere, turned into \
+            the pairs `detect --candidates` verifies. spark/ runs all of it on Apache Spark.
             """,
         subcommands: [StateBuildCommand.self, StateMergeCommand.self, StateKeysCommand.self, StatePairsCommand.self]
     )
