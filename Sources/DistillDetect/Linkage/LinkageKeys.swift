@@ -174,24 +174,43 @@ extension LinkageKeys {
         var result = ExternalCandidates()
         let expected = parameterLine(options)
         for path in paths {
-            let text: String
+            let bytes: [UInt8]
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
             } catch {
                 throw StateFileError.unreadable(path: path, reason: error.localizedDescription)
             }
+            guard bytes.starts(with: Array(expected.utf8)) else {
+                throw StateFileError.incompatible(reason: "\(path): no linkage parameter line at its head (written by `state pairs`?)")
+            }
+            // Byte by byte: pair files run to millions of lines.
+            func id(_ field: ArraySlice<UInt8>) -> String? {
+                if field.count >= 2, field.first == UInt8(ascii: "\""), field.last == UInt8(ascii: "\""),
+                    !field.contains(UInt8(ascii: "\\"))
+                {
+                    let inner = field.dropFirst().dropLast()
+                    return inner.contains(UInt8(ascii: "\"")) ? nil : String(decoding: inner, as: UTF8.self)
+                }
+                return unquoted(Substring(String(decoding: field, as: UTF8.self)))
+            }
+            let sources: [(name: [UInt8], source: LinkageKeySource)] = LinkageKeySource.allCases.map { (Array($0.rawValue.utf8), $0) }
             var number = 0
-            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+                defer { start = end + 1 }
                 number += 1
-                if line.hasPrefix("#") {
-                    guard line == expected else {
-                        throw StateFileError.incompatible(reason: "\(path):\(number): pairs found under other linkage parameters (\(line)); this run uses \(expected)")
+                let line = bytes[start..<end]
+                if line.isEmpty { continue }
+                if line.first == UInt8(ascii: "#") {
+                    guard line.elementsEqual(expected.utf8) else {
+                        throw StateFileError.incompatible(reason: "\(path):\(number): pairs found under other linkage parameters (\(String(decoding: line, as: UTF8.self))); this run uses \(expected)")
                     }
                     continue
                 }
-                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                guard fields.count == 3, let source = LinkageKeySource(rawValue: String(fields[0])),
-                    let a = unquoted(fields[1]), let b = unquoted(fields[2])
+                let fields = line.split(separator: 9, omittingEmptySubsequences: false)
+                guard fields.count == 3, let source = sources.first(where: { fields[0].elementsEqual($0.name) })?.source,
+                    let a = id(fields[1]), let b = id(fields[2])
                 else { throw StateFileError.incompatible(reason: "\(path):\(number): not a pair line (source TAB id TAB id)") }
                 guard let i = index[a], let j = index[b] else {
                     throw StateFileError.incompatible(reason: "\(path):\(number): account \(index[a] == nil ? a : b) is not in the state")
@@ -202,9 +221,6 @@ extension LinkageKeys {
                 case .payment: result.content.append(pair)
                 case .synchrony: result.synchrony.append(pair)
                 }
-            }
-            guard text.hasPrefix(expected) else {
-                throw StateFileError.incompatible(reason: "\(path): no linkage parameter line at its head (written by `state pairs`?)")
             }
         }
         return result
