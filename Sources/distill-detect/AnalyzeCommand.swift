@@ -36,10 +36,16 @@ struct DetectionOptionGroup: ParsableArguments {
 
     /// The run's configuration; a taxonomy file that cannot be read is a usage error.
     func config(_ input: InputOptions) throws -> AnalyzeConfig {
+        try config(scan: try input.scanOptions(), maxRejectRate: input.maxRejectRate)
+    }
+
+    /// The run's configuration for reading with `scan` options (`detect` reads no logs: its
+    /// thread count only).
+    func config(scan: ScanOptions, maxRejectRate: Double) throws -> AnalyzeConfig {
         var config = AnalyzeConfig()
         config.keepStatesUntilExit = true  // the command exits right after (exitNow)
-        config.scan = try input.scanOptions()
-        config.maxRejectRate = input.maxRejectRate
+        config.scan = scan
+        config.maxRejectRate = maxRejectRate
         config.json = format == .json
         config.detection.threshold = threshold
         config.detection.maxFalseClusters = maxFalseClusters

@@ -20,6 +20,6 @@ struct DistillDetectCommand: ParsableCommand {
             --fail-on matched; 64 usage error.
             """,
         version: DistillDetectVersion.current,
-        subcommands: [AnalyzeCommand.self, NightlyCommand.self, CheckCommand.self, FeaturesCommand.self, GenerateCommand.self, EvaluateCommand.self]
+        subcommands: [AnalyzeCommand.self, NightlyCommand.self, CheckCommand.self, FeaturesCommand.self, StateCommand.self, DetectCommand.self, GenerateCommand.self, EvaluateCommand.self]
     )
 }

@@ -25,7 +25,7 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(name: .customLong("print-taxonomy"), help: "Print the taxonomy in force as JSON and exit.")
     var printTaxonomy = false
 
-    @Option(name: .customLong("save-state"), help: "Write the merged account state to this file.")
+    @Option(name: .customLong("save-state"), help: "Write the merged account state (with the scan tally, so `detect` can analyse it) to this file.")
     var saveState: String?
 
     @Option(name: .customLong("load-state"), help: "Merge a saved account state file (repeatable).")
@@ -54,11 +54,16 @@ struct FeaturesCommand: ParsableCommand {
         let options = try input.scanOptions()
         let paths = input.paths
         let result: FeatureRunResult
+        var tally: ScanTally?
         do {
             let inputs = paths.isEmpty ? [] : try InputDiscovery.expand(paths)
             defer { input.clearProgress() }
-            let prior = try loadState.map { try AccountStateFile.read(path: $0, expectedTopics: compiled.topicNames).accounts }
-            result = FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, priorStates: prior)
+            let priorFiles = try loadState.map { try AccountStateFile.read(path: $0, expectedTopics: compiled.topicNames) }
+            result = FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, priorStates: priorFiles.map(\.accounts))
+            // The saved state's tally: what this run read and what the loaded states carried.
+            for t in (paths.isEmpty ? [] : [ScanTally(result.report)]) + priorFiles.compactMap(\.tally) {
+                if tally == nil { tally = t } else { tally!.merge(t) }
+            }
         } catch let error as InputError {
             throw fail(error.description)
         } catch let error as StateFileError {
@@ -71,7 +76,7 @@ struct FeaturesCommand: ParsableCommand {
                 path: out, header: AccountFeatureTable.header(topicNames: topics), items: result.accounts,
                 threads: options.threads) { AccountFeatureTable.row($0, topicNames: topics) }
             if let saveState {
-                try AccountStateFile(topicNames: result.topicNames, accounts: result.accounts).write(to: saveState)
+                try AccountStateFile(topicNames: result.topicNames, accounts: result.accounts, tally: tally).write(to: saveState)
             }
         } catch {
             throw fail("\(error)")

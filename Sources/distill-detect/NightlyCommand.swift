@@ -37,10 +37,15 @@ struct NightlyCommand: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: "Exit with 3 when this holds: new-clusters, any-clusters or never.")
     var failOn: FailOn = .never
 
+    @Option(name: .customLong("state-input"), help: ArgumentHelp(
+        "Read a night's per-day account state instead of logs: state files or directories of them, every partition (`state build --by-day`, or the Spark job with --by-day); repeatable. Remembered by content like a log file.",
+        valueName: "PATH"))
+    var stateInputs: [String] = []
+
     @OptionGroup var detection: DetectionOptionGroup
 
     func validate() throws {
-        guard !input.paths.isEmpty else { throw ValidationError("give at least one log PATH") }
+        guard input.paths.isEmpty != stateInputs.isEmpty else { throw ValidationError("give log PATHs or --state-input, not both") }
         guard !input.paths.contains("-") else { throw ValidationError("nightly reads files only, not standard input") }
         guard (1...3660).contains(windowDays) else { throw ValidationError("--window-days must be between 1 and 3660") }
     }
@@ -52,6 +57,7 @@ struct NightlyCommand: ParsableCommand {
         config.statePath = state
         config.windowDays = windowDays
         config.failOn = failOn
+        config.stateInputs = stateInputs
         let summary = try orFail { try NightlyRun.run(paths: input.paths, outputDirectory: out, config: config) }
         input.clearProgress()
         let n = summary.nightly

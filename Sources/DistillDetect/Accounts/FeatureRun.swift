@@ -9,25 +9,32 @@ public struct FeatureRunResult: Sendable {
 
 public enum FeatureRun {
     /// Reads `inputs` (which may be empty) and merges in `priorStates`, all of one taxonomy.
+    /// With `keepContent`, content is kept even when a placeholder fills most records (for
+    /// state saved to be merged with other splits: the rule is applied once all are together).
+    /// With `byDay`, one state per account and UTC day, sorted by (id, day) (no `priorStates`).
     public static func run(
-        inputs: [InputSource], options: ScanOptions, taxonomy: CompiledTaxonomy, priorStates: [[AccountState]] = []
+        inputs: [InputSource], options: ScanOptions, taxonomy: CompiledTaxonomy, priorStates: [[AccountState]] = [],
+        keepContent: Bool = false, byDay: Bool = false
     ) -> FeatureRunResult {
         let started = monotonicSeconds()
-        let (report, accumulators) = LogScanner.scan(inputs, options: options) { _ in AccountAccumulator(taxonomy: taxonomy) }
+        let (report, accumulators) = LogScanner.scan(inputs, options: options) { _ in AccountAccumulator(taxonomy: taxonomy, byDay: byDay) }
         let scanned = monotonicSeconds()
         var accounts = AccountAccumulator.merge(accumulators, threads: options.threads)
         if !priorStates.isEmpty {
             accounts = mergeSorted([accounts] + priorStates)
         }
-        if report.promptIsPlaceholder {
-            // One prompt value (a redaction placeholder) fills most records: its template and
-            // vocabulary would link every account, so content is left out of detection.
-            for i in accounts.indices { accounts[i].dropContent() }
-        }
+        if !keepContent { applyContentRule(&accounts, report: report) }
         let merged = monotonicSeconds()
         return FeatureRunResult(
             report: report, accounts: accounts, topicNames: taxonomy.topicNames,
             stageSeconds: ["ingest_decode_features": scanned - started, "merge": merged - scanned])
+    }
+
+    /// One prompt value (a redaction placeholder) fills most records: its template and
+    /// vocabulary would link every account, so content is left out of detection.
+    public static func applyContentRule(_ accounts: inout [AccountState], report: ScanReport) {
+        guard report.promptIsPlaceholder else { return }
+        for i in accounts.indices { accounts[i].dropContent() }
     }
 
     /// Merges lists of account states (each sorted by id) into one sorted list.

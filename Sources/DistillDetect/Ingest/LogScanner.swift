@@ -182,6 +182,9 @@ public struct ScanReport: Sendable {
     public var repairedStrings = 0
     /// Records whose prompt is the one value on most records, if one is (`PromptMajority`).
     public var commonestPromptRecords = 0
+    /// The scan's short-prompt tally behind `commonestPromptRecords`, kept so that a saved
+    /// state (`ScanTally`) can redo the count over the union of several scans exactly.
+    var promptValues = PromptMajority()
     /// String values dropped from records over the line limit (see `InputReport.oversizedValues`).
     public var oversizedValues: Int { inputs.reduce(0) { $0 + $1.oversizedValues } }
     public var firstTimestamp: Int64?
@@ -414,6 +417,28 @@ struct PromptMajority {
             for row in 0..<Self.rows { counts[Self.cell(key, row: row)] &+= 1 }
         }
     }
+
+    /// Adds another tally's counts: the tally of the union of their records.
+    mutating func merge(_ other: PromptMajority) {
+        records += other.records
+        for i in bits.indices { bits[i] &+= other.bits[i] }
+        for i in counts.indices { counts[i] &+= other.counts[i] }
+    }
+
+    /// Every counter as a flat list (records, 32 bit counts, rows × width cells), for state files.
+    var serialized: [UInt64] {
+        [UInt64(records)] + bits.map { UInt64(bitPattern: Int64($0)) } + counts.map { UInt64($0) }
+    }
+
+    /// Reads `serialized`; nil when the list has the wrong length.
+    init?(serialized values: [UInt64]) {
+        guard values.count == 1 + 32 + Self.rows * Self.width else { return nil }
+        records = Int(truncatingIfNeeded: values[0])
+        bits = values[1..<33].map { Int(truncatingIfNeeded: $0) }
+        counts = values[33...].map { UInt32(truncatingIfNeeded: $0) }
+    }
+
+    init() {}
 
     /// Records whose short prompt is the majority value of all workers' records (an upper
     /// bound, exact but for count-min collisions); 0 when no short prompt was counted.
@@ -661,7 +686,8 @@ public enum LogScanner {
             if bad > 0 { report.invalidValues[field] = bad }
         }
         report.repairedStrings = tallies.reduce(0) { $0 + $1.repairedStrings }
-        report.commonestPromptRecords = PromptMajority.commonestCount(tallies.map(\.promptValues))
+        for tally in tallies { report.promptValues.merge(tally.promptValues) }
+        report.commonestPromptRecords = PromptMajority.commonestCount([report.promptValues])
         let first = tallies.map(\.minTs).min() ?? .max
         let last = tallies.map(\.maxTs).max() ?? .min
         if report.accepted > 0 {

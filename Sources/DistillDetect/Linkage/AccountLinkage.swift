@@ -114,49 +114,14 @@ public enum AccountLinkage {
 
     /// Verified links among `accounts` (sorted by id), in a deterministic order. `rarity` holds
     /// the accounts' densified vocabulary sketches and the population weights of their values.
+    /// `candidates`: pairs found elsewhere by grouping the accounts' content and payment keys
+    /// (`LinkageKeys`), used instead of grouping them here (the same pairs either way).
     public static func links(
-        _ accounts: [AccountState], rarity: VocabularyRarity, topicCount: Int, options: DetectionConfig
+        _ accounts: [AccountState], rarity: VocabularyRarity, topicCount: Int, options: DetectionConfig,
+        candidates given: [Int64]? = nil
     ) -> [AccountLink] {
-        var candidates: [Int64] = []  // a << 32 | b with a < b
-        func propose(_ members: [Int]) {
-            // Small groups: all pairs. Large groups (a campaign's shared bucket, or a big
-            // shared card): a chain with skips, enough to connect members that really are
-            // alike and to give each link shared neighbours, at a cost linear in the group.
-            if members.count <= 24 {
-                for i in 0..<members.count {
-                    for j in (i + 1)..<members.count { candidates.append(Int64(members[i]) << 32 | Int64(members[j])) }
-                }
-            } else {
-                for i in 1..<members.count {
-                    for step in 1...3 where i >= step {
-                        candidates.append(Int64(members[i - step]) << 32 | Int64(members[i]))
-                    }
-                }
-            }
-        }
-        // Content: LSH buckets of the densified vocabulary sketches.
-        var eligible: [Int] = []
-        // (Accounts are read in place, `accounts[i].field`: iterating them would copy each
-        // state and retain every one of its buffers.)
-        for i in accounts.indices
-        where accounts[i].withPrompt >= options.minPrompts && filledBins(accounts[i].vocabulary) >= options.minVocabularyBins {
-            eligible.append(i)
-        }
-        var bandEntries: [(key: UInt64, account: Int)] = []
-        bandEntries.reserveCapacity(eligible.count * options.bands)
-        for i in eligible {
-            for key in MinHashSketch.bandKeys(densified: rarity.row(i), bands: options.bands, rows: options.rows) {
-                bandEntries.append((key, i))
-            }
-        }
-        proposeGroups(&bandEntries, propose)
-        // Shared payment fingerprints, any volume.
-        var cardEntries: [(key: UInt64, account: Int)] = []
-        for i in accounts.indices {
-            for h in accounts[i].payments.values.hashes { cardEntries.append((h, i)) }
-        }
-        proposeGroups(&cardEntries, propose)
-
+        var candidates = given ?? (LinkageKeys.candidates(accounts, source: .contentBand, options: options)
+            + LinkageKeys.candidates(accounts, source: .payment, options: options))
         candidates.sort()
         // Per-account figures read by every candidate pair, extracted once (copying an
         // account's state per pair would retain every one of its buffers): profiles in one

@@ -52,21 +52,13 @@ public struct SynchronyRarity: @unchecked Sendable {
             let storage = accounts[i].actionSketch.bins
             present += 1
             for k in 0..<2 {
-                let base = k * half
-                let count = (base..<(base + half)).reduce(0) { $0 + (storage[$1] == MinHashSketch.emptyBin ? 0 : 1) }
+                let (row, count) = Self.densifiedHalf(storage, kind: k)
                 filled[i * 2 + k] = count
                 guard count > 0 else { continue }
-                for b in base..<(base + half) {
-                    // Densification within the half (Shrivastava & Li 2014): an empty bin takes
-                    // the value of a pseudo-randomly probed filled bin of the same half.
-                    var j = b
-                    var attempt: UInt64 = 0
-                    while storage[j] == MinHashSketch.emptyBin {
-                        j = base + Int(truncatingIfNeeded: StableHash.combine(UInt64(b), attempt) >> 1) & (half - 1)
-                        attempt += 1
-                    }
-                    dense[i * bins + b] = storage[j]
-                    holders[b << 16 | Int(storage[j])] += 1
+                for (offset, value) in row.enumerated() {
+                    let b = k * half + offset
+                    dense[i * bins + b] = value
+                    holders[b << 16 | Int(value)] += 1
                 }
             }
         }
@@ -87,6 +79,27 @@ public struct SynchronyRarity: @unchecked Sendable {
         self.filled = filled
         self.weights = weights
         self.totals = totals
+    }
+
+    /// Half `kind` (0: network items, 1: client items) of a non-empty action sketch's bins,
+    /// densified within the half, and how many of its bins were filled (0: the row is not
+    /// meaningful). Densification within the half (Shrivastava & Li 2014): an empty bin takes
+    /// the value of a pseudo-randomly probed filled bin of the same half.
+    static func densifiedHalf(_ storage: [UInt16], kind: Int) -> (row: [UInt16], filled: Int) {
+        let base = kind * half
+        let count = (base..<(base + half)).reduce(0) { $0 + (storage[$1] == MinHashSketch.emptyBin ? 0 : 1) }
+        guard count > 0 else { return ([], 0) }
+        var row = [UInt16](repeating: MinHashSketch.emptyBin, count: half)
+        for b in base..<(base + half) {
+            var j = b
+            var attempt: UInt64 = 0
+            while storage[j] == MinHashSketch.emptyBin {
+                j = base + Int(truncatingIfNeeded: StableHash.combine(UInt64(b), attempt) >> 1) & (half - 1)
+                attempt += 1
+            }
+            row[b - base] = storage[j]
+        }
+        return (row, count)
     }
 
     /// The densified half `kind` of account `i`'s sketch.
@@ -128,32 +141,12 @@ public enum SynchronyLinkage {
     /// weighted synchrony similarity, so the giant-component split of `AccountClustering` can
     /// raise it). Cost: one pass over the accounts' band keys, a sort, and the candidates
     /// (each LSH bucket proposes a number of pairs linear in its size).
-    public static func links(_ accounts: [AccountState], rarity: SynchronyRarity, options: DetectionConfig) -> [AccountLink] {
-        var entries: [(key: UInt64, account: Int)] = []
-        let bands = options.synchronyBands
-        let rows = options.synchronyRows
-        precondition(bands * rows <= SynchronyRarity.half)
-        for i in accounts.indices {
-            for kind in 0..<2 where rarity.filled(i, kind: kind) >= options.synchronyMinItems {
-                for key in MinHashSketch.bandKeys(densified: rarity.row(i, kind: kind), bands: bands, rows: rows) {
-                    entries.append((StableHash.combine(key, UInt64(kind)), i))
-                }
-            }
-        }
-        var candidates: [Int64] = []
-        AccountLinkage.proposeGroups(&entries) { members in
-            // As for content: all pairs of a small bucket, a chain with skips through a large one.
-            if members.count <= 24 {
-                for i in 0..<members.count {
-                    for j in (i + 1)..<members.count { candidates.append(Int64(members[i]) << 32 | Int64(members[j])) }
-                }
-            } else {
-                for i in 1..<members.count {
-                    for step in 1...3 where i >= step { candidates.append(Int64(members[i - step]) << 32 | Int64(members[i])) }
-                }
-            }
-        }
-        entries = []
+    /// `candidates`: pairs found elsewhere by grouping the accounts' synchrony keys
+    /// (`LinkageKeys`), used instead of grouping them here (the same pairs either way).
+    public static func links(
+        _ accounts: [AccountState], rarity: SynchronyRarity, options: DetectionConfig, candidates given: [Int64]? = nil
+    ) -> [AccountLink] {
+        var candidates = given ?? LinkageKeys.candidates(accounts, source: .synchrony, options: options)
         candidates.sort()
         var unique: [Int64] = []
         unique.reserveCapacity(candidates.count)
@@ -183,8 +176,10 @@ public enum SynchronyLinkage {
     /// Candidate groups of accounts acting in sync: components of the supported links, giant
     /// ones split by raising the similarity bar (their share measured against the accounts that
     /// have action sketches, not the linked ones: a campaign may be most of what links).
-    public static func groups(_ accounts: [AccountState], rarity: SynchronyRarity, options: DetectionConfig) -> (groups: [[Int]], links: Int) {
-        let raw = links(accounts, rarity: rarity, options: options)
+    public static func groups(
+        _ accounts: [AccountState], rarity: SynchronyRarity, options: DetectionConfig, candidates: [Int64]? = nil
+    ) -> (groups: [[Int]], links: Int) {
+        let raw = links(accounts, rarity: rarity, options: options, candidates: candidates)
         let supported = AccountClustering.supported(
             raw, accountCount: accounts.count, threads: options.threads, minCommon: options.supportMinCommon,
             minShare: options.supportMinShare)

@@ -14,6 +14,10 @@ public struct NightlyConfig: Sendable {
     public var statePath = ""
     public var windowDays = 30
     public var failOn = FailOn.never
+    /// State files or directories read instead of logs: a night's per-day state (`state build
+    /// --by-day`, every partition, from any number of splits, as the Spark job writes it with
+    /// --by-day). The set is remembered by the content of its files, as a log input is.
+    public var stateInputs: [String] = []
 
     public init() {}
 }
@@ -63,7 +67,7 @@ public enum NightlyRun {
         let started = monotonicSeconds()
         let taxonomy = config.analyze.taxonomy
         let store = try NightlyStore(path: config.statePath, topicNames: taxonomy.topicNames)
-        let (inputs, walkSkipped) = try InputDiscovery.discover(paths)
+        let (inputs, walkSkipped) = paths.isEmpty ? ([], []) : try InputDiscovery.discover(paths)
 
         // 1. Which inputs are new, by content.
         let known = try store.inputs()
@@ -98,13 +102,47 @@ public enum NightlyRun {
                 fresh.append((input, hash, bytes))
             }
         }
+        // A night's state built elsewhere: one input, known by the content of all its files.
+        var stateNight: (input: StoredInput, state: AccountStateFile)?
+        if !config.stateInputs.isEmpty {
+            let files = try StatePartitions.expand(config.stateInputs)
+            var hashes: [String] = []
+            var bytes: Int64 = 0
+            for file in files {
+                let (hash, size) = try InputFingerprint.contentHash(path: file)
+                hashes.append(hash)
+                bytes += size
+            }
+            let joined = hashes.sorted().joined(separator: "\n")
+            let hash = String(format: "%016llx%016llx", StableHash.hash(joined, seed: 0x1), StableHash.hash(joined, seed: 0x9E37_79B9_7F4A_7C15))
+            let name = "state " + config.stateInputs.joined(separator: " ")
+            if let previous = known[hash] {
+                skipped.append(.init(file: name, reason: "already read (as \(previous.name))"))
+            } else {
+                let state = try StatePartitions.read(config.stateInputs, expectedTopics: taxonomy.topicNames)
+                guard state.byDay else {
+                    throw StateFileError.incompatible(
+                        reason: "\(name): nightly keeps one state per account and day; build the state with `state build --by-day`")
+                }
+                stateNight = (StoredInput(contentHash: hash, name: name, bytes: bytes, records: state.tally?.accepted ?? 0), state)
+            }
+        }
         let hashed = monotonicSeconds()
 
-        // 2. Read them into per-day states.
-        let (report, accumulators) = LogScanner.scan(fresh.map(\.source), options: config.analyze.scan) { _ in
-            AccountAccumulator(taxonomy: taxonomy, byDay: true)
+        // 2. Read them into per-day states (or take the night's saved ones).
+        let report: ScanReport
+        var newDays: [AccountState]
+        if let stateNight {
+            report = stateNight.state.tally?.report ?? ScanReport()
+            newDays = stateNight.state.accounts
+        } else {
+            let (scanned, accumulators) = LogScanner.scan(fresh.map(\.source), options: config.analyze.scan) { _ in
+                AccountAccumulator(taxonomy: taxonomy, byDay: true)
+            }
+            report = scanned
+            newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
         }
-        var newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
+        stateNight?.state.accounts = []
         let scanned = monotonicSeconds()
         TestPause.at("after-read")
         // Records dated after tomorrow (UTC, by this machine's clock) come from a broken clock
@@ -120,7 +158,7 @@ public enum NightlyRun {
 
         // 3. The window, and the states inside it.
         let lastRun = try store.lastRun()
-        let replay = fresh.isEmpty && lastRun > 0
+        let replay = fresh.isEmpty && stateNight == nil && lastRun > 0
         let newLatest = newDays.map { Timestamp.day($0.firstSeen) }.max()
         let storedLatest = try store.latestDay()
         let asOfDay = [newLatest, storedLatest].compactMap { $0 }.max()
@@ -277,7 +315,7 @@ public enum NightlyRun {
                 let read = fresh.compactMap { f -> StoredInput? in
                     guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
                     return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
-                }
+                } + (stateNight.map { [$0.input] } ?? [])
                 try store.commit(NightlyCommit(
                     run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
                     finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,

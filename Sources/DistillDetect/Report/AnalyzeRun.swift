@@ -33,10 +33,28 @@ public enum AnalyzeRun {
     public static func run(paths: [String], outputDirectory: String, config: AnalyzeConfig) throws -> RunSummary {
         let (inputs, skippedFiles) = try InputDiscovery.discover(paths)
         let features = FeatureRun.run(inputs: inputs, options: config.scan, taxonomy: config.taxonomy)
+        return try detect(features, skippedFiles: skippedFiles, command: "analyze", outputDirectory: outputDirectory, config: config)
+    }
+
+    /// Links, clusters and scores `features` and writes every output: what `analyze` does
+    /// after reading, and all that `detect` does with saved state (the same code, hence the
+    /// same clusters.csv and accounts.csv from the same records). `command` names the run in
+    /// summary.json and report.html.
+    /// `candidatePairs`: pair files (`state pairs`) whose pairs replace in-process candidate
+    /// generation (`LinkageKeys.readPairs`).
+    public static func detect(
+        _ features: FeatureRunResult, skippedFiles: [SkippedFile], command: String, outputDirectory: String,
+        config: AnalyzeConfig, candidatePairs: [String] = []
+    ) throws -> RunSummary {
         var detectionOptions = config.detection
         detectionOptions.threads = config.scan.threads
         TestPause.at("analyze-detect")
-        let detection = CampaignDetection.run(accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions)
+        let pairsStarted = monotonicSeconds()
+        let candidates = candidatePairs.isEmpty ? nil : try LinkageKeys.readPairs(
+            candidatePairs, accounts: features.accounts, options: detectionOptions, contentDropped: features.report.promptIsPlaceholder)
+        let pairsSeconds = monotonicSeconds() - pairsStarted
+        let detection = CampaignDetection.run(
+            accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions, candidates: candidates)
         let writeStarted = monotonicSeconds()
         // Written into a staging directory, swapped into place whole at the end.
         let output = try OutputSet(directory: outputDirectory)
@@ -44,7 +62,7 @@ public enum AnalyzeRun {
         let staging = output.staging
         let report = features.report
         let page = HTMLReport.Page(
-            title: "distill-detect analyze", facts: [
+            title: "distill-detect \(command)", facts: [
                 ("Inputs", "\(report.inputs.count) files, \(report.compressedBytes) bytes"),
                 ("Records", "\(report.accepted) accepted, \(report.rejected) rejected"),
                 ("Time range", "\(report.firstTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–") to \(report.lastTimestamp.map { Timestamp.format(milliseconds: $0) } ?? "–")"),
@@ -73,8 +91,9 @@ public enum AnalyzeRun {
         for part in 0..<2 { if let error = failures.take(part).value { throw error } }
         var stages = features.stageSeconds.merging(detection.seconds) { $1 }
         stages["write"] = monotonicSeconds() - writeStarted
+        if candidates != nil { stages["load_candidates"] = pairsSeconds }
         var summary = RunSummary(
-            command: "analyze", report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
+            command: command, report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
         summary.detection = DetectionSummary(options: config.detection, result: detection)
         summary.skippedFiles = skippedFiles

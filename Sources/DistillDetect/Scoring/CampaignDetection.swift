@@ -21,14 +21,19 @@ public struct DetectionResult: Sendable {
 }
 
 public enum CampaignDetection {
-    public static func run(accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionConfig) -> DetectionResult {
+    /// `candidates`: linkage candidate pairs found outside (by grouping `LinkageKeys`), used
+    /// instead of grouping the keys here; the same pairs give the same result.
+    public static func run(
+        accounts: [AccountState], taxonomy: CompiledTaxonomy, options: DetectionConfig, candidates: ExternalCandidates? = nil
+    ) -> DetectionResult {
         let t0 = monotonicSeconds()
         // Linkage compares accounts of `minPrompts` prompts and more, attachment those of
         // `attachMinPrompts`: their rows are cached, the rest densified when asked for.
         let attachMinPrompts = max(3, options.minPrompts / 2)
         let rarity = VocabularyRarity(accounts, cacheMinPrompts: min(options.minPrompts, attachMinPrompts))
         let links = AccountClustering.supported(
-            AccountLinkage.links(accounts, rarity: rarity, topicCount: taxonomy.topicNames.count, options: options),
+            AccountLinkage.links(
+                accounts, rarity: rarity, topicCount: taxonomy.topicNames.count, options: options, candidates: candidates?.content),
             accountCount: accounts.count, threads: options.threads, minCommon: options.supportMinCommon,
             minShare: options.supportMinShare)
         let t1 = monotonicSeconds()
@@ -61,7 +66,7 @@ public enum CampaignDetection {
             for b in blocks { for m in b { taken[m] = true } }
             let rarity = SynchronyRarity(accounts) { options.synchronyItemCap(acting: $0) }
             let acting = accounts.indices.filter { !accounts[$0].actionSketch.isEmpty }.count
-            let found = SynchronyLinkage.groups(accounts, rarity: rarity, options: options)
+            let found = SynchronyLinkage.groups(accounts, rarity: rarity, options: options, candidates: candidates?.synchrony)
             synchronyLinks = found.links
             synchronyFound = found.groups.count
             synchronyGroups = found.groups

@@ -1,6 +1,8 @@
 // A versioned binary file of account states, so a later run (the nightly job, another
 // machine) can merge them with its own. Layout: 8-byte magic, format version (UInt32),
-// payload length (UInt64), CRC-32 of the payload (UInt32), payload; little-endian.
+// payload length (UInt64), CRC-32 of the payload (UInt32), payload; little-endian. Since
+// format 4 a file also says which partition of the accounts it holds, which input splits
+// went into it, and (in partition 0) the scan tally of those splits (`StatePartitions`).
 import CZlib
 import Foundation
 
@@ -10,6 +12,8 @@ public enum StateFileError: Error, CustomStringConvertible, Equatable {
     case newerVersion(path: String, found: UInt32, supported: UInt32)
     case corrupt(path: String, offset: Int, reason: String)
     case taxonomyMismatch(path: String, found: [String], expected: [String])
+    /// Files that cannot be merged or analysed together; `reason` names them.
+    case incompatible(reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +24,7 @@ public enum StateFileError: Error, CustomStringConvertible, Equatable {
         case .corrupt(let path, let offset, let reason): return "\(path): state file is corrupt at byte \(offset): \(reason)"
         case .taxonomyMismatch(let path, let found, let expected):
             return "\(path): state was written with topics [\(found.joined(separator: ", "))] but this run uses [\(expected.joined(separator: ", "))]"
+        case .incompatible(let reason): return reason
         }
     }
 }
@@ -27,17 +32,36 @@ public enum StateFileError: Error, CustomStringConvertible, Equatable {
 public struct AccountStateFile: Sendable {
     public static let magic: [UInt8] = Array("DDSTATE\u{0}".utf8)
     /// 2 added the tool-loop fields (`toolCalls`, `toolResults`, `toolExchanges`, `toolSets`);
-    /// 3 the metadata action sketch (`actionSketch`). Version 1 and 2 files are still read
-    /// (the fields they lack empty).
-    public static let formatVersion: UInt32 = 3
+    /// 3 the metadata action sketch (`actionSketch`); 4 the partition, the split names, the
+    /// per-day flag and the scan tally. Files of versions 1 to 3 are still read (the fields they lack empty;
+    /// such a file is the whole of its accounts, partition 0 of 1).
+    public static let formatVersion: UInt32 = 4
     static let headerSize = 8 + 4 + 8 + 4
 
     public var topicNames: [String]
+    /// Account states sorted by account id.
     public var accounts: [AccountState]
+    /// Which accounts the file holds: those whose id hashes to `partition.index`.
+    public var partition: StatePartition
+    /// Names of the input splits whose records the file holds, sorted; empty when unnamed.
+    public var splits: [String]
+    /// What the scans of `splits` read (records, rejects, times, inputs): carried by partition
+    /// 0 only, so that tallies add up once when partitions are put together; nil otherwise.
+    public var tally: ScanTally?
+    /// One state per account and UTC day (the day of its `firstSeen`), sorted by (id, day), as
+    /// the nightly job stores them; otherwise one state per account.
+    public var byDay: Bool
 
-    public init(topicNames: [String], accounts: [AccountState]) {
+    public init(
+        topicNames: [String], accounts: [AccountState], partition: StatePartition = .whole, splits: [String] = [],
+        tally: ScanTally? = nil, byDay: Bool = false
+    ) {
         self.topicNames = topicNames
         self.accounts = accounts
+        self.partition = partition
+        self.splits = splits
+        self.tally = tally
+        self.byDay = byDay
     }
 
     // MARK: Writing
@@ -48,6 +72,14 @@ public struct AccountStateFile: Sendable {
         for name in topicNames { w.string(name) }
         w.u32(UInt32(AccountState.vocabularyBins))
         w.u32(UInt32(AccountState.synchronyBins))
+        // Version 4.
+        w.u32(UInt32(partition.index))
+        w.u32(UInt32(partition.count))
+        w.u32(UInt32(splits.count))
+        for name in splits { w.string(name) }
+        w.u8(byDay ? 1 : 0)
+        w.u8(tally == nil ? 0 : 1)
+        tally?.encode(&w)
         w.u64(UInt64(accounts.count))
         for a in accounts { Self.encode(a, &w) }
         var out = Self.magic
@@ -179,13 +211,28 @@ public struct AccountStateFile: Sendable {
         for _ in 0..<topicCount { topics.append(try r.string()) }
         guard try r.u32() == AccountState.vocabularyBins, try r.u32() == AccountState.synchronyBins
         else { throw StateFileError.corrupt(path: path, offset: r.offset, reason: "sketch sizes differ from this version's") }
+        var partition = StatePartition.whole
+        var splits: [String] = []
+        var tally: ScanTally?
+        var byDay = false
+        if version >= 4 {
+            let index = Int(try r.u32())
+            let count = Int(try r.u32())
+            guard count >= 1, index < count else { throw r.corrupt("partition \(index) of \(count)") }
+            partition = StatePartition(index: index, count: count)
+            let n = try r.count(limit: 1 << 20)
+            for _ in 0..<n { splits.append(try r.string()) }
+            guard zip(splits, splits.dropFirst()).allSatisfy({ $0 < $1 }) else { throw r.corrupt("unsorted split names") }
+            byDay = try r.u8() == 1
+            if try r.u8() == 1 { tally = try ScanTally.decode(&r) }
+        }
         let accountCount = try r.u64()
         guard accountCount <= UInt64(bytes.count) else { throw r.corrupt("account count \(accountCount)") }
         var accounts: [AccountState] = []
         accounts.reserveCapacity(Int(accountCount))
         for _ in 0..<accountCount { accounts.append(try decodeAccount(&r, version: version)) }
         guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the last account") }
-        return AccountStateFile(topicNames: topics, accounts: accounts)
+        return AccountStateFile(topicNames: topics, accounts: accounts, partition: partition, splits: splits, tally: tally, byDay: byDay)
     }
 
     static func decodeAccount(_ r: inout ByteReader, version: UInt32) throws -> AccountState {
