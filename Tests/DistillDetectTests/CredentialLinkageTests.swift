@@ -66,7 +66,7 @@ struct CredentialLinkageTests {
             #expect(found.bursts.count == 2)
             if let b = ids.first {
                 #expect(found.bursts[b].hours == 3 || found.bursts[b].hours == 4)
-                #expect(found.bursts[b].expected < 1)
+                #expect(found.bursts[b].expected < 3, "expected \(found.bursts[b].expected) of \(found.bursts[b].accounts)")
             }
             #expect(createdAt.indices.filter { createdAt[$0] == nil }.allSatisfy { found.burstOf[$0] == nil })
         }
@@ -116,8 +116,8 @@ struct CredentialLinkageTests {
         let orchestrated = try #require(GroupFigures.roundTheClock(campaign, index: index))
         let nightly = try #require(GroupFigures.roundTheClock(fleet, index: index))
         let people = try #require(GroupFigures.roundTheClock(Array(group("acct_b").prefix(40)), index: index))
-        #expect(orchestrated > 0.8, "orchestrated \(orchestrated)")
-        #expect(nightly < 0.2, "nightly \(nightly)")
+        #expect(orchestrated > 0.9, "orchestrated \(orchestrated)")
+        #expect(nightly < 0.35, "nightly \(nightly)")
         #expect(people < orchestrated - 0.2, "people \(people)")
         #expect(GroupFigures.roundTheClock([campaign[0]], index: index) == nil)
     }

@@ -70,7 +70,7 @@ struct MetadataOnlyDetectionTests {
         #expect(result.recall >= 0.85)
         #expect(result.falsePositives == 0)
         #expect(result.lookAlikesFlagged.isEmpty)
-        #expect(candidates.contains { ($0["reasons"] ?? "").contains("joined holding payment fingerprints or API keys") })
+        #expect(candidates.contains { $0["reported"] == "yes" && ($0["reasons"] ?? "").contains("joined holding payment fingerprints or API keys") })
     }
 
     /// The adversary suite's burst campaign (4 hosting /24s, cards shared in groups, 3 creation

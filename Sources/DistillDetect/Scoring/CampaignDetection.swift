@@ -123,6 +123,8 @@ public enum CampaignDetection {
         // some of its phrasing join it, and so do accounts living inside its network pool and
         // accounts holding its own cards or keys; the cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
+        // What joined each reported cluster, in words: kept when the cluster is scored again.
+        var joined = Array(repeating: [String](), count: reported.count)
         let profiles = accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
         let credentialHolders = reported.isEmpty ? [:] : CredentialAttachment.holders(accounts)
@@ -147,14 +149,15 @@ public enum CampaignDetection {
             guard rescored.isReported else { continue }
             taken.formUnion(extra)
             if !byWindows.isEmpty {
-                rescored.reasons += "; \(byWindows.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
+                joined[k].append("\(byWindows.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing")
             }
             if !byPool.isEmpty {
-                rescored.reasons += "; \(byPool.count) accounts joined whose networks lie in the cluster's network pool beyond chance (binomial p <= \(String(format: "%.2g", level)) / accounts tested)"
+                joined[k].append("\(byPool.count) accounts joined whose networks lie in the cluster's network pool beyond chance (binomial p <= \(String(format: "%.2g", level)) / accounts tested)")
             }
             if !byCredentials.isEmpty {
-                rescored.reasons += "; \(byCredentials.count) accounts joined holding payment fingerprints or API keys that two or more members hold (members being at least half of their holders)"
+                joined[k].append("\(byCredentials.count) accounts joined holding payment fingerprints or API keys that two or more members hold (members being at least half of their holders)")
             }
+            rescored.reasons += joined[k].map { "; " + $0 }.joined()
             reported[k].cluster = rescored
         }
         // One operator's blocks are one campaign: a block of shared networks many of whose
@@ -185,6 +188,7 @@ public enum CampaignDetection {
                 members.sorted(), accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index,
                 config: options, level: level, formation: formations[reported[k].index], bursts: bursts)
             guard union.isReported else { continue }
+            union.reasons += joined[k].map { "; " + $0 }.joined()
             union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it"
             reported[k].cluster = union
             merged.formUnion(partners)

@@ -107,9 +107,10 @@ struct PopulationIndex: @unchecked Sendable {
     /// Densified synchrony sketches (`synchronyBins` per account) and presence.
     let synchrony: [UInt16]
     let hasSynchrony: [Bool]
-    /// Per account, its exchanges' share in each UTC hour of the day (24 per account; all zero
-    /// for an account with no timed exchange).
+    /// Per account, its exchanges' share in each of the `dayBlocks` 4-hour blocks of the UTC day
+    /// (all zero for an account with no timed exchange).
     let dayProfiles: [Float]
+    static let dayBlocks = 6
 
 
     init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
@@ -132,11 +133,14 @@ struct PopulationIndex: @unchecked Sendable {
         let syncBins = AccountState.synchronyBins
         var synchrony = [UInt16](repeating: MinHashSketch.emptyBin, count: count * syncBins)
         var hasSynchrony = [Bool](repeating: false, count: count)
-        var dayProfiles = [Float](repeating: 0, count: count * 24)
+        let blocks = Self.dayBlocks
+        var dayProfiles = [Float](repeating: 0, count: count * blocks)
         for i in accounts.indices {
             let total = accounts[i].hourOfWeek.total
             if total > 0 {
-                for e in accounts[i].hourOfWeek.entries { dayProfiles[i * 24 + Int(e.key) % 24] += Float(e.count) / Float(total) }
+                for e in accounts[i].hourOfWeek.entries {
+                    dayProfiles[i * blocks + Int(e.key) % 24 / (24 / blocks)] += Float(e.count) / Float(total)
+                }
             }
             exchanges[i] = Double(accounts[i].exchanges)
             withPrompt[i] = accounts[i].withPrompt > 0
@@ -249,8 +253,8 @@ struct GroupFigures {
     /// each weighted by the share of that item's holders who are members.
     var actionSynchrony: Double?
     var uniformity: Double
-    /// Uniformity 1/(1+CV) over the 24 UTC hours of the members' summed hour-of-day profiles
-    /// (each member's profile counts once, whatever its volume).
+    /// Uniformity 1/(1+CV) over the six 4-hour blocks of the UTC day of the members' summed
+    /// day profiles (each member's profile counts once, whatever its volume).
     var roundTheClock: Double?
 
     /// The tests of each family, in order: (label, figure). Vocabulary similarity is what
@@ -282,7 +286,7 @@ struct GroupFigures {
               formation == .synchrony ? nil : actionSynchrony)]
         case .loadBalancing:
             [("volume uniformity 1/(1+CV)", uniformity),
-             ("load round the clock: uniformity 1/(1+CV) of the members' summed hour-of-day profiles", roundTheClock)]
+             ("load round the clock: uniformity 1/(1+CV) of the members' summed profiles over the 4-hour blocks of the day", roundTheClock)]
         }
     }
 
@@ -387,28 +391,31 @@ struct GroupFigures {
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index), roundTheClock: roundTheClock(group, index: index))
     }
 
-    /// Load round the clock: the members' hour-of-day profiles summed (each account's
-    /// exchanges as shares of its own total, so one heavy account cannot flatten the group),
-    /// and the uniformity 1/(1+CV) of the 24 sums. Ordinary people act in their daytime, so a
-    /// group of them follows the day wherever they live; an orchestrator spreads its work
-    /// round the clock, with every account busy all day or with accounts taking turns
-    /// (complementary schedules). 1 = perfectly flat. nil for fewer than two timed members.
+    /// Load round the clock: the members' day profiles summed (each account's exchanges as
+    /// shares of its own total, so one heavy account cannot flatten the group) over the six
+    /// 4-hour blocks of the UTC day, and the uniformity 1/(1+CV) of the six sums. Ordinary
+    /// people act in their daytime, so a group of them follows the day wherever they live; an
+    /// orchestrator spreads its work round the clock, with every account busy all day or with
+    /// accounts taking turns (complementary schedules). Blocks of 4 hours, not hours: batches
+    /// fired every 2 or 4 hours at a fixed minute fill every block and leave most hours empty.
+    /// 1 = perfectly flat. nil for fewer than two timed members.
     static func roundTheClock(_ group: [Int], index: PopulationIndex) -> Double? {
-        var sums = [Double](repeating: 0, count: 24)
+        let blocks = PopulationIndex.dayBlocks
+        var sums = [Double](repeating: 0, count: blocks)
         var timed = 0
         index.dayProfiles.withUnsafeBufferPointer { p in
             for m in group {
                 var any = false
-                for h in 0..<24 where p[m * 24 + h] > 0 {
-                    sums[h] += Double(p[m * 24 + h])
+                for b in 0..<blocks where p[m * blocks + b] > 0 {
+                    sums[b] += Double(p[m * blocks + b])
                     any = true
                 }
                 if any { timed += 1 }
             }
         }
         guard timed >= 2 else { return nil }
-        let mean = sums.reduce(0, +) / 24
-        let sd = (sums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 24).squareRoot()
+        let mean = sums.reduce(0, +) / Double(blocks)
+        let sd = (sums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(blocks)).squareRoot()
         return 1 / (1 + sd / mean)
     }
 
