@@ -134,6 +134,7 @@ struct SynchronyLinkageTests {
         let candidates = try CSVReader.records(path: dir.file("out/candidates.csv"))
         let formed = candidates.filter { $0["formed_by"] == "synchrony" }
         #expect(!formed.isEmpty, "no candidate formed by synchrony")
+        for row in formed { print("formed by synchrony: \(row["accounts"] ?? "") accounts, \(row["verdict"] ?? ""); \(row["reasons"] ?? "")") }
         let result = try Evaluation.run(labelsPath: dir.file("logs/labels.csv"), accountsPath: dir.file("out/accounts.csv"))
         print("synchrony, metadata only: \(Evaluation.render(result))")
         #expect(result.falsePositives == 0)

@@ -512,8 +512,18 @@ enum NullModel {
             }
         }
         var rng = SeededRandom(seed: config.seed, UInt64(members[0]), UInt64(members.count))
-        // Random groups are drawn from the other accounts (when enough are left to draw from).
-        let excluded = index.count - members.count >= 2 * group.count ? Set(members) : []
+        // Random groups are drawn from the other accounts of each member's volume stratum, where
+        // the stratum holds at least twice as many others as the group draws from it: a campaign
+        // that is most of its stratum must not be its own reference. Where it holds fewer (a
+        // handful of accounts far heavier than anyone else), the members stay in their stratum's
+        // draws: accounts of another volume are no reference for them.
+        var inStratum: [Int: (all: Int, measured: Int)] = [:]
+        for m in members { inStratum[index.stratum[m], default: (0, 0)].all += 1 }
+        for m in group { inStratum[index.stratum[m], default: (0, 0)].measured += 1 }
+        let excluded = Set(members.filter { m in
+            let s = index.stratum[m]
+            return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
+        })
         var counts = [Int32](repeating: 0, count: index.users.count)
         let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
         var nulls: [GroupFigures] = []
