@@ -160,11 +160,13 @@ public enum CampaignDetection {
             rescored.reasons += joined[k].map { "; " + $0 }.joined()
             reported[k].cluster = rescored
         }
-        // One operator's blocks are one campaign: a block of shared networks many of whose
-        // accounts hold a payment fingerprint or an API key of a reported block (accounts paid
-        // for, or driven, by the same hand on another subnet) joins it, and the union is scored
-        // again; it stays merged only if it is still reported. (Content clusters already link
-        // accounts that share a card and some vocabulary.)
+        // One operator's blocks are one campaign: a block of shared networks or credentials many
+        // of whose accounts hold a payment fingerprint or an API key of a reported block
+        // (accounts paid for, or driven, by the same hand on another subnet) joins it, and the
+        // union is scored again; it stays merged only if it is still reported. A block most of
+        // whose accounts hold them joins whole; a block where they are fewer (a residential range
+        // the operator's proxies share with ordinary users) gives only its holders. (Content
+        // clusters already link accounts that share a card and some vocabulary.)
         var merged = Set<Int>()
         for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
             var cards = Set<UInt64>()
@@ -173,23 +175,28 @@ public enum CampaignDetection {
                 cards.formUnion(accounts[m].payments.values.hashes)
                 keys.formUnion(accounts[m].apiKeys.hashes)
             }
-            let partners = scored.indices.filter { c in
-                guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { return false }
+            var partners: [Int] = []
+            var joining: [Int] = []
+            for c in scored.indices {
+                guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
                 let holding = scored[c].members.filter { m in
                     accounts[m].payments.values.hashes.contains(where: cards.contains)
                         || accounts[m].apiKeys.hashes.contains(where: keys.contains)
-                }.count
-                return Double(holding) >= options.mergeMinCredentialShare * Double(scored[c].members.count)
+                }
+                let share = Double(holding.count) / Double(scored[c].members.count)
+                guard share >= options.mergeMinCredentialShare else { continue }
+                partners.append(c)
+                joining += share >= options.mergeWholeCredentialShare ? scored[c].members : holding
             }
             guard !partners.isEmpty else { continue }
-            let members = Set(reported[k].cluster.members + partners.flatMap { scored[$0].members })
+            let members = Set(reported[k].cluster.members + joining)
             guard members.count > reported[k].cluster.members.count else { continue }
             var union = ClusterScoring.score(
                 members.sorted(), accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index,
                 config: options, level: level, formation: formations[reported[k].index], bursts: bursts)
             guard union.isReported else { continue }
             union.reasons += joined[k].map { "; " + $0 }.joined()
-            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it"
+            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it (\(members.count - reported[k].cluster.members.count) accounts: those holding them, or the whole cluster where they are at least \(Int((options.mergeWholeCredentialShare * 100).rounded()))%)"
             reported[k].cluster = union
             merged.formUnion(partners)
         }

@@ -47,13 +47,13 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
 
     /// Share of members behind one single IP address at and above which a cluster is one
     /// site (a campus or office NAT, a household), provided its members use few addresses in
-    /// all (at most `siteAddressesPerAccount` per account): people at one place, openly. A
-    /// campaign spreads its accounts over many addresses to look unrelated.
+    /// all (at most `siteAddressesPerAccount` per account) or share few of their other
+    /// addresses among themselves (at most `siteSharedAddressesPerAccount` per account, counting
+    /// addresses two or more members use): people at one place, openly, who otherwise each have
+    /// their own home and phone. A campaign spreads its accounts over many addresses to look
+    /// unrelated, and its accounts share their pool's exits among themselves.
     public var maxSiteShare = 0.5
     public var siteAddressesPerAccount = 2.0
-    /// ... or, apart from that address, at most this many addresses per member that two or more
-    /// members share: people at one place who otherwise each have their own home and phone (a
-    /// class on campus), not a pool whose exits the accounts share among themselves.
     public var siteSharedAddressesPerAccount = 0.5
 
     // MARK: Linkage
@@ -150,6 +150,10 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
     /// cards between a campaign and a community (a family, a reseller) merge nothing.
     public var mergeMinCredentialShare = 0.25
+    /// Share at and above which such a cluster joins whole; below it (down to
+    /// `mergeMinCredentialShare`) only its accounts that hold those credentials join: a block
+    /// where they are a minority is a place the operator shares with ordinary users.
+    public var mergeWholeCredentialShare = 0.5
 
     // MARK: Clustering
 
@@ -213,6 +217,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case blockMinMemberShare = "block_min_member_share"
         case maxBlockShare = "max_block_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
+        case mergeWholeCredentialShare = "merge_whole_credential_share"
         case credentialBlocks = "credential_blocks"
         case credentialAgentMaxShare = "credential_agent_max_share"
         case credentialAgentMinCap = "credential_agent_min_cap"
