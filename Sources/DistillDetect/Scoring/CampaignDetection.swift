@@ -163,10 +163,13 @@ public enum CampaignDetection {
         // One operator's blocks are one campaign: a block of shared networks or credentials many
         // of whose accounts hold a payment fingerprint or an API key of a reported block
         // (accounts paid for, or driven, by the same hand on another subnet) joins it, and the
-        // union is scored again; it stays merged only if it is still reported. A block most of
-        // whose accounts hold them joins whole; a block where they are fewer (a residential range
-        // the operator's proxies share with ordinary users) gives only its holders. (Content
-        // clusters already link accounts that share a card and some vocabulary.)
+        // union is scored again; it stays merged only if it is still reported. A block with
+        // evidence of its own beyond what it shares (a family other than infrastructure
+        // significant: its accounts act in sync, were created together, or balance load) joins
+        // whole, the credentials being the second family that ties it to the operator; a block
+        // without (a residential range the operator's proxies share with ordinary users) gives
+        // only the accounts holding those credentials. (Content clusters already link accounts
+        // that share a card and some vocabulary.)
         var merged = Set<Int>()
         for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
             var cards = Set<UInt64>()
@@ -183,10 +186,9 @@ public enum CampaignDetection {
                     accounts[m].payments.values.hashes.contains(where: cards.contains)
                         || accounts[m].apiKeys.hashes.contains(where: keys.contains)
                 }
-                let share = Double(holding.count) / Double(scored[c].members.count)
-                guard share >= options.mergeMinCredentialShare else { continue }
+                guard Double(holding.count) >= options.mergeMinCredentialShare * Double(scored[c].members.count) else { continue }
                 partners.append(c)
-                joining += share >= options.mergeWholeCredentialShare ? scored[c].members : holding
+                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? scored[c].members : holding
             }
             guard !partners.isEmpty else { continue }
             let members = Set(reported[k].cluster.members + joining)
@@ -196,7 +198,7 @@ public enum CampaignDetection {
                 config: options, level: level, formation: formations[reported[k].index], bursts: bursts)
             guard union.isReported else { continue }
             union.reasons += joined[k].map { "; " + $0 }.joined()
-            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it (\(members.count - reported[k].cluster.members.count) accounts: those holding them, or the whole cluster where they are at least \(Int((options.mergeWholeCredentialShare * 100).rounded()))%)"
+            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it (\(members.count - reported[k].cluster.members.count) accounts: every account of those with evidence of their own, those holding them of the others)"
             reported[k].cluster = union
             merged.formUnion(partners)
         }

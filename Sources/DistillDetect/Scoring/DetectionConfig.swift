@@ -149,11 +149,11 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
     /// cards between a campaign and a community (a family, a reseller) merge nothing.
+    /// A candidate with a significant family of its own besides infrastructure joins whole; one
+    /// without gives only its accounts that hold those credentials (it may be a place the
+    /// operator shares with ordinary users, such as a residential range its proxies rotate
+    /// through).
     public var mergeMinCredentialShare = 0.25
-    /// Share at and above which such a cluster joins whole; below it (down to
-    /// `mergeMinCredentialShare`) only its accounts that hold those credentials join: a block
-    /// where they are a minority is a place the operator shares with ordinary users.
-    public var mergeWholeCredentialShare = 0.5
 
     // MARK: Clustering
 
@@ -217,7 +217,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case blockMinMemberShare = "block_min_member_share"
         case maxBlockShare = "max_block_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
-        case mergeWholeCredentialShare = "merge_whole_credential_share"
         case credentialBlocks = "credential_blocks"
         case credentialAgentMaxShare = "credential_agent_max_share"
         case credentialAgentMinCap = "credential_agent_min_cap"
