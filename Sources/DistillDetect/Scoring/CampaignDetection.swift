@@ -182,6 +182,8 @@ public enum CampaignDetection {
             var joining: [Int] = []
             for c in scored.indices {
                 guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
+                // One organisation's accounts are one customer: they join nobody's campaign.
+                guard scored[c].orgShare < options.maxOrgShare else { continue }
                 let holding = scored[c].members.filter { m in
                     accounts[m].payments.values.hashes.contains(where: cards.contains)
                         || accounts[m].apiKeys.hashes.contains(where: keys.contains)
