@@ -11,13 +11,13 @@ struct AdversarySuiteTests {
         .deletingLastPathComponent()
 
     /// Builds one scenario with the suite's own script (python3, standard library only).
-    static func build(_ scenario: String, seed: Int, into dir: TemporaryDirectory) throws -> String {
+    static func build(_ scenario: String, seed: Int, scale: Double = 0.3, into dir: TemporaryDirectory) throws -> String {
         let out = dir.file(scenario)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.repository.appendingPathComponent("adversary/build.py").path, "--scenario", scenario,
-            "--seed", String(seed), "--scale", "0.3", "--out", out,
+            "--seed", String(seed), "--scale", String(scale), "--out", out,
         ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -114,25 +114,3 @@ struct TaxonomyLimitTests {
         #expect(analyzer.features.chainOfThought)
     }
 }
-
-@Suite("Detection without prompt text")
-struct MetadataOnlyDetectionTests {
-    /// `generate --no-content`: the same records without prompt, messages or system. The basic
-    /// campaign (shared subnets and cards, burst-created, synchronised) is found from its
-    /// infrastructure and timing alone; no look-alike (a class behind one NAT, an integration,
-    /// a benchmark organisation) is flagged.
-    @Test("a campaign with shared subnets, cards and creation bursts is found without prompts; no look-alike is")
-    func basicWithoutContent() throws {
-        let dir = try TemporaryDirectory()
-        var config = generatorConfig(exchanges: 40_000, days: 7, seed: 61, campaigns: [.basic])
-        config.noContent = true
-        _ = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.file("logs"))
-        let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: AnalyzeConfig())
-        #expect(summary.recordsWithPrompt == 0)
-        let result = try Evaluation.run(labelsPath: dir.file("logs/labels.csv"), accountsPath: dir.file("out/accounts.csv"))
-        print("no content: \(Evaluation.render(result))")
-        #expect(result.f1 >= 0.9)
-        #expect(result.falsePositives == 0)
-        #expect(result.lookAlikesFlagged.isEmpty)
-    }
-}

@@ -66,6 +66,9 @@ struct LineRenderer {
             let tools = (0..<rng.int(3...6)).map { _ in rng.pick(PromptCorpus.slots["tool"]!) }
             return "[" + Set(tools).sorted().map { "{\"name\": \"\($0)\"}" }.joined(separator: ", ") + "]"
         case "ticketno": return String(rng.int(100_000...999_999))
+        case "warehouse": return "WH-\(rng.int(10...99))"
+        case "shipped": return String(rng.int(200...4_000))
+        case "delayed", "returns": return String(rng.int(0...150))
         case "ticket": return rng.pick(PromptCorpus.tickets) + " " + rng.pick(PromptCorpus.tickets)
         case "review": return rng.pick(PromptCorpus.reviews)
         case "invoice":
@@ -113,7 +116,7 @@ struct LineRenderer {
 
     func exchange(for event: SyntheticLogGenerator.Event, account: SyntheticAccount, _ rng: inout SeededRandom) -> Exchange {
         switch account.kind {
-        case .benign, .popularQuestion, .classroom:
+        case .benign, .popularQuestion, .classroom, .cgnat:
             if event.special {
                 let days = population.classDays[account.group] ?? [day]
                 let question = PromptCorpus.homework[(account.group * 7 + (days.firstIndex(of: day) ?? 0) * 3 + Int(event.index % 2)) % PromptCorpus.homework.count]
@@ -131,6 +134,8 @@ struct LineRenderer {
             return Exchange(prompt: prompt, outputTokens: Int(rng.logNormal(median: 350, sigma: 0.9)))
         case .integration:
             return Exchange(prompt: Self.fill(rng.pick(PromptCorpus.integrationTemplates), &rng), outputTokens: Int(rng.logNormal(median: 60, sigma: 0.3)))
+        case .cronFleet:
+            return Exchange(prompt: Self.fill(rng.pick(PromptCorpus.nightlyReportTemplates), &rng), outputTokens: Int(rng.logNormal(median: 140, sigma: 0.3)))
         case .benchmark:
             let problem = PromptCorpus.benchmarkFunctions[Int(event.index) % PromptCorpus.benchmarkFunctions.count]
             let prompt = "Complete the following Python function. Return only the code.\n```python\nfrom typing import List\n\ndef \(problem.name)(\(problem.args)):\n    \"\"\" \(problem.doc)\n    \"\"\"\n```"
@@ -172,7 +177,7 @@ struct LineRenderer {
         }
         switch account.kind {
         case .campaign: return Self.models[0]
-        case .integration: return Self.models[2]
+        case .integration, .cronFleet: return Self.models[2]
         default: return Self.models[rng.weighted([0.4, 0.4, 0.2])]
         }
     }

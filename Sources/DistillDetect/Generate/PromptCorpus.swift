@@ -180,6 +180,13 @@ enum PromptCorpus {
         "Classify the sentiment of this product review as positive, neutral or negative. Reply with one word.\n\nReview: {review}",
     ]
 
+    /// One organisation's scheduled nightly job (the cron-fleet look-alike): the same report
+    /// request from each of its accounts, with that night's figures.
+    static let nightlyReportTemplates: [String] = [
+        "Write the overnight operations report for warehouse {warehouse}. Orders shipped: {shipped}. Orders delayed: {delayed}. Returns received: {returns}. Keep it under 120 words and end with one recommendation.",
+        "Draft tomorrow's inventory note for warehouse {warehouse}: {shipped} units left the dock, {returns} came back and {delayed} are waiting on a carrier. Plain text, no headings.",
+    ]
+
     static let tickets = [
         "My order arrived damaged and the box was open.", "I was charged twice for the same subscription.",
         "The app crashes when I upload a photo.", "How do I change the email on my account?",

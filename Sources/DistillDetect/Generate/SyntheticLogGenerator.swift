@@ -150,7 +150,7 @@ public enum SyntheticLogGenerator {
                 index += 1
             }
             switch account.kind {
-            case .benign, .popularQuestion, .classroom:
+            case .benign, .popularQuestion, .classroom, .cgnat:
                 // Human sessions in local daytime with follow-up turns.
                 var left = count
                 while left > 0 {
@@ -189,6 +189,14 @@ public enum SyntheticLogGenerator {
                     }
                     left -= steps
                 }
+            case .cronFleet:
+                // The organisation's scheduler starts every account's job at the same minute each
+                // night; each job sends its requests a few seconds apart.
+                var t = Double(account.cronMinute) * 60_000 + rng.unit() * 40_000
+                for _ in 0..<count {
+                    add(t, head: index, turn: 0, special: false)
+                    t += 1_500 + rng.unit() * 4_500
+                }
             case .integration:
                 for _ in 0..<count {
                     let business = rng.chance(0.6)
@@ -205,10 +213,15 @@ public enum SyntheticLogGenerator {
                 let campaign = population.campaigns[account.campaign]
                 switch campaign.variant {
                 case .basic:
-                    // Evenly spaced, round the clock.
-                    let phase = rng.unit()
+                    // Round the clock in synchronized batches: the orchestrator starts a round
+                    // for each of its worker pools at evenly spaced times, and every account of
+                    // the pool fires within about a minute of the round's start.
+                    let pools = max(1, campaign.accounts.count / SyntheticCampaign.basicPoolSize)
+                    let pool = (a - campaign.accounts.lowerBound) % pools
+                    var poolRng = SeededRandom(seed: config.seed, 8, UInt64(account.campaign), UInt64(day), UInt64(pool))
+                    let phase = poolRng.unit()
                     for k in 0..<count {
-                        add((Double(k) + phase) * 86_400_000 / Double(max(1, count)) + rng.normal() * 20_000, head: index, turn: 0, special: false)
+                        add((Double(k) + phase) * 86_400_000 / Double(max(1, count)) + rng.unit() * 60_000, head: index, turn: 0, special: false)
                     }
                 case .careful:
                     let windows = campaign.windows[day]

@@ -39,6 +39,11 @@ public enum AccountKind: String, Sendable, Codable {
     case integration
     /// Students behind one campus NAT IP pasting the same homework.
     case classroom
+    /// Unrelated ordinary users behind the same carrier-grade NAT addresses.
+    case cgnat
+    /// One organisation's fleet of 40 accounts running a scheduled job at the same minute every
+    /// night, from two cloud addresses, on one card, all created the same day.
+    case cronFleet = "cron_fleet"
     /// An organisation running a public coding benchmark from several accounts.
     case benchmark
     /// A developer running a coding agent (a popular product or their own harness) on their
@@ -77,6 +82,8 @@ struct SyntheticAccount {
     var specialCounts: [Int]
     var group = 0
     var agent: CodingAgentProfile?
+    /// Cron fleet: the minute after midnight UTC at which its nightly job starts.
+    var cronMinute = 0
 }
 
 struct SyntheticCampaign {
@@ -87,6 +94,9 @@ struct SyntheticCampaign {
     var windows: [[(start: Double, hours: Double)]]
     var subnets: [String]
     var payments: [String]
+
+    /// Accounts per worker pool of a basic campaign's orchestrator (pools fire in batches).
+    static let basicPoolSize = 10
 }
 
 /// The whole synthetic population and its volumes.
@@ -170,7 +180,8 @@ struct SyntheticPopulation {
             let browser = rng.chance(0.55)
             var ips = [Self.residentialIP(&rng)]
             if rng.chance(0.25) { ips.append(Self.residentialIP(&rng)) }
-            if rng.chance(0.05) { ips = [rng.pick(natIPs)] }
+            let behindNAT = rng.chance(0.05)
+            if behindNAT { ips = [rng.pick(natIPs)] }
             let account = SyntheticAccount(
                 id: newID("acct_"), kind: rng.chance(0.12) ? .popularQuestion : .benign,
                 org: rng.chance(0.2) ? newID("org_") : nil,
@@ -183,6 +194,7 @@ struct SyntheticPopulation {
                 usesMessages: !browser || rng.chance(0.5), dayCounts: [], specialCounts: Array(repeating: 0, count: days))
             var a = account
             if a.kind == .popularQuestion { a.viralRate = 0.25 }
+            if a.kind == .benign && behindNAT { a.kind = .cgnat }
             accounts.append(a)
             benignWeights.append(rng.logNormal(median: 1, sigma: 1.3))
         }
@@ -310,6 +322,35 @@ struct SyntheticPopulation {
                 windows: windows, subnets: subnets, payments: payments))
         }
         addCodingAgents(config: config, usedIDs: &usedIDs)
+        if config.lookalikes { addCronFleet(config: config, usedIDs: &usedIDs) }
+    }
+
+    /// One organisation's cron fleet: 40 accounts under one org id and one card, created the same
+    /// day, each running a nightly job (3–6 templated requests) at the same minute from two
+    /// addresses of one cloud /24. Drawn from its own stream and added last, so every other
+    /// account's traffic is as it was without it.
+    mutating func addCronFleet(config: GeneratorConfig, usedIDs: inout Set<String>) {
+        var rng = SeededRandom(seed: config.seed, 7)
+        func newID(_ prefix: String) -> String {
+            while true {
+                let id = prefix + rng.hex(10)
+                if usedIDs.insert(id).inserted { return id }
+            }
+        }
+        let org = newID("org_")
+        let card = newID("pm_")
+        let subnet = Self.datacenterSubnet(&rng)
+        let addresses = (0..<2).map { _ in "\(subnet).\(rng.int(2...250))" }
+        let created = config.startMilliseconds - Int64(rng.int(60...400)) * 86_400_000
+        let minute = 120 + rng.int(0..<60)
+        for _ in 0..<40 {
+            accounts.append(SyntheticAccount(
+                id: newID("acct_"), kind: .cronFleet, org: org, keys: [newID("key_")], addressing: .fixed(addresses),
+                userAgents: ["aiohttp/3.9.5 Python/3.11"], payment: card, createdMs: created + Int64(rng.int(0..<900_000)),
+                country: "US", utcOffsetHours: -5, topicWeights: Self.topicShares, usesMessages: false,
+                dayCounts: (0..<config.days).map { _ in rng.int(3...6) }, specialCounts: Array(repeating: 0, count: config.days),
+                cronMinute: minute))
+        }
     }
 
     /// Developers running coding agents on their own repositories: ~4% of the exchanges, on

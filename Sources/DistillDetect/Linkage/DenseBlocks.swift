@@ -24,7 +24,7 @@ public enum DenseBlocks {
     /// identifier hashes of account i (any kinds, already tagged apart). Identifiers held by one
     /// account link nobody and are dropped. A block keeps only the accounts more than
     /// `minMemberShare` of whose shared identifiers are the block's. Deterministic: ties go to the lower index.
-    /// O(E log E) per block for E account–identifier edges.
+    /// O(E log E) per block for the E account–identifier edges of its component.
     public static func find<Identifiers: Collection<UInt64>>(
         identifiers: [Identifiers], minAccounts: Int, rounds: Int, minMemberShare: Double = 0.25
     ) -> [[Int]] {
@@ -47,7 +47,6 @@ public enum DenseBlocks {
         }
         var columnRows: [[Int]] = Array(repeating: [], count: column.count)
         for (i, cs) in rows.enumerated() { for c in cs { columnRows[c].append(i) } }
-        let degree = columnRows.map(\.count)
         // Peeled one connected component at a time: accounts that share nothing with the rest
         // (a household sharing a card and a router) are components of their own, too small to
         // matter, and cannot use up the rounds of a component that holds a campaign.
@@ -56,21 +55,39 @@ public enum DenseBlocks {
         var members: [Int: [Int]] = [:]
         for i in rows.indices where !rows[i].isEmpty { members[components.find(i), default: []].append(i) }
         var blocks: [[Int]] = []
+        // Each component is peeled on its own rows and columns, renumbered in their global
+        // order (so ties still go to the lower index): a run's cost is the sum over components
+        // of their edges, not the number of components times the accounts.
+        var local = [Int](repeating: -1, count: column.count)
         for component in members.values.filter({ $0.count >= minAccounts }).sorted(by: { $0[0] < $1[0] }) {
-            var removedRow = [Bool](repeating: true, count: rows.count)
-            for i in component { removedRow[i] = false }
+            var componentColumns: [Int] = []
+            let componentRows = component.map { i -> [Int] in
+                rows[i].map { c in
+                    if local[c] < 0 {
+                        local[c] = componentColumns.count
+                        componentColumns.append(c)
+                    }
+                    return local[c]
+                }
+            }
+            var componentColumnRows: [[Int]] = Array(repeating: [], count: componentColumns.count)
+            for (k, cs) in componentRows.enumerated() { for c in cs { componentColumnRows[c].append(k) } }
+            for c in componentColumns { local[c] = -1 }
+            var removedRow = [Bool](repeating: false, count: component.count)
             var left = component.count
             for _ in 0..<rounds where left >= minAccounts {
-                guard let (peeled, inColumns) = densest(rows: rows, columnRows: columnRows, removedRow: removedRow) else { break }
+                guard let (peeled, inColumns) = densest(rows: componentRows, columnRows: componentColumnRows, removedRow: removedRow)
+                else { break }
                 // A block's members live in its identifiers: an account that shares one of the
                 // block's networks among several others of its own (an ordinary user in a proxy
-                // pool's residential range) leaves it.
-                let block = peeled.filter { i in
-                    let shared = rows[i].filter { degree[$0] >= 2 }
+                // pool's residential range) leaves it. (Every column here is shared: held by two
+                // or more accounts.)
+                let block = peeled.filter { k in
+                    let shared = componentRows[k]
                     return !shared.isEmpty && Double(shared.filter { inColumns[$0] }.count) > minMemberShare * Double(shared.count)
                 }
-                if block.count >= minAccounts { blocks.append(block) }
-                for i in peeled { removedRow[i] = true }
+                if block.count >= minAccounts { blocks.append(block.map { component[$0] }) }
+                for k in peeled { removedRow[k] = true }
                 left -= peeled.count
             }
         }

@@ -12,6 +12,10 @@ public struct DetectionSummary: Codable, Sendable {
     /// clusters or network blocks are left to those (nil when synchrony linkage is off).
     public var synchronyLinks: Int?
     public var synchronyGroups: Int?
+    /// Creation bursts found, and candidates formed by dense blocks of shared credentials (nil
+    /// when credential blocks are off).
+    public var creationBursts: Int
+    public var credentialBlocks: Int?
     public var clustersScored: Int
     public var clustersReported: Int
     public var accountsFlagged: Int
@@ -25,6 +29,8 @@ public struct DetectionSummary: Codable, Sendable {
         links = result.links
         synchronyLinks = options.synchronyLinkage ? result.synchronyLinks : nil
         synchronyGroups = options.synchronyLinkage ? result.synchronyGroups : nil
+        creationBursts = result.creationBursts
+        credentialBlocks = options.credentialBlocks ? result.credentialBlocks : nil
         clustersScored = result.scoredClusters
         clustersReported = result.reported.count
         accountsFlagged = result.reported.reduce(0) { $0 + $1.members.count }
@@ -37,6 +43,8 @@ public struct DetectionSummary: Codable, Sendable {
         case config, links
         case synchronyLinks = "synchrony_links"
         case synchronyGroups = "synchrony_groups"
+        case creationBursts = "creation_bursts"
+        case credentialBlocks = "credential_blocks"
         case familyLevel = "family_level"
         case clustersScored = "clusters_scored"
         case clustersReported = "clusters_reported"
@@ -97,8 +105,7 @@ public enum DetectionReport {
                 : [.empty, .empty, .empty, .empty]
         }
         row += [
-            .text(c.linkedBy.isEmpty ? "content" : EvidenceFamily.allCases.filter { c.linkedBy.contains($0) }
-                .map { $0 == .timing ? "synchrony" : $0.name }.joined(separator: " ")),
+            .text(c.formation.rawValue),
             .text(c.significantFamilies.map(\.name).joined(separator: " ")), .number(String(format: "%.3g", level)),
             .text(c.verdict),
             .text(c.members.map { accounts[$0].accountID }.sorted().prefix(candidateAccounts).joined(separator: " ")),

@@ -15,6 +15,9 @@ public struct DetectionResult: Sendable {
     /// Supported synchrony links (0 when synchrony linkage is off).
     public var synchronyLinks = 0
     public var synchronyGroups = 0
+    /// Creation bursts found, and candidates formed by dense blocks of shared credentials.
+    public var creationBursts = 0
+    public var credentialBlocks = 0
 
     /// Every cluster of at least the minimum size that was scored.
     public var scoredClusters: Int { candidates.count }
@@ -74,9 +77,29 @@ public enum CampaignDetection {
                 .filter { $0.count >= options.minClusterSize && Double($0.count) <= options.maxBlockShare * Double(acting) }
         }
         let t2b = monotonicSeconds()
-        let groups = contentGroups + blocks + synchronyGroups
-        let linkedBy: [Set<EvidenceFamily>] = contentGroups.map { _ in [] } + blocks.map { _ in [.infrastructure] }
-            + synchronyGroups.map { _ in [.timing] }
+        // Credentials (cards, API keys, rare user agents) and creation bursts: the other half of
+        // the infrastructure graph, peeled the same way. What earlier candidates hold is left to
+        // them; a block that shares cards or keys with a reported network block joins it below.
+        let bursts = CreationBursts(
+            createdAt: accounts.indices.map { accounts[$0].createdAt }, level: options.creationBurstLevel,
+            minAccounts: options.creationBurstMinAccounts, windowDays: options.creationBurstWindowDays)
+        var credentialBlocks: [[Int]] = []
+        if options.credentialBlocks {
+            var taken = inContent
+            for g in blocks + synchronyGroups { for m in g { taken[m] = true } }
+            let credentials = CredentialBlocks.identifiers(accounts, bursts: bursts, maxAgentHolders: options.credentialAgentCap(accounts: accounts.count))
+            let holding = credentials.filter { !$0.isEmpty }.count
+            credentialBlocks = DenseBlocks.find(
+                identifiers: credentials, minAccounts: options.minClusterSize, rounds: options.infrastructureRounds,
+                minMemberShare: options.blockMinMemberShare)
+                .map { $0.filter { !taken[$0] } }
+                .filter { $0.count >= options.minClusterSize && Double($0.count) <= options.maxBlockShare * Double(holding) }
+        }
+        let t2c = monotonicSeconds()
+        let groups = contentGroups + blocks + synchronyGroups + credentialBlocks
+        let formations: [CandidateFormation] = contentGroups.map { _ in .content } + blocks.map { _ in .networks }
+            + synchronyGroups.map { _ in .synchrony } + credentialBlocks.map { _ in .credentials }
+        let linkedBy = formations.map(\.families)
         let t2 = monotonicSeconds()
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         // The null model's index of the population serves scoring only: with no candidate it
@@ -90,13 +113,13 @@ public enum CampaignDetection {
         for l in links where clusterOf[l.a] >= 0 && clusterOf[l.a] == clusterOf[l.b] { internalLinks[clusterOf[l.a]].append(l) }
         // Clusters are scored on all cores; each draws its null groups from its own seeded
         // stream, so the result does not depend on the thread count.
-        let shared = UncheckedSendable((groups, accounts, internalLinks, baseline, taxonomy, index, linkedBy))
+        let shared = UncheckedSendable((groups, accounts, internalLinks, baseline, taxonomy, index, formations, bursts))
         let scored = parallelBlocks(count: groups.count, blockSize: 1, threads: options.threads) { range in
-            let (groups, accounts, internalLinks, baseline, taxonomy, index, linkedBy) = shared.value
+            let (groups, accounts, internalLinks, baseline, taxonomy, index, formations, bursts) = shared.value
             return range.map {
                 ClusterScoring.score(
                     groups[$0], accounts: accounts, links: $0 < internalLinks.count ? internalLinks[$0] : [], baseline: baseline,
-                    taxonomy: taxonomy, index: index, config: options, level: level, linkedBy: linkedBy[$0])
+                    taxonomy: taxonomy, index: index, config: options, level: level, formation: formations[$0], bursts: bursts)
             }
         }
         func ranked(_ a: ScoredCluster, _ b: ScoredCluster) -> Bool {
@@ -105,12 +128,15 @@ public enum CampaignDetection {
         var reported = scored.enumerated().filter { $0.element.isReported }.sorted { ranked($0.element, $1.element) }
             .map { (index: $0.offset, cluster: $0.element) }
         // Low-volume accounts that keep a reported cluster's time windows, capability mix and
-        // some of its phrasing join it, and so do accounts living inside its network pool; the
-        // cluster is then scored again with them.
+        // some of its phrasing join it, and so do accounts living inside its network pool and
+        // accounts holding its own cards or keys; the cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
+        // What joined each reported cluster, in words: kept when the cluster is scored again.
+        var joined = Array(repeating: [String](), count: reported.count)
         // Only when something is reported: a profile per account is 112 bytes of heap.
         let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
+        let credentialHolders = reported.isEmpty ? [:] : CredentialAttachment.holders(accounts)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
@@ -118,28 +144,41 @@ public enum CampaignDetection {
             let byPool = NetworkPoolAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, networkUsers: networkUsers, taken: taken.union(byWindows),
                 level: level)
-            let extra = (byWindows + byPool).sorted()
+            let byCredentials = CredentialAttachment.candidates(
+                for: reported[k].cluster.members, accounts: accounts, holders: credentialHolders,
+                taken: taken.union(byWindows).union(byPool))
+            let extra = (byWindows + byPool + byCredentials).sorted()
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts,
                 links: reported[k].index < internalLinks.count ? internalLinks[reported[k].index] : [],
-                baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level, linkedBy: linkedBy[reported[k].index])
+                baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
+                formation: formations[reported[k].index], bursts: bursts)
             // Joining must not carry a cluster below the reporting line: then it stays as it was.
             guard rescored.isReported else { continue }
             taken.formUnion(extra)
             if !byWindows.isEmpty {
-                rescored.reasons += "; \(byWindows.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing"
+                joined[k].append("\(byWindows.count) low-volume accounts joined for keeping the cluster's time windows, capability mix and phrasing")
             }
             if !byPool.isEmpty {
-                rescored.reasons += "; \(byPool.count) accounts joined whose networks lie in the cluster's network pool beyond chance (binomial p <= \(String(format: "%.2g", level)) / accounts tested)"
+                joined[k].append("\(byPool.count) accounts joined whose networks lie in the cluster's network pool beyond chance (binomial p <= \(String(format: "%.2g", level)) / accounts tested)")
             }
+            if !byCredentials.isEmpty {
+                joined[k].append("\(byCredentials.count) accounts joined holding payment fingerprints or API keys that two or more members hold (members being at least half of their holders)")
+            }
+            rescored.reasons += joined[k].map { "; " + $0 }.joined()
             reported[k].cluster = rescored
         }
-        // One operator's blocks are one campaign: a block of shared networks many of whose
-        // accounts hold a payment fingerprint or an API key of a reported block (accounts paid
-        // for, or driven, by the same hand on another subnet) joins it, and the union is scored
-        // again; it stays merged only if it is still reported. (Content clusters already link
-        // accounts that share a card and some vocabulary.)
+        // One operator's blocks are one campaign: a block of shared networks or credentials many
+        // of whose accounts hold a payment fingerprint or an API key of a reported block
+        // (accounts paid for, or driven, by the same hand on another subnet) joins it, and the
+        // union is scored again; it stays merged only if it is still reported. A block with
+        // evidence of its own beyond what it shares (a family other than infrastructure
+        // significant: its accounts act in sync, were created together, or balance load) joins
+        // whole, the credentials being the second family that ties it to the operator; a block
+        // without (a residential range the operator's proxies share with ordinary users) gives
+        // only the accounts holding those credentials. (Content clusters already link accounts
+        // that share a card and some vocabulary.)
         var merged = Set<Int>()
         for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
             var cards = Set<UInt64>()
@@ -148,22 +187,29 @@ public enum CampaignDetection {
                 cards.formUnion(accounts[m].payments.values.hashes)
                 keys.formUnion(accounts[m].apiKeys.hashes)
             }
-            let partners = scored.indices.filter { c in
-                guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { return false }
+            var partners: [Int] = []
+            var joining: [Int] = []
+            for c in scored.indices {
+                guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
+                // One organisation's accounts are one customer: they join nobody's campaign.
+                guard scored[c].orgShare < options.maxOrgShare else { continue }
                 let holding = scored[c].members.filter { m in
                     accounts[m].payments.values.hashes.contains(where: cards.contains)
                         || accounts[m].apiKeys.hashes.contains(where: keys.contains)
-                }.count
-                return Double(holding) >= options.mergeMinCredentialShare * Double(scored[c].members.count)
+                }
+                guard Double(holding.count) >= options.mergeMinCredentialShare * Double(scored[c].members.count) else { continue }
+                partners.append(c)
+                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? scored[c].members : holding
             }
             guard !partners.isEmpty else { continue }
-            let members = Set(reported[k].cluster.members + partners.flatMap { scored[$0].members })
+            let members = Set(reported[k].cluster.members + joining)
             guard members.count > reported[k].cluster.members.count else { continue }
             var union = ClusterScoring.score(
                 members.sorted(), accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index,
-                config: options, level: level, linkedBy: linkedBy[reported[k].index])
+                config: options, level: level, formation: formations[reported[k].index], bursts: bursts)
             guard union.isReported else { continue }
-            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it"
+            union.reasons += joined[k].map { "; " + $0 }.joined()
+            union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it (\(members.count - reported[k].cluster.members.count) accounts: every account of those with evidence of their own, those holding them of the others)"
             reported[k].cluster = union
             merged.formUnion(partners)
         }
@@ -177,7 +223,9 @@ public enum CampaignDetection {
         return DetectionResult(
             reported: reported.map(\.cluster), candidates: candidates, links: links.count, baseline: baseline,
             familyLevel: level, config: options,
-            seconds: ["linkage": t1 - t0, "clustering": (t2a - t1) + (t2 - t2b), "synchrony": t2b - t2a, "scoring": t3 - t2],
-            synchronyLinks: synchronyLinks, synchronyGroups: synchronyFound)
+            seconds: ["linkage": t1 - t0, "clustering": (t2a - t1) + (t2 - t2c), "synchrony": t2b - t2a, "credentials": t2c - t2b,
+                      "scoring": t3 - t2],
+            synchronyLinks: synchronyLinks, synchronyGroups: synchronyFound, creationBursts: bursts.bursts.count,
+            credentialBlocks: credentialBlocks.count)
     }
 }

@@ -73,10 +73,11 @@ public struct ScoredCluster: Sendable {
     public var distinctTemplates: Int
     /// Each family's evidence, in `EvidenceFamily` order.
     public var evidence: [FamilyEvidence]
-    /// What the cluster was formed by: empty for a content cluster (vocabulary similarity, which
-    /// no test uses), infrastructure for a dense block of shared networks (whose network test
-    /// is then left out).
-    public var linkedBy: Set<EvidenceFamily>
+    /// What the cluster was formed by; the tests of what formed it are left out.
+    public var formation: CandidateFormation
+    /// The families whose evidence formed the cluster: empty for a content cluster (vocabulary
+    /// similarity, which no test uses).
+    public var linkedBy: Set<EvidenceFamily> { formation.families }
     /// Families significant at the run's level that count towards reporting.
     public var significantFamilies: [EvidenceFamily]
     /// Whether the cluster is reported, and in words why or why not.
@@ -107,7 +108,7 @@ public enum ClusterScoring {
     static func score(
         _ members: [Int], accounts: [AccountState], links: [AccountLink], baseline: PopulationBaseline,
         taxonomy: CompiledTaxonomy, index: PopulationIndex, config: DetectionConfig, level: Double,
-        linkedBy: Set<EvidenceFamily> = []
+        formation: CandidateFormation = .content, bursts: CreationBursts? = nil
     ) -> ScoredCluster {
         // Members are read in place (`accounts[m].field`): a copy of an account's state would
         // retain each of its buffers.
@@ -175,9 +176,7 @@ public enum ClusterScoring {
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
         // Evidence, family by family, against random groups of the same size and volumes.
-        let evidence = NullModel.evidence(
-            for: members, index: index, config: config, level: level, formedByNetworks: linkedBy.contains(.infrastructure),
-            formedBySynchrony: linkedBy.contains(.timing))
+        let evidence = NullModel.evidence(for: members, index: index, config: config, level: level, formation: formation)
         // What the cluster was formed by is significant by construction: a block of shared
         // networks is tested on its cards, keys and agents only (NullModel leaves the network
         // test out); content clusters are formed by vocabulary, which no test uses.
@@ -194,9 +193,15 @@ public enum ClusterScoring {
             score *= 1 - orgShare
             exculpation.append("\(pct(orgShare)) of the accounts belong to one organisation: one customer acting openly")
         }
-        if siteShare >= config.maxSiteShare && Double(ips.count) <= config.siteAddressesPerAccount * Double(n) {
+        // One site: most members behind one address, and apart from it few addresses in all, or
+        // few that members share with each other (each has a home of their own).
+        let site = addresses.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+        let sharedElsewhere = addresses.filter { $0.key != site && $0.value > 1 }.count
+        if siteShare >= config.maxSiteShare
+            && (Double(ips.count) <= config.siteAddressesPerAccount * Double(n)
+                || Double(sharedElsewhere) <= config.siteSharedAddressesPerAccount * Double(n)) {
             score *= 1 - siteShare
-            exculpation.append("\(pct(siteShare)) of the accounts are behind one IP address and use \(ips.count) addresses in all: one site (a campus or office NAT)")
+            exculpation.append("\(pct(siteShare)) of the accounts are behind one IP address and use \(ips.count) addresses in all, \(sharedElsewhere) of the others shared between members: one site (a campus or office NAT)")
         }
         if prompts > 0 && templates.count < config.minDistinctTemplates {
             score *= Double(templates.count) / Double(config.minDistinctTemplates)
@@ -219,15 +224,15 @@ public enum ClusterScoring {
         if config.threshold != nil { verdict += " (score threshold \(config.threshold!))" }
 
         var reasons: [String] = []
-        let formation: String
-        if linkedBy.contains(.infrastructure) {
-            formation = "a dense block of shared /24 or /48 networks"
-        } else if linkedBy.contains(.timing) {
-            formation = "acting in sync: linked by rarity-weighted synchrony of their (10-minute bucket, network) and (10-minute bucket, model, endpoint, user agent) actions"
-        } else {
-            formation = "linked by rarity-weighted shared vocabulary (mean \(String(format: "%.2f", contentSimilarity)))"
+        let formedBy: String
+        switch formation {
+        case .networks: formedBy = "a dense block of shared /24 or /48 networks"
+        case .credentials: formedBy = "a dense block of shared payment fingerprints, API keys, rare user agents and creation bursts"
+        case .synchrony:
+            formedBy = "acting in sync: linked by rarity-weighted synchrony of their (10-minute bucket, network) and (10-minute bucket, model, endpoint, user agent) actions"
+        case .content: formedBy = "linked by rarity-weighted shared vocabulary (mean \(String(format: "%.2f", contentSimilarity)))"
         }
-        reasons.append("\(n) accounts sending \(exchanges) exchanges, " + formation)
+        reasons.append("\(n) accounts sending \(exchanges) exchanges, " + formedBy)
         // Synchrony in plain words: of the members' sampled actions (action-sketch items), how
         // many another member took in the same bucket, beside random groups' figure.
         var actionCounts: [UInt32: Int] = [:]
@@ -241,7 +246,7 @@ public enum ClusterScoring {
         if sampled > 0 {
             let together = actionCounts.values.filter { $0 > 1 }.reduce(0, +)
             let share = Double(together) / Double(sampled)
-            if share >= 0.2 || linkedBy.contains(.timing) {
+            if share >= 0.2 || formation == .synchrony {
                 var sentence = "\(n) accounts acted in the same \(config.synchronyBucketMinutes)-minute buckets: \(together) of their \(sampled) sampled actions (\(pct(share))) were also taken by another member"
                 if let e = evidence.first(where: { $0.family == .timing }), let figure = e.actionSynchrony, let null = e.actionSynchronyNullMean {
                     sentence += "; weighted by rarity \(String(format: "%.2f", figure)), expected \(String(format: "%.3f", null)) for random groups of \(min(n, config.maxMeasuredMembers))"
@@ -257,6 +262,19 @@ public enum ClusterScoring {
         if cotShare > baseline.chainOfThoughtShare + 0.1 { reasons.append("\(pct(cotShare)) request step-by-step reasoning (population \(pct(baseline.chainOfThoughtShare)))") }
         if sharedPayments > 0 { reasons.append("\(sharedPayments) payment fingerprints shared across \(pct(paymentShare)) of the accounts") }
         if sharedNetworkShare > 0.3 { reasons.append("\(pct(sharedNetworkShare)) share /24 or /48 networks with other members") }
+        if let bursts {
+            // Creation bursts in plain words, beside the sign-ups the run's rate predicts.
+            var inBurst: [Int: Int] = [:]
+            for m in members { if let b = bursts.burstOf[m] { inBurst[b, default: 0] += 1 } }
+            let created = inBurst.values.reduce(0, +)
+            if created >= 2 && Double(created) >= 0.2 * Double(n) {
+                let used = inBurst.keys.sorted().map { bursts.bursts[$0] }
+                let hours = used.reduce(0) { $0 + $1.hours }
+                let signups = used.reduce(0) { $0 + $1.accounts }
+                let expected = used.reduce(0.0) { $0 + $1.expected }
+                reasons.append("\(created) of the \(n) accounts were created in \(used.count) creation burst\(used.count == 1 ? "" : "s") (\(hours) hour\(hours == 1 ? "" : "s") with \(signups) sign-ups where the run's sign-up rate predicts \(String(format: "%.1f", expected)))")
+            }
+        }
         if burstShare > 0.5, let spreadHours { reasons.append("\(pct(burstShare)) created within a day of the median (10–90% spread \(Int(spreadHours.rounded())) h)") }
         for e in exculpation { reasons.append("but " + e) }
 
@@ -269,7 +287,7 @@ public enum ClusterScoring {
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
             sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, distinctTemplates: templates.count, evidence: evidence,
-            linkedBy: linkedBy, significantFamilies: significant, isReported: isReported, verdict: verdict,
+            formation: formation, significantFamilies: significant, isReported: isReported, verdict: verdict,
             reasons: reasons.joined(separator: "; "))
     }
 }

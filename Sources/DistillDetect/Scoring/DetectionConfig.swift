@@ -47,10 +47,14 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
 
     /// Share of members behind one single IP address at and above which a cluster is one
     /// site (a campus or office NAT, a household), provided its members use few addresses in
-    /// all (at most `siteAddressesPerAccount` per account): people at one place, openly. A
-    /// campaign spreads its accounts over many addresses to look unrelated.
+    /// all (at most `siteAddressesPerAccount` per account) or share few of their other
+    /// addresses among themselves (at most `siteSharedAddressesPerAccount` per account, counting
+    /// addresses two or more members use): people at one place, openly, who otherwise each have
+    /// their own home and phone. A campaign spreads its accounts over many addresses to look
+    /// unrelated, and its accounts share their pool's exits among themselves.
     public var maxSiteShare = 0.5
     public var siteAddressesPerAccount = 2.0
+    public var siteSharedAddressesPerAccount = 0.5
 
     // MARK: Linkage
 
@@ -121,9 +125,34 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var synchronyBands = 8
     public var synchronyRows = 4
 
+    // MARK: Credential blocks and creation bursts
+
+    /// Whether candidate clusters are also formed by dense blocks of shared credentials
+    /// (`CredentialBlocks`): payment fingerprints, API keys, rare user agents and creation bursts,
+    /// peeled as the network blocks are (`infrastructureRounds`, `blockMinMemberShare`,
+    /// `maxBlockShare` apply alike).
+    public var credentialBlocks = true
+    /// A user agent sent by more than this share of the accounts (and more than
+    /// `credentialAgentMinCap` accounts) is a popular client, not a shared identity: it is no
+    /// identifier of the credential graph.
+    public var credentialAgentMaxShare = 0.005
+    public var credentialAgentMinCap = 20
+    /// An hour in which k ≥ `creationBurstMinAccounts` accounts were created is a burst hour when
+    /// P(Poisson(λ) ≥ k) is at most this, λ being the sign-ups per hour over the
+    /// `creationBurstWindowDays` days either side (`CreationBursts`). The bar is far below any
+    /// reporting level because it is met by every hour of a real burst: it decides edges, not
+    /// reports.
+    public var creationBurstLevel = 1e-6
+    public var creationBurstMinAccounts = 3
+    public var creationBurstWindowDays = 7
+
     /// Share of a candidate cluster's accounts that must hold a payment fingerprint or API key
     /// of a reported cluster for the two to count as one operator's, and merge. A few shared
     /// cards between a campaign and a community (a family, a reseller) merge nothing.
+    /// A candidate with a significant family of its own besides infrastructure joins whole; one
+    /// without gives only its accounts that hold those credentials (it may be a place the
+    /// operator shares with ordinary users, such as a residential range its proxies rotate
+    /// through).
     public var mergeMinCredentialShare = 0.25
 
     // MARK: Clustering
@@ -150,6 +179,12 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The most accounts, of `accounts`, a user agent may be sent by and still be an identifier of
+    /// the credential graph.
+    public func credentialAgentCap(accounts: Int) -> Int {
+        max(credentialAgentMinCap, Int((credentialAgentMaxShare * Double(accounts)).rounded(.up)))
+    }
+
     /// The most accounts, of `acting` with action sketches, an action item may be held by and
     /// still weigh in synchrony linkage.
     public func synchronyItemCap(acting: Int) -> Int {
@@ -170,6 +205,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case minDistinctTemplates = "min_distinct_templates"
         case maxSiteShare = "max_site_share"
         case siteAddressesPerAccount = "site_addresses_per_account"
+        case siteSharedAddressesPerAccount = "site_shared_addresses_per_account"
         case minPrompts = "min_prompts"
         case minVocabularyBins = "min_vocabulary_bins"
         case contentThreshold = "content_threshold"
@@ -181,6 +217,12 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case blockMinMemberShare = "block_min_member_share"
         case maxBlockShare = "max_block_share"
         case mergeMinCredentialShare = "merge_min_credential_share"
+        case credentialBlocks = "credential_blocks"
+        case credentialAgentMaxShare = "credential_agent_max_share"
+        case credentialAgentMinCap = "credential_agent_min_cap"
+        case creationBurstLevel = "creation_burst_level"
+        case creationBurstMinAccounts = "creation_burst_min_accounts"
+        case creationBurstWindowDays = "creation_burst_window_days"
         case synchronyLinkage = "synchrony_linkage"
         case synchronyBucketMinutes = "synchrony_bucket_minutes"
         case synchronyThreshold = "synchrony_threshold"

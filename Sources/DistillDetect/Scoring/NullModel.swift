@@ -20,7 +20,8 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// Accounts created together, and actions in the same 10-minute buckets (synchrony of
     /// near-duplicate prompts, and of metadata actions: network, model, endpoint, user agent).
     case timing
-    /// Equal volumes across accounts.
+    /// Equal volumes across accounts, and load spread round the clock (accounts each working
+    /// all day, or taking turns).
     case loadBalancing
 
     public var name: String {
@@ -30,6 +31,30 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
         case .infrastructure: "infrastructure"
         case .timing: "timing"
         case .loadBalancing: "load_balancing"
+        }
+    }
+}
+
+/// What formed a candidate cluster. Whatever formed it is significant by construction, so its
+/// tests are shown but left out (`GroupFigures.tests`).
+public enum CandidateFormation: String, Sendable {
+    /// Rarity-weighted vocabulary similarity (which no test uses).
+    case content
+    /// A dense block of shared /24 and /48 networks (`DenseBlocks`): the address test is left out.
+    case networks = "infrastructure"
+    /// A dense block of shared payment fingerprints, API keys, rare user agents and creation
+    /// bursts (`CredentialBlocks`): the credential and created-together tests are left out.
+    case credentials
+    /// Synchrony of metadata actions (`SynchronyLinkage`): the action-synchrony test is left out.
+    case synchrony
+
+    /// The families whose evidence formed the candidate.
+    public var families: Set<EvidenceFamily> {
+        switch self {
+        case .content: []
+        case .networks: [.infrastructure]
+        case .credentials: [.infrastructure, .timing]
+        case .synchrony: [.timing]
         }
     }
 }
@@ -112,6 +137,10 @@ struct PopulationIndex: @unchecked Sendable {
             }
         }
     }
+    /// Per account, its exchanges' share in each of the `dayBlocks` 4-hour blocks of the UTC day
+    /// (all zero for an account with no timed exchange).
+    let dayProfiles: [Float]
+    static let dayBlocks = 6
 
 
     init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
@@ -125,7 +154,15 @@ struct PopulationIndex: @unchecked Sendable {
         var created = [Int64](repeating: .min, count: count)
         var synchrony: [UInt16] = []
         var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: count)
+        let blocks = Self.dayBlocks
+        var dayProfiles = [Float](repeating: 0, count: count * blocks)
         for i in accounts.indices {
+            let total = accounts[i].hourOfWeek.total
+            if total > 0 {
+                for e in accounts[i].hourOfWeek.entries {
+                    dayProfiles[i * blocks + Int(e.key) % 24 / (24 / blocks)] += Float(e.count) / Float(total)
+                }
+            }
             exchanges[i] = Double(accounts[i].exchanges)
             withPrompt[i] = accounts[i].withPrompt > 0
             var inTargets = 0
@@ -210,6 +247,7 @@ struct PopulationIndex: @unchecked Sendable {
         vocabulary = rarity
         self.synchrony = synchrony
         self.synchronyRow = synchronyRow
+        self.dayProfiles = dayProfiles
     }
 }
 
@@ -238,16 +276,21 @@ struct GroupFigures {
     /// each weighted by the share of that item's holders who are members.
     var actionSynchrony: Double?
     var uniformity: Double
+    /// Uniformity 1/(1+CV) over the six 4-hour blocks of the UTC day of the members' summed
+    /// day profiles (each member's profile counts once, whatever its volume).
+    var roundTheClock: Double?
 
     /// The tests of each family, in order: (label, figure). Vocabulary similarity is what
     /// linkage selects clusters on, so it is significant by construction and is shown
     /// (`ScoredCluster.contentSimilarity`) but not tested; template sharing is tested.
-    /// A cluster formed by a dense block of shared networks has shared addresses by
-    /// construction: `formedByNetworks` leaves that test out (shown, not tested).
-    /// A cluster formed by synchrony linkage has synchronized actions by construction:
-    /// `formedBySynchrony` leaves that test out.
-    func tests(_ family: EvidenceFamily, formedByNetworks: Bool = false, formedBySynchrony: Bool = false) -> [(String, Double?)] {
-        switch family {
+    /// What formed the cluster is significant by construction, and `formation` leaves that
+    /// test out (shown, not tested): shared addresses for a block of networks; cards, keys,
+    /// agents and creation together for a block of credentials; synchronized actions for a
+    /// group formed by synchrony.
+    func tests(_ family: EvidenceFamily, formation: CandidateFormation = .content) -> [(String, Double?)] {
+        let formedByNetworks = formation == .networks
+        let formedByCredentials = formation == .credentials
+        return switch family {
         case .content: [("template uses shared within the group, by share of their users", templateSharing)]
         // Chain-of-thought elicitation alone is a habit many ordinary users have (design.md):
         // it is shown beside the cluster (`cot_share`) but the family tests capability focus.
@@ -255,15 +298,18 @@ struct GroupFigures {
         // target on its own as well (a synthetic-data campaign hides inside the population's
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
-        case .capability: [("extraction-topic share", extraction)] + (formedByNetworks || formedBySynchrony ? targets : [])
+        case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
-             ("payment fingerprints, keys and user agents shared within the group, by share of their users", sharedCredentials)]
+             ("payment fingerprints, keys and user agents shared within the group, by share of their users",
+              formedByCredentials ? nil : sharedCredentials)]
         case .timing:
-            [("created within a day of another member", createdTogether), ("synchrony in 10-minute buckets", synchrony),
+            [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
              ("actions (network, model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers",
-              formedBySynchrony ? nil : actionSynchrony)]
-        case .loadBalancing: [("volume uniformity 1/(1+CV)", uniformity)]
+              formation == .synchrony ? nil : actionSynchrony)]
+        case .loadBalancing:
+            [("volume uniformity 1/(1+CV)", uniformity),
+             ("load round the clock: uniformity 1/(1+CV) of the members' summed profiles over the 4-hour blocks of the day", roundTheClock)]
         }
     }
 
@@ -359,7 +405,35 @@ struct GroupFigures {
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction, targets: targets,
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
-            actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index))
+            actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index), roundTheClock: roundTheClock(group, index: index))
+    }
+
+    /// Load round the clock: the members' day profiles summed (each account's exchanges as
+    /// shares of its own total, so one heavy account cannot flatten the group) over the six
+    /// 4-hour blocks of the UTC day, and the uniformity 1/(1+CV) of the six sums. Ordinary
+    /// people act in their daytime, so a group of them follows the day wherever they live; an
+    /// orchestrator spreads its work round the clock, with every account busy all day or with
+    /// accounts taking turns (complementary schedules). Blocks of 4 hours, not hours: batches
+    /// fired every 2 or 4 hours at a fixed minute fill every block and leave most hours empty.
+    /// 1 = perfectly flat. nil for fewer than two timed members.
+    static func roundTheClock(_ group: [Int], index: PopulationIndex) -> Double? {
+        let blocks = PopulationIndex.dayBlocks
+        var sums = [Double](repeating: 0, count: blocks)
+        var timed = 0
+        index.dayProfiles.withUnsafeBufferPointer { p in
+            for m in group {
+                var any = false
+                for b in 0..<blocks where p[m * blocks + b] > 0 {
+                    sums[b] += Double(p[m * blocks + b])
+                    any = true
+                }
+                if any { timed += 1 }
+            }
+        }
+        guard timed >= 2 else { return nil }
+        let mean = sums.reduce(0, +) / Double(blocks)
+        let sd = (sums.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(blocks)).squareRoot()
+        return 1 / (1 + sd / mean)
     }
 
     /// Volume uniformity 1 / (1 + CV) of the members' exchange counts (1 = equal volumes).
@@ -401,8 +475,9 @@ enum NullModel {
     }
 
     /// A random group matched to `group` on volume stratum: for each member, a distinct account
-    /// of its stratum (any account once its stratum is used up).
-    static func randomGroup(like group: [Int], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+    /// of its stratum outside `excluded` (the cluster's own members: a campaign that is most of
+    /// its volume stratum must not be its own reference), any account once the stratum is used up.
+    static func randomGroup(like group: [Int], excluding excluded: Set<Int> = [], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
         var used = Set<Int>()
         used.reserveCapacity(group.count)
         var out: [Int] = []
@@ -412,14 +487,14 @@ enum NullModel {
             var pick = -1
             for _ in 0..<8 {
                 let c = pool[rng.int(0..<pool.count)]
-                if !used.contains(c) {
+                if !used.contains(c) && !excluded.contains(c) {
                     pick = c
                     break
                 }
             }
             while pick < 0 {
                 let c = rng.int(0..<index.count)
-                if !used.contains(c) { pick = c }
+                if !used.contains(c) && !excluded.contains(c) { pick = c }
             }
             used.insert(pick)
             out.append(pick)
@@ -428,20 +503,24 @@ enum NullModel {
     }
 
     /// A random group of the same size from the volume stratum of the group's median member
-    /// (with replacement when the stratum is smaller than the group).
-    static func typicalGroup(like group: [Int], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+    /// (with replacement when the stratum is smaller than the group), members of `excluded`
+    /// redrawn (up to 8 times: a stratum of nothing but members is its own reference).
+    static func typicalGroup(like group: [Int], excluding excluded: Set<Int> = [], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
         let volumes = group.map { index.exchanges[$0] }.sorted()
         let median = volumes[volumes.count / 2]
         let medianMember = group.first { index.exchanges[$0] == median } ?? group[0]
         let pool = index.strata[index.stratum[medianMember]]
-        return group.map { _ in pool[rng.int(0..<pool.count)] }
+        return group.map { _ in
+            var c = pool[rng.int(0..<pool.count)]
+            for _ in 0..<8 where excluded.contains(c) { c = pool[rng.int(0..<pool.count)] }
+            return c
+        }
     }
 
     /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
     /// groups of the same (measured) size. Deterministic for the config's seed and the members.
     static func evidence(
-        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formedByNetworks: Bool = false,
-        formedBySynchrony: Bool = false
+        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formation: CandidateFormation = .content
     ) -> [FamilyEvidence] {
         let group = measured(members, limit: config.maxMeasuredMembers)
         guard group.count >= 2, index.count > group.count else {
@@ -450,6 +529,18 @@ enum NullModel {
             }
         }
         var rng = SeededRandom(seed: config.seed, UInt64(members[0]), UInt64(members.count))
+        // Random groups are drawn from the other accounts of each member's volume stratum, where
+        // the stratum holds at least twice as many others as the group draws from it: a campaign
+        // that is most of its stratum must not be its own reference. Where it holds fewer (a
+        // handful of accounts far heavier than anyone else), the members stay in their stratum's
+        // draws: accounts of another volume are no reference for them.
+        var inStratum: [Int: (all: Int, measured: Int)] = [:]
+        for m in members { inStratum[index.stratum[m], default: (0, 0)].all += 1 }
+        for m in group { inStratum[index.stratum[m], default: (0, 0)].measured += 1 }
+        let excluded = Set(members.filter { m in
+            let s = index.stratum[m]
+            return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
+        })
         var counts = [Int32](repeating: 0, count: index.users.count)
         let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
         var nulls: [GroupFigures] = []
@@ -462,27 +553,27 @@ enum NullModel {
         let batch = max(1, min(config.nullSamples, 50))
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
-                let random = randomGroup(like: group, index: index, rng: &rng)
+                let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
                 var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
                 // cluster of similar accounts is more uniform than that by selection): its
                 // reference is groups of accounts of the cluster's own typical volume.
-                figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, index: index, rng: &rng), index: index)
+                figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, excluding: excluded, index: index, rng: &rng), index: index)
                 nulls.append(figures)
             }
-            let families = summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony)
+            let families = summarize(observed: observed, nulls: nulls, members: group.count, formation: formation)
             let settled = families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.count
             let open = families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.count
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
-        return summarize(observed: observed, nulls: nulls, members: group.count, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony).map(\.evidence)
+        return summarize(observed: observed, nulls: nulls, members: group.count, formation: formation).map(\.evidence)
     }
 
     /// Each family's evidence from the random groups drawn so far, with the number of them
     /// that reached the cluster's figure in its strongest test.
     static func summarize(
-        observed: GroupFigures, nulls: [GroupFigures], members: Int, formedByNetworks: Bool, formedBySynchrony: Bool = false
+        observed: GroupFigures, nulls: [GroupFigures], members: Int, formation: CandidateFormation
     ) -> [(evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double)] {
         let actionNull = nulls.compactMap(\.actionSynchrony)
         return EvidenceFamily.allCases.map { family in
@@ -494,12 +585,12 @@ enum NullModel {
             return result
         }
         func evidence(_ family: EvidenceFamily) -> (evidence: FamilyEvidence, exceedances: Int, available: Bool, pValue: Double) {
-            let tests = observed.tests(family, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony)
+            let tests = observed.tests(family, formation: formation)
             var best: (p: Double, stat: Double, mean: Double, sd: Double, label: String, exceed: Int)?
             var measurable = 0
             for (k, test) in tests.enumerated() {
                 guard let value = test.1 else { continue }
-                let reference = nulls.compactMap { $0.tests(family, formedByNetworks: formedByNetworks, formedBySynchrony: formedBySynchrony)[k].1 }
+                let reference = nulls.compactMap { $0.tests(family, formation: formation)[k].1 }
                 guard !reference.isEmpty else { continue }
                 measurable += 1
                 let mean = reference.reduce(0, +) / Double(reference.count)
