@@ -921,3 +921,23 @@ struct AnalyzeFuzzTests {
         #expect(Double(report.slowestNanoseconds) / 1e6 < maxMs, "slowest run: \(report.slowestInput)")
     }
 }
+
+/// What the analyze fuzzer found, each as the smallest input that showed it.
+@Suite("Analyze fuzzer finds")
+struct AnalyzeFuzzFindsTests {
+    /// Runs `analyze` on `bytes` as a file of its own.
+    func analyze(_ bytes: [UInt8], _ config: AnalyzeConfig = hostileAnalyzeConfig()) throws -> RunSummary {
+        let dir = try TemporaryDirectory()
+        let log = try dir.write("input.log", bytes: bytes)
+        return try AnalyzeRun.run(paths: [log], outputDirectory: dir.file("out"), config: config)
+    }
+
+    @Test("a framed record with 100,000 open brackets closed by one of the other kind is rejected, not a stack overflow")
+    func deepMismatchedClose() throws {
+        let deep = "[{\"ts\":\"2026-04-20T00:00:00Z\",\"account_id\":\"a\",\"x\":" + String(repeating: "[", count: 100_000) + "},\n"
+            + "{\"ts\":\"2026-04-20T00:00:01Z\",\"account_id\":\"b\"}]\n"
+        let summary = try analyze(Array(deep.utf8))
+        #expect(summary.recordsAccepted == 1)
+        #expect(summary.rejectedByReason == ["invalid_json": 1])
+    }
+}
