@@ -940,4 +940,20 @@ struct AnalyzeFuzzFindsTests {
         #expect(summary.recordsAccepted == 1)
         #expect(summary.rejectedByReason == ["invalid_json": 1])
     }
+
+    @Test("a tool result outside a conversation after a line with a tool round: no stale range past the line's spans")
+    func staleToolResultRange() throws {
+        let lines = [
+            #"{"ts":"2026-04-20T00:00:00Z","account_id":"a","messages":[{"role":"user","content":[{"type":"tool_result","content":"one"},{"type":"tool_result","content":"two"}]}]}"#,
+            #"{"ts":"2026-04-20T00:00:01Z","account_id":"b","prompt":[{"type":"tool_result","content":"x"}]}"#,
+        ]
+        var config = hostileAnalyzeConfig()
+        config.scan.threads = 1
+        let summary = try analyze(Array((lines.joined(separator: "\n") + "\n").utf8), config)
+        #expect(summary.recordsAccepted == 2)
+        // The second line alone, and after the first, reads the same.
+        var decoder = ExchangeDecoder(schema: DecodeSchema())
+        for line in lines { _ = Array(line.utf8).withUnsafeBytes { decoder.decode($0) } }
+        #expect(decoder.record.toolResultText == nil)
+    }
 }

@@ -1090,6 +1090,7 @@ public struct ExchangeDecoder {
         record.hasToolResults = false
         record.lastTurnReturnedResults = false
         record.resultSpans.removeAll(keepingCapacity: true)
+        record.toolResultRange = 0..<0
     }
 
     /// What kind of content block a `type` names.
