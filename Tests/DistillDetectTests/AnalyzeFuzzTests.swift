@@ -986,4 +986,23 @@ struct AnalyzeFuzzFindsTests {
         for line in lines { _ = Array(line.utf8).withUnsafeBytes { decoder.decode($0) } }
         #expect(decoder.record.toolResultText == nil)
     }
+
+    @Test("a string on a preset path that holds an array, not an object, is read again from where the line moved (langfuse `input`)")
+    func encodedArrayOnObjectPath() throws {
+        // `input` feeds `messages` and leads to `input.messages`: reading it as an object
+        // moved the line into the decoder's arena, and it was read again through a pointer
+        // into the old line (garbage offsets, a valid line rejected, or an Int32 trap).
+        let line = #"{"ts":"2026-04-20T00:00:00Z","input":"[{\"role\":\"user\",\"content\":\"Write a parser\"}]","trace":{"userId":"u1"}}"#
+        var config = hostileAnalyzeConfig()
+        config.scan.fieldMappings = LogPreset.langfuse.mappings
+        let summary = try analyze(Array((line + "\n").utf8), config)
+        #expect(summary.recordsAccepted == 1)
+        #expect(summary.accountsSeen == 1)
+        var decoder = ExchangeDecoder(schema: DecodeSchema(mappings: LogPreset.langfuse.mappings))
+        Array(line.utf8).withUnsafeBytes { raw in
+            #expect(decoder.decode(raw) == nil)
+            #expect(decoder.record.string(.accountID) == "u1")
+            #expect(decoder.record.prompt == "Write a parser")
+        }
+    }
 }
