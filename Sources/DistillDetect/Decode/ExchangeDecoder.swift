@@ -845,7 +845,9 @@ public struct ExchangeDecoder {
             base = newBase
             arenaUsed = lineCount
         }
-        return arenaUsed + extra <= arena.capacity
+        // The bound of this line, not the arena's capacity: that is what earlier, longer lines
+        // left, and would make how deep a line is read depend on the lines a worker read before.
+        return arenaUsed + extra <= lineCount * 3 + 64
     }
 
     /// True when the text spans in `range` hold a byte other than JSON whitespace (or a
