@@ -58,7 +58,7 @@ struct AnalyzeFuzzSettings: Equatable, CustomStringConvertible {
         s.seed = rng.chance(0.5) ? 0x5EED : rng.next()
         s.json = rng.chance(0.3)
         s.compareThreads = index % 8 == 0
-        s.checkIdentity = index % 4 == 0
+        s.checkIdentity = index % 8 == 0
         return s
     }
 
@@ -287,7 +287,7 @@ struct AnalyzeFuzzGenerator {
     func make(_ rng: inout SeededRandom, settings: AnalyzeFuzzSettings, base: Int64? = nil) -> AnalyzeFuzzInput {
         let hostility = rng.pick([0.0, 0.05, 0.2, 0.5, 0.9])
         let accounts = makeAccounts(&rng)
-        let lineCount = rng.chance(0.1) ? rng.int(1...3) : rng.int(1...40)
+        let lineCount = rng.chance(0.5) ? rng.int(1...8) : rng.int(1...40)
         let base = base ?? Self.baseTime(&rng)
         // A campaign's batches: its accounts fire within a minute or two of each other.
         let batches = (0..<4).map { _ in Int64(rng.int(0...(3 * 86_400))) * 1000 }
@@ -795,7 +795,7 @@ final class AnalyzeFuzzer: @unchecked Sendable {
             if (summary.detection?.clustersReported ?? 0) > 0 { report.runsWithReported += 1 }
 
             // Identity: the accounts are the distinct ids of the accepted records (a second
-            // reading: every 4th run, and every run compared across thread counts).
+            // reading: every 8th run, the runs compared across thread counts).
             guard settings.checkIdentity else { throw CheckDone() }
             var scanOptions = settings.config().scan
             scanOptions.threads = 1
