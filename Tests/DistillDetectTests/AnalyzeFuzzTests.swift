@@ -1,29 +1,37 @@
 // A seeded fuzzer over the whole `analyze` path, beside the decoder fuzzer (DecoderFuzzTests):
-// short logs of 1–40 lines, several accounts to a log, are written to a file and run through
-// `AnalyzeRun.run` as the command runs it (discovery, inflate, framing, decode, account state,
-// linkage, clustering, null-model scoring, CSV / JSON / HTML outputs and the swap). Lines
-// are built to form candidate clusters (templated prompts, shared networks and cards,
-// synchronized times across accounts) and to be hostile (numbers, times and ids at and
-// beyond every limit, in every accepted form; wrong types, duplicate keys, deep nesting,
+// short logs (1–40 lines, half of them 1–8; several accounts to a log) are written to files
+// and run through `AnalyzeRun.run` as the command runs it (discovery, inflate, framing,
+// decode, account state, linkage, clustering, null-model scoring, CSV / JSON / HTML outputs
+// and the swap). A run reads 1 to 96 such inputs, as `analyze` reads a directory of daily
+// logs: each run rebuilds the population tables of linkage and scoring (about 60 MB zeroed,
+// whatever the input), which one input per run would spend most of its time on. Lines are
+// built to form candidate clusters (templated prompts, shared networks, cards and keys,
+// synchronized times across accounts) and to be hostile (numbers, times and ids at and beyond
+// every limit, in every accepted form; wrong types, duplicate keys, deep nesting,
 // conversations with tool calls, preset shapes, broken framing), and some are byte-level
-// mutations of valid lines and of the decoder fuzzer's corpus. Each input is checked for
-// - a crash (the run dies) or a hang (the slowest input fails the run above
-//   `DISTILL_ANALYZE_FUZZ_MAX_MS`); with `DISTILL_ANALYZE_FUZZ_DUMP=DIR` every input is
-//   written to `DIR/wN/input` (and its settings to `input.case`) before it runs, so the one
-//   that killed the run is left there, and inputs failing a check are kept as `DIR/fail-*`;
-// - the outputs: every file of the set written, none of a staging directory left, and the
-//   rows of clusters.csv, accounts.csv and candidates.csv as many as summary.json says;
-// - identity: as many accounts as distinct account ids among the accepted records (read by a
-//   scan of the same file), and every account of a line built to be valid among them;
-// - threads: every 8th input is run again with the other thread count, and every output is
+// mutations of valid lines and of the decoder fuzzer's corpus. Detection settings vary per
+// run (1 or 2 threads, presets, thresholds, linkage bars lowered so that a few lines make
+// clusters). Each run is checked for
+// - a crash (the run dies) or a hang (the slowest run fails the test above
+//   `DISTILL_ANALYZE_FUZZ_MAX_MS`); with `DISTILL_ANALYZE_FUZZ_DUMP=DIR` each worker writes its
+//   run's inputs and settings to `DIR/wN/inputs/` (`input-0`, ..., `case`) before running it, so
+//   the run that killed the process is left there, and runs failing a check are kept as
+//   `DIR/fail-*`;
+// - the outputs: every file of the set written, no staging directory left, and the rows of
+//   clusters.csv, accounts.csv and candidates.csv as many as summary.json says;
+// - identity (every 8th run): as many accounts as distinct account ids among the accepted
+//   records (read by a second scan of the same files), and every account of a line built to
+//   be valid among them;
+// - threads (every 8th run): run again with the other thread count, every output
 //   byte-identical (summary.json but its timings and its `threads`).
 //
-// The test runs a few hundred inputs in `swift test`. The full run (README):
+// The test runs about 100 inputs in `swift test`. The full run (README):
 //   DISTILL_ANALYZE_FUZZ_INPUTS=1000000 DISTILL_ANALYZE_FUZZ_WORKERS=2 \
-//     swift test -c release -Xswiftc -enable-testing --filter AnalyzeFuzz
-// `DISTILL_ANALYZE_FUZZ_SEED` picks another seed, `DISTILL_ANALYZE_FUZZ_START` the first
-// input (input n is the same for any start and worker count), `DISTILL_ANALYZE_FUZZ_REPLAY=DIR`
-// runs saved inputs (`NAME.input` beside `NAME.case`) again.
+//     swift test -c release -Xswiftc -enable-testing --filter AnalyzeFuzzTests
+// `DISTILL_ANALYZE_FUZZ_SEED` picks another seed, `DISTILL_ANALYZE_FUZZ_START` the first run
+// (run r is the same for any start and worker count), `DISTILL_ANALYZE_FUZZ_BATCH=N` fixes the
+// inputs per run, `DISTILL_ANALYZE_FUZZ_REPLAY=DIR` runs saved runs (a `case` file with its
+// `input-N` files, in DIR or its subdirectories) again.
 import Foundation
 import Testing
 @testable import DistillDetect
@@ -922,7 +930,7 @@ struct AnalyzeFuzzTests {
     @Test("seeded hostile logs through decode, accounts, linkage, scoring and outputs: no crash, no hang, consistent outputs")
     func fuzz() throws {
         let environment = ProcessInfo.processInfo.environment
-        let count = environment["DISTILL_ANALYZE_FUZZ_INPUTS"].flatMap(Int.init) ?? 300
+        let count = environment["DISTILL_ANALYZE_FUZZ_INPUTS"].flatMap(Int.init) ?? 100
         let seed = environment["DISTILL_ANALYZE_FUZZ_SEED"].flatMap(UInt64.init) ?? 1
         let startRun = environment["DISTILL_ANALYZE_FUZZ_START"].flatMap(Int.init) ?? 0
         let batch = environment["DISTILL_ANALYZE_FUZZ_BATCH"].flatMap(Int.init).map { max(1, $0) }
@@ -1004,5 +1012,27 @@ struct AnalyzeFuzzFindsTests {
             #expect(decoder.record.string(.accountID) == "u1")
             #expect(decoder.record.prompt == "Write a parser")
         }
+    }
+
+    @Test("how deep a line's encoded strings are read does not depend on the lines read before it")
+    func arenaBoundIsTheLines() throws {
+        // Three strings of JSON, one inside the other, each nearly as long as the line: more
+        // than the three line lengths the decoder's arena holds for a line. A decoder that had
+        // read a longer line before read the third level too (and counts then changed with
+        // thread count and timing).
+        let text = String(repeating: "x", count: 1000)
+        let nested = FuzzJSON.encoded(.object([("b", .encoded(.object([("c", .encoded(.object([("d", .string(text))])))])))]))
+        let line = #"{"ts":"2026-04-20T00:00:00Z","account_id":"a","a":"# + String(decoding: nested.bytes, as: UTF8.self) + "}"
+        let long = #"{"ts":"2026-04-20T00:00:00Z","account_id":"b","a":"{\"b\":1}","pad":""# + String(repeating: "y", count: 100_000) + #""}"#
+        let schema = DecodeSchema(mappings: [try FieldMapping(parsing: "prompt=a.b.c.d")])
+        func prompt(_ decoder: inout ExchangeDecoder, _ text: String) -> String? {
+            Array(text.utf8).withUnsafeBytes { raw in decoder.decode(raw) == nil ? decoder.record.prompt : "rejected" }
+        }
+        var fresh = ExchangeDecoder(schema: schema)
+        let alone = prompt(&fresh, line)
+        #expect(alone == nil, "the third string is beyond the line's bound")
+        var used = ExchangeDecoder(schema: schema)
+        _ = prompt(&used, long)
+        #expect(prompt(&used, line) == alone)
     }
 }
