@@ -65,6 +65,8 @@ public struct DecodedExchange {
         }
         textSpans.removeAll(keepingCapacity: true)
         if !resultSpans.isEmpty { resultSpans.removeAll(keepingCapacity: true) }
+        // A range left by the line before would index past this line's spans.
+        toolResultRange = 0..<0
         hasToolResults = false
         toolCalls = 0
         toolResults = 0

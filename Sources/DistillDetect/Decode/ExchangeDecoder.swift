@@ -611,10 +611,11 @@ public struct ExchangeDecoder {
         for t in targets where record.slots[t.field.rawValue].priority > t.priority { wanted = true }
         if child >= 0 && c == 0x5B && wanted && schema.indexes(node: child) {
             // The array feeds a field and a path indexes into it (`prompt=messages[0].content`
-            // beside `messages`): read it for both.
-            let arrayStart = pos
+            // beside `messages`): read it for both. An offset, not a pointer: reading the
+            // value may move the line into the arena.
+            let arrayStart = offset
             try parseFieldValue(targets: targets, depth: depth)
-            pos = arrayStart
+            pos = base + arrayStart
             try parseIndexed(node: child, depth: depth + 1)
             return
         }
@@ -625,7 +626,9 @@ public struct ExchangeDecoder {
                 try parseIndexed(node: child, depth: depth + 1)
                 return
             }
-            let valueStart = pos
+            // An offset, not a pointer: `descend` moves the line into the arena even when the
+            // string holds no object, and the value is then read again from there.
+            let valueStart = offset
             let span = try scanString()
             if try descend(span, depth: depth + 1, { (d: inout ExchangeDecoder, depth: Int) throws(ScanStop) in
                 guard d.pos.pointee == 0x7B else { return false }
@@ -635,7 +638,7 @@ public struct ExchangeDecoder {
                 return
             }
             guard wanted else { return }
-            pos = valueStart
+            pos = base + valueStart
         }
         guard wanted else {
             try skipValue(depth: depth)
@@ -842,7 +845,9 @@ public struct ExchangeDecoder {
             base = newBase
             arenaUsed = lineCount
         }
-        return arenaUsed + extra <= arena.capacity
+        // The bound of this line, not the arena's capacity: that is what earlier, longer lines
+        // left, and would make how deep a line is read depend on the lines a worker read before.
+        return arenaUsed + extra <= lineCount * 3 + 64
     }
 
     /// True when the text spans in `range` hold a byte other than JSON whitespace (or a
@@ -1090,6 +1095,7 @@ public struct ExchangeDecoder {
         record.hasToolResults = false
         record.lastTurnReturnedResults = false
         record.resultSpans.removeAll(keepingCapacity: true)
+        record.toolResultRange = 0..<0
     }
 
     /// What kind of content block a `type` names.

@@ -199,8 +199,10 @@ struct RecordFramer {
                 resyncing = false
                 return
             }
-            let mismatched = (c == UInt8(ascii: "}") && objects.last == false) || (c == UInt8(ascii: "]") && objects.last == true)
-            if mismatched {
+            // Closed in a loop, not by reading the bracket again: a record can hold
+            // thousands of open brackets of the other kind, and a call per bracket overflowed
+            // the reader's stack.
+            while (c == UInt8(ascii: "}") && objects.last == false) || (c == UInt8(ascii: "]") && objects.last == true) {
                 _ = objects.popLast()
                 _ = roles.popLast()
                 expectKey = false
@@ -208,8 +210,6 @@ struct RecordFramer {
                     endRecord(send)
                     return
                 }
-                step(c, send)
-                return
             }
         }
         if !inRecord && roles.last == .event && objects.last == true && expectKey && (c == UInt8(ascii: "{") || c == UInt8(ascii: "[")) {
