@@ -11,7 +11,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "distill-detect", targets: ["distill-detect"]),
+        // The engine (bytes to scored clusters) and the synthetic generator are the library API.
         .library(name: "DistillDetect", targets: ["DistillDetect"]),
+        .library(name: "DistillGenerate", targets: ["DistillGenerate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -34,22 +36,42 @@ let package = Package(
         ),
         // memmem(3), which Swift's Glibc module leaves out, and a prefetch hint.
         .target(name: "CSupport", path: "Sources/CSupport"),
-        // The engine: every pipeline stage, free of CLI concerns.
+        // The pipeline, bottom to top (docs/architecture.md). Each target uses only those above it here.
+        //
+        // The core: ingest → decode → features → accounts → state files → linkage → clustering →
+        // scoring, one module so the hot path (ingest, decode, account fold) is specialised and
+        // inlined as a whole. Free of SQLite and of report formats.
         .target(
             name: "DistillDetect",
-            dependencies: ["CZlib", "CISAL", "CSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CZlib", "CISAL", "CSupport"]
         ),
-        // A thin shell: parses arguments and calls the engine.
+        // Outputs of a run: clusters/accounts/candidates CSV and JSON, summary.json, report.html,
+        // stable cluster ids and changes, `evaluate`.
+        .target(name: "DistillReport", dependencies: ["DistillDetect"]),
+        // The nightly job's SQLite state (GRDB).
+        .target(
+            name: "DistillNightly",
+            dependencies: ["DistillDetect", "DistillReport", "CZlib", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Synthetic traffic with labelled campaigns, for demos, tests and benchmarks.
+        .target(name: "DistillGenerate", dependencies: ["DistillDetect", "CZlib"]),
+        // The runs: check, features, analyze, detect, the state steps and nightly; each reads,
+        // calls the core, and writes its outputs through DistillReport.
+        .target(name: "DistillPipeline", dependencies: ["DistillDetect", "DistillReport", "DistillNightly"]),
+        // A thin shell: parses arguments and calls the pipeline (and the generator).
         .executableTarget(
             name: "distill-detect",
             dependencies: [
-                "DistillDetect",
+                "DistillPipeline", "DistillDetect", "DistillReport", "DistillGenerate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "DistillDetectTests",
-            dependencies: ["DistillDetect", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "DistillDetect", "DistillReport", "DistillNightly", "DistillGenerate", "DistillPipeline",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             exclude: ["Fixtures"]
         ),
     ],

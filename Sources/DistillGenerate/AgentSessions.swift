@@ -2,6 +2,8 @@
 // with real-looking, varying tool output, and the agentic campaign replaying loops whose tool
 // output comes from a few shared templates. Step k of a session is rebuilt from seeded streams
 // (session, round), so every request carries exactly the rounds of the one before it plus one.
+import DistillDetect
+
 
 /// A benign coding-agent user: their product or harness, repository and habits.
 struct CodingAgentProfile: Sendable {

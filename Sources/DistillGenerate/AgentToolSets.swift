@@ -1,6 +1,8 @@
 // The tools, system prompts and tool-output wording of agentic traffic: two popular agent
 // products that many unrelated users run (so sharing their tool set or system prompt is
 // innocent), home-made harnesses, and the agentic campaign's fixed harness.
+import DistillDetect
+
 
 enum AgentProduct: Int, Sendable {
     /// A terminal coding agent with Bash/Read/Edit/Grep-style tools.

@@ -1,16 +1,7 @@
 // Writes gzip files through the system zlib, one or more members per file.
 import CZlib
+import DistillDetect
 import Foundation
-
-public enum OutputError: Error, CustomStringConvertible {
-    case cannotWrite(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .cannotWrite(let path, let reason): return "\(path): cannot write: \(reason)"
-        }
-    }
-}
 
 final class GzipFileWriter {
     let path: String

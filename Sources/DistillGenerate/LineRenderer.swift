@@ -1,6 +1,8 @@
 // Turns one scheduled exchange into a JSON line, canonical or gateway style. Content is drawn
 // from a stream seeded by (seed, day, account, event), so a follow-up can re-create the
 // prompt that opened its session without keeping state.
+import DistillDetect
+
 
 struct LineRenderer {
     let population: SyntheticPopulation

@@ -1,5 +1,7 @@
 // The text the generator writes: benign prompts by topic, look-alike workloads and campaign
 // templates. Templates use {slot} placeholders filled from `slots` (slots may nest).
+import DistillDetect
+
 
 enum PromptCorpus {
     static let slots: [String: [String]] = [

@@ -2,6 +2,8 @@
 // top-level functions and types each file defines), which benign coding-agent users work in.
 // Extracted once from the Swift package checkouts and Debian's Python packages on the build
 // machine; Python test files are named after the modules, as those projects' layouts do.
+import DistillDetect
+
 
 struct RealRepository: Sendable {
     enum Language: Sendable { case python, swift }

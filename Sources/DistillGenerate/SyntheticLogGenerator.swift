@@ -1,5 +1,6 @@
 // `generate`: daily gzip JSON Lines files of synthetic API traffic with labelled campaigns,
 // written in parallel (one day per thread) and identical for a seed whatever the threads.
+import DistillDetect
 import Foundation
 
 public struct GeneratorConfig: Sendable {

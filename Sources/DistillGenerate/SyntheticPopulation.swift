@@ -1,5 +1,7 @@
 // Who is in the synthetic logs: benign users, legitimate look-alikes, and campaign accounts,
 // with their infrastructure, habits and per-day volumes. Built once from the seed.
+import DistillDetect
+
 
 public enum CampaignVariant: String, CaseIterable, Sendable, Codable {
     /// Identical templates, few datacenter subnets, shared cards, burst-created accounts,

@@ -1,5 +1,7 @@
 // An agentic exchange as the APIs see it (system blocks, tool definitions, a task and rounds of
 // tool calls and results) and its two request shapes: Anthropic Messages and OpenAI Responses.
+import DistillDetect
+
 
 /// A tool definition: name, description and a JSON Schema for its input (compact JSON text).
 struct ToolSpec: Sendable {

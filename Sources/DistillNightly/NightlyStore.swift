@@ -7,6 +7,8 @@
 // so the previous state stays usable. A file that is not ours, is corrupt, or was written by
 // a newer version is refused before anything is written to it.
 import CZlib
+import DistillDetect
+import DistillReport
 import Foundation
 import GRDB
 
@@ -36,67 +38,58 @@ public enum NightlyStateError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A cluster as a run reported it.
-public struct StoredCluster: Sendable, Equatable {
-    public var id: String
-    /// Account ids, sorted.
-    public var members: [String]
-    public var score: Double
-    public var exchanges: Int
-
-    public init(id: String, members: [String], score: Double, exchanges: Int) {
-        self.id = id
-        self.members = members
-        self.score = score
-        self.exchanges = exchanges
-    }
-}
-
 /// An input the state has read.
 public struct StoredInput: Sendable, Equatable {
     public var contentHash: String
     public var name: String
     public var bytes: Int64
     public var records: Int
-}
 
-/// Everything one run changes in the state, written in one transaction.
-struct NightlyCommit {
-    var run: Int
-    var asOfDay: Int64
-    var windowStart: Int64
-    var finishedAt: String
-    var inputs: [StoredInput]
-    /// Day states that are new or changed (stored state merged with new records).
-    var dayStates: [(day: Int64, state: AccountState)]
-    /// Earliest activity of every account with new records.
-    var accountFirstSeen: [(account: String, ms: Int64)]
-    /// Accounts reported this run; the first date each was flagged is kept.
-    var flaggedAccounts: [String]
-    var clusters: [StoredCluster]
-    var nextClusterNumber: Int
-    var records: Int
-}
-
-/// Where the crash-safety tests stop a run to kill it: `DISTILL_DETECT_TEST_PAUSE=POINT:SECONDS`
-/// sleeps at POINT (`after-read`: new inputs read, nothing written; `nightly-swap`: outputs
-/// staged, not yet in place; `in-commit`: outputs in place, the state transaction open;
-/// `analyze-detect`, `analyze-write`, `analyze-swap`: `analyze` read its inputs, made its
-/// staging directory, staged every output). Unset in normal use, when it costs one lookup.
-enum TestPause {
-    static let setting: (point: String, seconds: Double)? = {
-        guard let value = ProcessInfo.processInfo.environment["DISTILL_DETECT_TEST_PAUSE"] else { return nil }
-        let parts = value.split(separator: ":")
-        guard parts.count == 2, let seconds = Double(parts[1]) else { return nil }
-        return (String(parts[0]), seconds)
-    }()
-
-    static func at(_ point: String) {
-        if let setting, setting.point == point { Thread.sleep(forTimeInterval: setting.seconds) }
+    public init(contentHash: String, name: String, bytes: Int64, records: Int) {
+        self.contentHash = contentHash
+        self.name = name
+        self.bytes = bytes
+        self.records = records
     }
 }
 
-final class NightlyStore {
+/// Everything one run changes in the state, written in one transaction.
+package struct NightlyCommit {
+    package var run: Int
+    package var asOfDay: Int64
+    package var windowStart: Int64
+    package var finishedAt: String
+    package var inputs: [StoredInput]
+    /// Day states that are new or changed (stored state merged with new records).
+    package var dayStates: [(day: Int64, state: AccountState)]
+    /// Earliest activity of every account with new records.
+    package var accountFirstSeen: [(account: String, ms: Int64)]
+    /// Accounts reported this run; the first date each was flagged is kept.
+    package var flaggedAccounts: [String]
+    package var clusters: [StoredCluster]
+    package var nextClusterNumber: Int
+    package var records: Int
+
+    package init(
+        run: Int, asOfDay: Int64, windowStart: Int64, finishedAt: String, inputs: [StoredInput],
+        dayStates: [(day: Int64, state: AccountState)], accountFirstSeen: [(account: String, ms: Int64)],
+        flaggedAccounts: [String], clusters: [StoredCluster], nextClusterNumber: Int, records: Int
+    ) {
+        self.run = run
+        self.asOfDay = asOfDay
+        self.windowStart = windowStart
+        self.finishedAt = finishedAt
+        self.inputs = inputs
+        self.dayStates = dayStates
+        self.accountFirstSeen = accountFirstSeen
+        self.flaggedAccounts = flaggedAccounts
+        self.clusters = clusters
+        self.nextClusterNumber = nextClusterNumber
+        self.records = records
+    }
+}
+
+package final class NightlyStore {
     static let applicationID: Int32 = 0x4444_4E53  // "DDNS"
     static let schemaVersion = 1
     static let sqliteMagic = Array("SQLite format 3\u{0}".utf8)
@@ -107,7 +100,7 @@ final class NightlyStore {
 
     /// Opens (or creates) the state at `path`, checks it, and holds an exclusive lock on it
     /// until this object is released.
-    init(path: String, topicNames: [String]) throws {
+    package init(path: String, topicNames: [String]) throws {
         self.path = path
         let fm = FileManager.default
         let existed = fm.fileExists(atPath: path)
@@ -253,7 +246,7 @@ final class NightlyStore {
 
     // MARK: Reading
 
-    func inputs() throws -> [String: StoredInput] {
+    package func inputs() throws -> [String: StoredInput] {
         try wrap {
             try queue.read { db in
                 var out: [String: StoredInput] = [:]
@@ -266,15 +259,15 @@ final class NightlyStore {
         }
     }
 
-    func lastRun() throws -> Int {
+    package func lastRun() throws -> Int {
         try wrap { try queue.read { db in try Int.fetchOne(db, sql: "SELECT max(run) FROM runs") ?? 0 } }
     }
 
-    func latestDay() throws -> Int64? {
+    package func latestDay() throws -> Int64? {
         try wrap { try queue.read { db in try Int64.fetchOne(db, sql: "SELECT max(day) FROM account_days") } }
     }
 
-    func nextClusterNumber() throws -> Int {
+    package func nextClusterNumber() throws -> Int {
         try wrap {
             try queue.read { db in
                 Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'next_cluster'") ?? "1") ?? 1
@@ -283,14 +276,14 @@ final class NightlyStore {
     }
 
     /// Days stored before `day` (they leave the window in the next commit).
-    func days(before day: Int64) throws -> [Int64] {
+    package func days(before day: Int64) throws -> [Int64] {
         try wrap { try queue.read { db in try Int64.fetchAll(db, sql: "SELECT DISTINCT day FROM account_days WHERE day < ? ORDER BY day", arguments: [day]) } }
     }
 
     /// Calls `body` with every stored day state from `day` on, in (day, account) order (the
     /// table's own, no sort),
     /// one at a time: a 30-day window is never held in memory day by day.
-    func forEachDayState(from day: Int64, _ body: (Int64, AccountState) throws -> Void) throws {
+    package func forEachDayState(from day: Int64, _ body: (Int64, AccountState) throws -> Void) throws {
         try wrap {
             try queue.read { db in
                 let rows = try Row.fetchCursor(
@@ -316,7 +309,7 @@ final class NightlyStore {
     }
 
     /// The clusters `run` reported (none for run 0).
-    func clusters(run: Int) throws -> [StoredCluster] {
+    package func clusters(run: Int) throws -> [StoredCluster] {
         guard run > 0 else { return [] }
         return try wrap {
             try queue.read { db in
@@ -338,7 +331,7 @@ final class NightlyStore {
     }
 
     /// Cluster id → first date it was reported.
-    func clusterFirstReported() throws -> [String: String] {
+    package func clusterFirstReported() throws -> [String: String] {
         try wrap {
             try queue.read { db in
                 var out: [String: String] = [:]
@@ -349,7 +342,7 @@ final class NightlyStore {
     }
 
     /// First activity ever seen and first date flagged, for the given accounts.
-    func accountHistory(_ accounts: [String]) throws -> [String: (firstSeen: Int64, firstFlagged: String?)] {
+    package func accountHistory(_ accounts: [String]) throws -> [String: (firstSeen: Int64, firstFlagged: String?)] {
         try wrap {
             try queue.read { db in
                 var out: [String: (firstSeen: Int64, firstFlagged: String?)] = [:]
@@ -367,7 +360,7 @@ final class NightlyStore {
     // MARK: Writing
 
     /// Writes one run's changes in a single transaction.
-    func commit(_ c: NightlyCommit) throws {
+    package func commit(_ c: NightlyCommit) throws {
         try wrap {
             try queue.inTransaction(.immediate) { db in
                 let input = try db.makeStatement(

@@ -1,4 +1,7 @@
 // `analyze`: read → features → linkage → clusters → scores → CSV / JSON outputs.
+import DistillDetect
+import DistillNightly
+import DistillReport
 import Foundation
 
 public struct AnalyzeConfig: Sendable {

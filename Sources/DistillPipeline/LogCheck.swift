@@ -1,35 +1,15 @@
 // `check`: read the logs as `analyze` would and say what the tool understood of them.
+import DistillDetect
+import DistillNightly
+import DistillReport
 import Foundation
-
-/// Counts distinct accounts: distinct id bytes (a hash only places an id).
-public final class AccountCounter: ExchangeConsumer {
-    private(set) var accounts = AccountIndex()
-
-    public init() {}
-
-    public func consume(_ record: borrowing DecodedExchange) {
-        _ = record.withAccountIDBytes { accounts.slot(for: $0) }
-    }
-
-    /// Distinct accounts seen by all the counters (workers see overlapping accounts).
-    public static func distinctAccounts(_ counters: [AccountCounter]) -> Int {
-        guard var all = counters.first?.accounts else { return 0 }
-        for counter in counters.dropFirst() {
-            for slot in 0..<counter.accounts.count {
-                _ = counter.accounts.id(slot).withUnsafeBytes { all.slot(for: $0) }
-            }
-        }
-        return all.count
-    }
-}
 
 public enum LogCheck {
     public static func run(paths: [String], options: ScanOptions, maxRejectRate: Double) throws -> RunSummary {
         let (inputs, skipped) = try InputDiscovery.discover(paths)
-        let (report, counters) = LogScanner.scan(inputs, options: options) { _ in AccountCounter() }
+        let (report, accounts) = AccountCounter.scan(inputs, options: options)
         var summary = RunSummary(
-            command: "check", report: report, options: options, maxRejectRate: maxRejectRate,
-            accountsSeen: AccountCounter.distinctAccounts(counters))
+            command: "check", report: report, options: options, maxRejectRate: maxRejectRate, accountsSeen: accounts)
         summary.skippedFiles = skipped
         summary.presetSuggestion = suggestPreset(inputs: inputs, report: report, options: options)
         return summary

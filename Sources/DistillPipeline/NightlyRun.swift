@@ -1,6 +1,9 @@
 // `nightly`: the scheduled job. Reads only inputs the state has not seen (by content), keeps
 // per-day per-account states for a rolling window, re-runs detection over the window, gives
 // clusters stable ids, writes the `analyze` outputs plus changes.csv, then commits the state.
+import DistillDetect
+import DistillNightly
+import DistillReport
 import Foundation
 
 public enum FailOn: String, Sendable, CaseIterable {
@@ -20,46 +23,6 @@ public struct NightlyConfig: Sendable {
     public var stateInputs: [String] = []
 
     public init() {}
-}
-
-/// What summary.json says about the nightly side of a run.
-public struct NightlySummary: Codable, Sendable {
-    public struct SkippedInput: Codable, Sendable, Equatable {
-        public var file: String
-        public var reason: String
-    }
-
-    public var state: String
-    public var run: Int
-    /// True when every input had been read before: the state is left as it was.
-    public var replay: Bool
-    public var asOf: String?
-    public var windowDays: Int
-    public var windowStart: String?
-    public var inputsRead: Int
-    public var inputsSkipped: [SkippedInput]
-    public var daysExpired: [String]
-    public var recordsBeforeWindow: Int
-    /// Records dated after tomorrow by this machine's clock: not stored.
-    public var recordsAfterTomorrow: Int
-    public var accountsInWindow: Int
-    public var changes: [String: Int]
-    public var failOn: String
-    public var alert: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case state, run, replay, changes, alert
-        case asOf = "as_of"
-        case windowDays = "window_days"
-        case windowStart = "window_start"
-        case inputsRead = "inputs_read"
-        case inputsSkipped = "inputs_skipped"
-        case daysExpired = "days_expired"
-        case recordsBeforeWindow = "records_before_window"
-        case recordsAfterTomorrow = "records_after_tomorrow"
-        case accountsInWindow = "accounts_in_window"
-        case failOn = "fail_on"
-    }
 }
 
 public enum NightlyRun {

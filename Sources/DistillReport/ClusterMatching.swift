@@ -1,4 +1,5 @@
 // Stable cluster ids across nights, and what changed since the previous night.
+import DistillDetect
 import Foundation
 
 public enum ClusterChangeKind: String, Sendable, CaseIterable {
@@ -15,6 +16,22 @@ public struct ClusterChange: Sendable, Equatable {
     public var removed: Int
     public var scoreBefore: Double?
     public var scoreNow: Double?
+}
+
+/// A cluster as a run reported it.
+public struct StoredCluster: Sendable, Equatable {
+    public var id: String
+    /// Account ids, sorted.
+    public var members: [String]
+    public var score: Double
+    public var exchanges: Int
+
+    public init(id: String, members: [String], score: Double, exchanges: Int) {
+        self.id = id
+        self.members = members
+        self.score = score
+        self.exchanges = exchanges
+    }
 }
 
 public enum ClusterMatching {

@@ -1,5 +1,6 @@
 // `analyze` outputs: clusters.csv, accounts.csv (the list a reviewer acts on), summary.json
 // and, with --format json, clusters.json and accounts.json. Every file is written atomically.
+import DistillDetect
 import Foundation
 
 public struct DetectionSummary: Codable, Sendable {
@@ -114,7 +115,7 @@ public enum DetectionReport {
         return row
     }
 
-    static func clusterID(_ rank: Int) -> String { ClusterMatching.clusterID(number: rank + 1) }
+    package static func clusterID(_ rank: Int) -> String { ClusterMatching.clusterID(number: rank + 1) }
 
     static func time(_ ms: Int64) -> CSVField { .text(Timestamp.format(milliseconds: ms)) }
 
@@ -185,7 +186,7 @@ public enum DetectionReport {
         }
     }
 
-    static func path(_ directory: String, _ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    package static func path(_ directory: String, _ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// Creates the output directory (and its parents) if needed.
     static func makeDirectory(_ directory: String) throws {

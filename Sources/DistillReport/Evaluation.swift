@@ -1,5 +1,6 @@
 // `evaluate`: a run's flagged accounts against labels (precision, recall, F1, benign
 // false-positive rate, per-campaign recall and fragmentation, look-alikes flagged).
+import DistillDetect
 import Foundation
 
 /// RFC 4180 reading, for the tool's own CSV files and labels.

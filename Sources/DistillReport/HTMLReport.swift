@@ -2,6 +2,7 @@
 // table, and per cluster its daily volume, topic mix, shared infrastructure, exemplar prompts
 // and members. Everything that comes from logs is attacker-written and is HTML-escaped; the
 // page's Content-Security-Policy also forbids scripts and remote loads.
+import DistillDetect
 import Foundation
 
 public enum HTMLReport {

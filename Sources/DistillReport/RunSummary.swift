@@ -1,4 +1,5 @@
 // The machine-readable facts of a run: the keys shared by `check --json` and summary.json.
+import DistillDetect
 import Foundation
 
 public enum DistillDetectVersion {
@@ -202,13 +203,4 @@ public struct RunSummary: Codable, Sendable {
     }
 
     public func jsonData() throws -> Data { try JSONOutput.encode(self) }
-}
-
-/// Deterministic, pretty JSON (sorted keys) for every JSON file and printout of the tool.
-public enum JSONOutput {
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
-    }
 }

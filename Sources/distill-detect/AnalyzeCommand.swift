@@ -1,5 +1,7 @@
 import ArgumentParser
 import DistillDetect
+import DistillPipeline
+import DistillReport
 import Foundation
 
 enum OutputFormat: String, ExpressibleByArgument {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import DistillDetect
+import DistillPipeline
+import DistillReport
 
 @main
 struct DistillDetectCommand: ParsableCommand {

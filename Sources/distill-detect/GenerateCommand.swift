@@ -1,5 +1,8 @@
 import ArgumentParser
 import DistillDetect
+import DistillGenerate
+import DistillPipeline
+import DistillReport
 import Foundation
 
 extension CampaignVariant: ExpressibleByArgument {}

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Generated logs decompressed to plain lines, shared by the tests below.
 private func generatedLines(exchanges: Int = 3000, days: Int = 3, seed: UInt64 = 21, style: LogStyle = .mixed) throws -> [String] {

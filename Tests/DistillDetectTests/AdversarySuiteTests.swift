@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Scenarios of the adversary suite (`adversary/build.py`: text from real corpora shipped in
 /// PyPI wheels, campaigns and look-alikes written apart from `generate`), at 0.3 of their

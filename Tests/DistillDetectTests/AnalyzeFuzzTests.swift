@@ -35,6 +35,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// How one input is run: what `analyze`'s options would say.
 struct AnalyzeFuzzSettings: Equatable, CustomStringConvertible {

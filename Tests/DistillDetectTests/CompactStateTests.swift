@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 // The compact forms behind a small account's state (issue: hostile input, memory under a flood
 // of one-exchange accounts): inline-first lists, sparse MinHash sketches, the state's fields

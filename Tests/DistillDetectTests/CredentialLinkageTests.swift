@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Creation bursts, the credential graph's pieces and the null model's reference groups, each
 /// against a simple reference on small inputs.

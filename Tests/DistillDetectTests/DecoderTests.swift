@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// These tests are about reading fields, not the time range: any time is accepted.
 private let anyTime = Int64.min...Int64.max

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Generates a scenario, runs `analyze` on it and evaluates the flagged accounts.
 func runScenario(

@@ -4,6 +4,10 @@ import Foundation
 import GRDB
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 let reliabilityFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("Fixtures/reliability")

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Dense network blocks, network-pool attachment and rarity weights, each against a simple
 /// reference on small inputs.

@@ -2,6 +2,10 @@ import Foundation
 import CISAL
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 private func lines(_ count: Int, prefix: String = "r") -> [String] {
     (0..<count).map { i in

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Detection on logs without any prompt text (issue 14), from both scenario builders: `generate
 /// --no-content` and the adversary suite's no-content scenarios (`adversary/build.py`, made apart

@@ -3,6 +3,10 @@ import Foundation
 import GRDB
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Seven generated days, one file per day, shared by the tests of this file (generated once).
 final class SevenDays: @unchecked Sendable {

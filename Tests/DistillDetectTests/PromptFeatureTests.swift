@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 private func analyze(_ text: String, taxonomy: CompiledTaxonomy = .builtIn) -> (PromptFeatures, MinHashSketch) {
     var analyzer = PromptAnalyzer(taxonomy: taxonomy)

@@ -2,6 +2,10 @@
 // JSONSerialization: the byte scanner must agree with it on every line.
 import Foundation
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// What a line means under the contract, as comparable values.
 struct ContractRecord: Equatable, CustomStringConvertible {

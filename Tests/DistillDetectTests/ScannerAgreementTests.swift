@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Lines the scanner knowingly reads differently from JSONSerialization: lone surrogate
 /// escapes (kept as U+FFFD). Repeated keys are read as JSONSerialization reads them: the last

@@ -3,6 +3,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// The committed sample logs (seven days, one file each).
 let sampleLogFiles: [String] = {

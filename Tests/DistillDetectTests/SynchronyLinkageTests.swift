@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// Synchrony linkage without prompt text (SynchroTrap): logs carrying only the envelope
 /// (time, account, network, model, endpoint, user agent, org, creation time).

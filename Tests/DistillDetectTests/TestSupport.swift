@@ -2,6 +2,10 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
+@testable import DistillNightly
+@testable import DistillPipeline
+@testable import DistillReport
 
 /// A fresh directory under the system temp dir, removed when the value is released.
 final class TemporaryDirectory {

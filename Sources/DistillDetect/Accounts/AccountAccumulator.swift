@@ -223,3 +223,11 @@ private struct MergeKey: Hashable {
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     static func == (a: MergeKey, b: MergeKey) -> Bool { a.hash == b.hash && a.day == b.day && a.accountID == b.accountID }
 }
+
+extension PromptAnalyzer {
+    /// Adds the last prompt's shingles to an account's vocabulary sketch.
+    @inline(__always)
+    func insertShingles(into hot: inout HotAccountState) {
+        withShingles { hot.insertVocabulary($0) }
+    }
+}

@@ -6,6 +6,10 @@ import Foundation
 /// `--preset NAME`: the field paths of one known log shape, tried before a field's usual
 /// names (after any `--field-map`). README.md shows an example record of each.
 public enum LogPreset: String, CaseIterable, Sendable, Codable {
+    /// Keys of an object that holds the records in an array (LiteLLM spend logs, Azure
+    /// diagnostics, CloudTrail-style exports): the `json-wrapper(KEY)` input shape.
+    static let wrapperKeys = ["data", "records", "Records", "logs", "items", "value", "results"]
+
     case litellm
     case bedrock
     case cloudwatch
@@ -243,7 +247,7 @@ public enum LogPreset: String, CaseIterable, Sendable, Codable {
                 for key in path { level = ((level as? [String: Any])?[key] as? [Any])?.first as Any }
                 if let first = level as? [String: Any] { return first }
             }
-            for key in InputShape.wrapperKeys {
+            for key in LogPreset.wrapperKeys {
                 if let list = object[key] as? [Any], object.count <= 3, let first = list.first as? [String: Any] { return first }
             }
             if let events = object["logEvents"] as? [[String: Any]], let message = events.first?["message"] as? String,

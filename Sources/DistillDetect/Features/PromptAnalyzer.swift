@@ -315,13 +315,13 @@ public struct PromptAnalyzer {
     /// The last prompt's shingles (word-bigram hashes of its skeleton).
     public var shingles: [UInt64] { cachedSlot >= 0 ? cache.shingles(cachedSlot) : computedShingles }
 
-    /// Adds the last prompt's shingles to an account's vocabulary sketch, read where they lie
-    /// (a cache hit is not copied out).
-    func insertShingles(into hot: inout HotAccountState) {
+    /// Calls `body` with the last prompt's shingles where they lie (a cache hit is not copied out).
+    @inline(__always)
+    func withShingles<R>(_ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
         if cachedSlot >= 0 {
-            cache.withShingles(cachedSlot) { hot.insertVocabulary($0) }
+            return cache.withShingles(cachedSlot, body)
         } else {
-            computedShingles.withUnsafeBufferPointer { hot.insertVocabulary($0) }
+            return computedShingles.withUnsafeBufferPointer(body)
         }
     }
 

@@ -13,6 +13,8 @@ public struct InputSource: Sendable, Hashable {
 
     public let kind: Kind
 
+    package init(kind: Kind) { self.kind = kind }
+
     public static let standardInput = InputSource(kind: .standardInput)
 
     public static func file(_ path: String) -> InputSource { InputSource(kind: .file(path)) }
@@ -163,11 +165,11 @@ public enum InputDiscovery {
 }
 
 /// What a path is, by stat(2).
-enum FileKind: Equatable {
+package enum FileKind: Equatable {
     case regular, directory, missing
     case other(String)
 
-    static func of(_ path: String, followingLinks: Bool) -> FileKind {
+    package static func of(_ path: String, followingLinks: Bool) -> FileKind {
         var info = stat()
         guard (followingLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return .missing }
         switch info.st_mode & S_IFMT {

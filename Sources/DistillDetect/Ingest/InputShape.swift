@@ -53,7 +53,7 @@ public enum InputShape: Sendable, Equatable {
     /// `data` (LiteLLM spend logs v2, many REST APIs), `records` (Azure), `Records`
     /// (CloudTrail, S3 exports), `logs`, `items`, `value` (Azure REST), `results`. (Not
     /// `events`: OpenTelemetry spans carry their events under it.)
-    static let wrapperKeys = ["data", "records", "Records", "logs", "items", "value", "results"]
+    static let wrapperKeys = LogPreset.wrapperKeys
 
     /// How many leading bytes detection looks at, at most.
     static let sniffLimit = 1 << 20

@@ -68,8 +68,6 @@ let refusedCompressionMagic: [(format: String, magic: [UInt8])] = [
     ("lz4", [0x04, 0x22, 0x4D, 0x18]), ("zip", [0x50, 0x4B, 0x03, 0x04]),
 ]
 
-func systemErrorText(_ code: Int32) -> String { String(cString: strerror(code)) }
-
 /// `read(2)`, named apart from the reader's own `read(into:)`.
 @inline(__always)
 func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
@@ -78,7 +76,7 @@ func readDescriptor(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int
 
 /// Reads one input's decompressed bytes into caller-owned buffers. Memory is two fixed
 /// buffers whatever the file size. Not thread-safe: one reader belongs to one ingest thread.
-final class LogByteReader {
+package final class LogByteReader {
     static let compressedBlockSize = 1 << 20
 
     let source: InputSource
@@ -101,7 +99,7 @@ final class LogByteReader {
     /// Bytes after the last gzip member that are not another member (gzip ignores them too).
     private(set) var trailingBytesIgnored = 0
 
-    init(source: InputSource, inflater: Inflater = .current) throws {
+    package init(source: InputSource, inflater: Inflater = .current) throws {
         self.source = source
         switch source.kind {
         case .standardInput:
@@ -187,7 +185,7 @@ final class LogByteReader {
     }
 
     /// Fills `destination` with decompressed bytes; returns how many. 0 means the input is done.
-    func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
+    package func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
         guard !finished, destination.count > 0 else { return 0 }
         if isal != nil { return isalInflateInto(destination) }
         return isGzip ? inflateInto(destination) : copyInto(destination)

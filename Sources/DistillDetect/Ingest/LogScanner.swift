@@ -165,6 +165,8 @@ public struct InputReport: Sendable, Codable, Equatable {
 
 /// Everything a scan learned about its inputs, independent of what the consumers did.
 public struct ScanReport: Sendable {
+    package init() {}
+
     public var inputs: [InputReport] = []
     public var accepted = 0
     public var rejectedByReason: [RejectReason: Int] = [:]

@@ -8,10 +8,10 @@
 /// Used only for records over the line limit, so the plain path never pays for it. The output
 /// is never longer than the input read so far, so it may be written over its own input.
 /// Memory: one byte per open container.
-struct OversizedValueCompactor {
+package struct OversizedValueCompactor {
     /// Strings in value position longer than this many bytes (as written, escapes included)
     /// are dropped: 64 KiB, far above any id, time or prompt the detector keys on.
-    static let valueThreshold = 64 << 10
+    package static let valueThreshold = 64 << 10
 
     /// Containers open at this point, innermost last: true for an object.
     private var containers: [Bool] = []

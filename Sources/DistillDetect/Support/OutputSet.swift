@@ -34,14 +34,14 @@ public enum OutputSetError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-final class OutputSet {
+package final class OutputSet {
     /// Every file a run may write into its directory; anything else there is not ours.
     static let knownNames: Set<String> = [
         "clusters.csv", "accounts.csv", "candidates.csv", "summary.json", "report.html", "clusters.json", "accounts.json", "changes.csv",
     ]
 
     /// Where the run's files go until `commit`.
-    let staging: String
+    package let staging: String
     let directory: String
     private let parent: String
     private let name: String
@@ -50,7 +50,7 @@ final class OutputSet {
 
     /// Removes the leftovers of dead runs next to `directory`, refuses a directory holding
     /// files that are not outputs, and creates the staging directory.
-    init(directory: String) throws {
+    package init(directory: String) throws {
         let trimmed = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         // A symlinked output directory: its target is what gets replaced (the link stays).
         let url = URL(fileURLWithPath: trimmed).standardizedFileURL.resolvingSymlinksInPath()
@@ -95,7 +95,7 @@ final class OutputSet {
     }
 
     /// Puts the staged files in place of the previous set, in one step.
-    func commit() throws {
+    package func commit() throws {
         let fm = FileManager.default
         // The new set takes the old directory's permissions.
         if let mode = (try? fm.attributesOfItem(atPath: directory))?[.posixPermissions] as? Int {

@@ -41,14 +41,14 @@ final class BlockingQueue<Element>: @unchecked Sendable {
 }
 
 /// A counter shared by threads that claim work items one at a time.
-final class WorkCounter: @unchecked Sendable {
+package final class WorkCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
     private let limit: Int
 
-    init(limit: Int) { self.limit = limit }
+    package init(limit: Int) { self.limit = limit }
 
-    func claim() -> Int? {
+    package func claim() -> Int? {
         lock.lock()
         defer { lock.unlock() }
         guard next < limit else { return nil }
@@ -74,7 +74,7 @@ final class Countdown: @unchecked Sendable {
 
 /// Runs `body(i)` for i in 0..<count, each on its own thread, and waits for all of them.
 /// The last one runs on the calling thread.
-func runOnThreads(_ count: Int, stackSize: Int = 8 << 20, _ body: @escaping @Sendable (Int) -> Void) {
+package func runOnThreads(_ count: Int, stackSize: Int = 8 << 20, _ body: @escaping @Sendable (Int) -> Void) {
     guard count > 1 else {
         if count == 1 { body(0) }
         return
@@ -95,32 +95,32 @@ func runOnThreads(_ count: Int, stackSize: Int = 8 << 20, _ body: @escaping @Sen
 
 /// Lets a value that is handed from thread to thread under the pipeline's own
 /// synchronisation cross a `@Sendable` boundary.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package var value: Value
+    package init(_ value: Value) { self.value = value }
 }
 
 /// Results written by worker threads, one slot each.
-final class ResultSlots<Value>: @unchecked Sendable {
+package final class ResultSlots<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Value?]
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+    package init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    func set(_ index: Int, _ value: Value) {
+    package func set(_ index: Int, _ value: Value) {
         lock.lock()
         values[index] = value
         lock.unlock()
     }
 
-    func get(_ index: Int) -> Value {
+    package func get(_ index: Int) -> Value {
         lock.lock()
         defer { lock.unlock() }
         return values[index]!
     }
 
     /// The value, leaving the slot empty (so the caller holds the only reference).
-    func take(_ index: Int) -> Value {
+    package func take(_ index: Int) -> Value {
         lock.lock()
         defer { lock.unlock() }
         let value = values[index]!
@@ -133,7 +133,7 @@ final class ResultSlots<Value>: @unchecked Sendable {
 /// claim blocks as they go (so a costly stretch of the input does not leave one thread working
 /// alone), and returns the blocks' results concatenated in block order: the same for any
 /// thread count.
-func parallelBlocks<Element>(
+package func parallelBlocks<Element>(
     count: Int, blockSize: Int, threads: Int, _ body: @escaping @Sendable (Range<Int>) -> [Element]
 ) -> [Element] {
     let blocks = max(1, (count + blockSize - 1) / blockSize)
