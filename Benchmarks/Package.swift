@@ -20,6 +20,7 @@ let package = Package(
             name: "DecodeBenchmarks",
             dependencies: [
                 .product(name: "DistillDetect", package: rootIdentity),
+                .product(name: "DistillGenerate", package: rootIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/DecodeBenchmarks",

@@ -2,7 +2,7 @@
 """Check that the suite shares no template text with the project's own generator.
 
 Compares word 6-grams of every string literal in build.py and every corpus line with the
-string literals of Sources/DistillDetect/Generate/*.swift (PromptCorpus.swift above all).
+string literals of Sources/DistillGenerate/*.swift (PromptCorpus.swift above all).
 Prints the shared 6-grams, if any, and exits 1 when build.py's own text shares any (a common
 phrase that a real corpus line happens to share is listed, not failed). Standard library only.
 
@@ -39,7 +39,7 @@ def python_literals(path):
 
 def main():
     theirs = set()
-    swift = sorted(glob.glob(os.path.join(HERE, "..", "Sources", "DistillDetect", "Generate", "*.swift")))
+    swift = sorted(glob.glob(os.path.join(HERE, "..", "Sources", "DistillGenerate", "*.swift")))
     if not swift:
         sys.exit("no generator sources found")
     for path in swift:

@@ -1,6 +1,6 @@
-// `analyze`: read → features → linkage → clusters → scores → CSV / JSON outputs.
+// `analyze` and `detect`: account states (read from logs, or saved) → linkage → clusters →
+// scores → every output.
 import DistillDetect
-import DistillNightly
 import DistillReport
 import Foundation
 
@@ -16,15 +16,22 @@ public struct AnalyzeConfig: Sendable {
     public var keepStatesUntilExit = false
 
     public init() {}
+
+    /// The detection settings in force: `detection` on the run's thread count.
+    public var detectionOptions: DetectionConfig {
+        var options = detection
+        options.threads = scan.threads
+        return options
+    }
 }
 
 /// What a command keeps alive until it exits (see `AnalyzeConfig.keepStatesUntilExit`).
-final class KeptUntilExit: @unchecked Sendable {
-    static let shared = KeptUntilExit()
+package final class KeptUntilExit: @unchecked Sendable {
+    package static let shared = KeptUntilExit()
     private let lock = NSLock()
     private var items: [Any] = []
 
-    func keep(_ item: Any) {
+    package func keep(_ item: Any) {
         lock.lock()
         items.append(item)
         lock.unlock()
@@ -39,6 +46,21 @@ public enum AnalyzeRun {
         return try detect(features, skippedFiles: skippedFiles, command: "analyze", outputDirectory: outputDirectory, config: config)
     }
 
+    /// `detect`: the same from saved state (`StatePartitions.read`: every partition of one
+    /// build) instead of logs. Throws `StateFileError` for a missing, corrupt or mismatched
+    /// state file, and what `detect(_:...)` throws.
+    public static func runOnState(
+        _ paths: [String], outputDirectory: String, config: AnalyzeConfig, candidatePairs: [String] = []
+    ) throws -> RunSummary {
+        let started = monotonicSeconds()
+        let state = try StatePartitions.read(paths, expectedTopics: config.taxonomy.topicNames)
+        var features = StatePartitions.features(from: state)
+        features.stageSeconds = ["load_state": monotonicSeconds() - started]
+        return try detect(
+            features, skippedFiles: [], command: "detect", outputDirectory: outputDirectory, config: config,
+            candidatePairs: candidatePairs)
+    }
+
     /// Links, clusters and scores `features` and writes every output: what `analyze` does
     /// after reading, and all that `detect` does with saved state (the same code, hence the
     /// same clusters.csv and accounts.csv from the same records). `command` names the run in
@@ -49,8 +71,7 @@ public enum AnalyzeRun {
         _ features: FeatureRunResult, skippedFiles: [SkippedFile], command: String, outputDirectory: String,
         config: AnalyzeConfig, candidatePairs: [String] = []
     ) throws -> RunSummary {
-        var detectionOptions = config.detection
-        detectionOptions.threads = config.scan.threads
+        let detectionOptions = config.detectionOptions
         TestPause.at("analyze-detect")
         let pairsStarted = monotonicSeconds()
         let candidates = candidatePairs.isEmpty ? nil : try LinkageKeys.readPairs(
@@ -59,10 +80,6 @@ public enum AnalyzeRun {
         let detection = CampaignDetection.run(
             accounts: features.accounts, taxonomy: config.taxonomy, options: detectionOptions, candidates: candidates)
         let writeStarted = monotonicSeconds()
-        // Written into a staging directory, swapped into place whole at the end.
-        let output = try OutputSet(directory: outputDirectory)
-        TestPause.at("analyze-write")
-        let staging = output.staging
         let report = features.report
         let page = HTMLReport.Page(
             title: "distill-detect \(command)", facts: [
@@ -72,37 +89,16 @@ public enum AnalyzeRun {
                 ("Accounts seen", "\(features.accounts.count)"),
             ] + report.inputProblems.map { ("Input not read in full", $0.message) }, detection: detection, accounts: features.accounts, topicNames: features.topicNames,
             clusterIDs: detection.reported.indices.map(DetectionReport.clusterID))
-        // The tables and the page are independent: written side by side.
-        let failures = ResultSlots<UncheckedSendable<Error?>>(count: 2)
-        let shared = UncheckedSendable((detection, features, page))
-        let json = config.json
-        runOnThreads(2) { part in
-            let (detection, features, page) = shared.value
-            do {
-                if part == 0 {
-                    try DetectionReport.write(
-                        detection, accounts: features.accounts, topicNames: features.topicNames, directory: staging,
-                        json: json)
-                } else {
-                    try HTMLReport.write(page, to: DetectionReport.path(staging, "report.html"))
-                }
-                failures.set(part, UncheckedSendable(nil))
-            } catch {
-                failures.set(part, UncheckedSendable(error))
-            }
-        }
-        for part in 0..<2 { if let error = failures.take(part).value { throw error } }
         var stages = features.stageSeconds.merging(detection.seconds) { $1 }
-        stages["write"] = monotonicSeconds() - writeStarted
         if candidates != nil { stages["load_candidates"] = pairsSeconds }
         var summary = RunSummary(
             command: command, report: features.report, options: config.scan, maxRejectRate: config.maxRejectRate,
             accountsSeen: features.accounts.count, stageSeconds: stages)
         summary.detection = DetectionSummary(options: config.detection, result: detection)
         summary.skippedFiles = skippedFiles
-        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(staging, "summary.json"))
-        TestPause.at("analyze-swap")
-        try output.commit()
+        try RunOutputs.write(
+            detection, accounts: features.accounts, topicNames: features.topicNames, to: outputDirectory, json: config.json,
+            page: page, summary: &summary, writeStarted: writeStarted, pauses: (staged: "analyze-write", swap: "analyze-swap"))
         if config.keepStatesUntilExit { KeptUntilExit.shared.keep((features, detection)) }
         return summary
     }

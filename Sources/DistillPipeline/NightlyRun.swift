@@ -26,6 +26,41 @@ public struct NightlyConfig: Sendable {
 }
 
 public enum NightlyRun {
+    /// An input of this night: `hash` nil when it is not hashed (skipped, or unreadable): it is
+    /// read only to report it, and never remembered.
+    struct FreshInput {
+        var source: InputSource
+        var hash: String?
+        var bytes: Int64
+    }
+
+    /// The inputs the state has not read before, by content, and a night's state built
+    /// elsewhere (`--state-input`) when it is new.
+    struct NewInputs {
+        var fresh: [FreshInput] = []
+        var skipped: [NightlySummary.SkippedInput] = []
+        var stateNight: (input: StoredInput, state: AccountStateFile)?
+    }
+
+    /// The states inside the window once this night's records are merged in.
+    struct Window {
+        var asOfDay: Int64?
+        var start: Int64?
+        var expired: [Int64]
+        /// One state per account, its days merged, sorted by id.
+        var accounts: [AccountState]
+        /// Day states that are new or changed, for the state commit.
+        var changedDays: [(day: Int64, state: AccountState)]
+        var firstSeen: [(account: String, ms: Int64)]
+        var recordsBeforeWindow: Int
+    }
+
+    /// `analyze` over the window of stored per-day state: reads only new inputs into per-day
+    /// states, merges them into the window, detects as `analyze` does, matches clusters with
+    /// the previous night's for stable ids and changes.csv, writes the outputs as `analyze`
+    /// does, then commits the state. Throws `NightlyStateError` (a state file that is not
+    /// ours, corrupt, newer, of another taxonomy, locked), `InputError`, `StateFileError`,
+    /// `OutputError`.
     public static func run(paths: [String], outputDirectory: String, config: NightlyConfig) throws -> RunSummary {
         let started = monotonicSeconds()
         let taxonomy = config.analyze.taxonomy
@@ -34,78 +69,22 @@ public enum NightlyRun {
 
         // 1. Which inputs are new, by content.
         let known = try store.inputs()
-        // hash nil: not hashed (skipped, or unreadable): read only to report it, never remembered.
-        var fresh: [(source: InputSource, hash: String?, bytes: Int64)] = []
-        var skipped: [NightlySummary.SkippedInput] = []
-        var hashesThisRun: [String: String] = [:]
-        for input in inputs {
-            let path: String
-            switch input.kind {
-            case .standardInput: throw InputError.standardInputNotAllowed("nightly")
-            case .skipped:
-                fresh.append((input, nil, 0))
-                continue
-            case .file(let p): path = p
-            }
-            // Inputs are read twice (hashed, then scanned): only regular files qualify.
-            if case .other(let kind) = FileKind.of(path, followingLinks: true) {
-                fresh.append((.init(kind: .skipped(path, reason: "not a regular file (\(kind))")), nil, 0))
-                continue
-            }
-            guard let (hash, bytes) = try? InputFingerprint.contentHash(path: path) else {
-                fresh.append((input, nil, 0))  // its open fails again in the scan, and is reported
-                continue
-            }
-            if let previous = known[hash] {
-                skipped.append(.init(file: path, reason: "already read (as \(previous.name))"))
-            } else if let twin = hashesThisRun[hash] {
-                skipped.append(.init(file: path, reason: "same content as \(twin)"))
-            } else {
-                hashesThisRun[hash] = path
-                fresh.append((input, hash, bytes))
-            }
-        }
-        // A night's state built elsewhere: one input, known by the content of all its files.
-        var stateNight: (input: StoredInput, state: AccountStateFile)?
-        if !config.stateInputs.isEmpty {
-            let files = try StatePartitions.expand(config.stateInputs)
-            var hashes: [String] = []
-            var bytes: Int64 = 0
-            for file in files {
-                let (hash, size) = try InputFingerprint.contentHash(path: file)
-                hashes.append(hash)
-                bytes += size
-            }
-            let joined = hashes.sorted().joined(separator: "\n")
-            let hash = String(format: "%016llx%016llx", StableHash.hash(joined, seed: 0x1), StableHash.hash(joined, seed: 0x9E37_79B9_7F4A_7C15))
-            let name = "state " + config.stateInputs.joined(separator: " ")
-            if let previous = known[hash] {
-                skipped.append(.init(file: name, reason: "already read (as \(previous.name))"))
-            } else {
-                let state = try StatePartitions.read(config.stateInputs, expectedTopics: taxonomy.topicNames)
-                guard state.byDay else {
-                    throw StateFileError.incompatible(
-                        reason: "\(name): nightly keeps one state per account and day; build the state with `state build --by-day`")
-                }
-                stateNight = (StoredInput(contentHash: hash, name: name, bytes: bytes, records: state.tally?.accepted ?? 0), state)
-            }
-        }
+        var new = try newInputs(inputs, known: known, config: config)
         let hashed = monotonicSeconds()
 
         // 2. Read them into per-day states (or take the night's saved ones).
         let report: ScanReport
         var newDays: [AccountState]
-        if let stateNight {
+        if let stateNight = new.stateNight {
             report = stateNight.state.tally?.report ?? ScanReport()
             newDays = stateNight.state.accounts
+            new.stateNight?.state.accounts = []
         } else {
-            let (scanned, accumulators) = LogScanner.scan(fresh.map(\.source), options: config.analyze.scan) { _ in
-                AccountAccumulator(taxonomy: taxonomy, byDay: true)
-            }
-            report = scanned
-            newDays = AccountAccumulator.merge(accumulators, threads: config.analyze.scan.threads)
+            let read = FeatureRun.run(
+                inputs: new.fresh.map(\.source), options: config.analyze.scan, taxonomy: taxonomy, keepContent: true, byDay: true)
+            report = read.report
+            newDays = read.accounts
         }
-        stateNight?.state.accounts = []
         let scanned = monotonicSeconds()
         TestPause.at("after-read")
         // Records dated after tomorrow (UTC, by this machine's clock) come from a broken clock
@@ -121,11 +100,171 @@ public enum NightlyRun {
 
         // 3. The window, and the states inside it.
         let lastRun = try store.lastRun()
-        let replay = fresh.isEmpty && stateNight == nil && lastRun > 0
+        let replay = new.fresh.isEmpty && new.stateNight == nil && lastRun > 0
+        let window = try loadWindow(store, newDays: &newDays, windowDays: config.windowDays)
+        let accounts = window.accounts
+        let windowed = monotonicSeconds()
+
+        // 4. Detection over the window, as `analyze` runs it.
+        let detection = CampaignDetection.run(accounts: accounts, taxonomy: taxonomy, options: config.analyze.detectionOptions)
+
+        // 5. Stable ids and changes. A replay matches ids against the last run and reports
+        // changes against the run before it, exactly as that run did.
+        var nextNumber = try store.nextClusterNumber()
+        let previous = try store.clusters(run: lastRun)
+        let members = detection.reported.map { $0.members.map { accounts[$0].accountID }.sorted() }
+        let ids = ClusterMatching.assignIDs(current: members, previous: previous, nextNumber: &nextNumber)
+        let now = detection.reported.indices.map {
+            StoredCluster(id: ids[$0], members: members[$0], score: detection.reported[$0].score, exchanges: detection.reported[$0].exchanges)
+        }
+        let base = replay ? try store.clusters(run: lastRun - 1) : previous
+        let changes = ClusterMatching.changes(now: now, before: base)
+
+        // 6. Outputs first.
+        let writeStarted = monotonicSeconds()
+        let asOf = window.asOfDay.map(Timestamp.formatDay) ?? ""
+        let firstReported = try store.clusterFirstReported()
+        let flaggedIDs = members.flatMap { $0 }
+        let annotations = try annotate(detection, accounts: accounts, ids: ids, firstReported: firstReported, asOf: asOf, store: store, flaggedIDs: flaggedIDs)
+        var alert = false
+        switch config.failOn {
+        case .never: break
+        case .anyClusters: alert = !now.isEmpty
+        case .newClusters: alert = changes.contains { $0.kind == .new }
+        }
+        var changeCounts = Dictionary(uniqueKeysWithValues: ClusterChangeKind.allCases.map { ($0.rawValue, 0) })
+        for c in changes { changeCounts[c.kind.rawValue, default: 0] += 1 }
+        let run = replay ? lastRun : lastRun + 1
+        var summary = RunSummary(
+            command: "nightly", report: report, options: config.analyze.scan, maxRejectRate: config.analyze.maxRejectRate,
+            accountsSeen: accounts.count, stageSeconds: detection.seconds.merging([
+                "hash_inputs": hashed - started, "ingest_decode_features": scanned - hashed, "load_window": windowed - scanned,
+            ]) { $1 })
+        summary.detection = DetectionSummary(options: config.analyze.detection, result: detection)
+        summary.skippedFiles = walkSkipped
+        summary.nightly = NightlySummary(
+            state: config.statePath, run: run, replay: replay, asOf: window.asOfDay.map(Timestamp.formatDay),
+            windowDays: config.windowDays, windowStart: window.start.map(Timestamp.formatDay), inputsRead: report.readableInputs,
+            inputsSkipped: new.skipped, daysExpired: window.expired.map(Timestamp.formatDay),
+            recordsBeforeWindow: window.recordsBeforeWindow, recordsAfterTomorrow: recordsAfterTomorrow,
+            accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
+        // A night given no new input is no failure: it replays the window.
+        summary.exitCode = RunSummary.exitCode(
+            report: report, maxRejectRate: config.analyze.maxRejectRate, inputsGiven: !new.fresh.isEmpty, alert: alert).rawValue
+        let page = HTMLReport.Page(
+            title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary) + summary.inputProblemFacts, detection: detection,
+            accounts: accounts, topicNames: taxonomy.topicNames, clusterIDs: ids, firstReported: ids.map { firstReported[$0] ?? asOf },
+            changes: changes)
+        // Staged, then swapped into place whole; the state is committed only after that.
+        try RunOutputs.write(
+            detection, accounts: accounts, topicNames: taxonomy.topicNames, to: outputDirectory, json: config.analyze.json,
+            annotations: annotations, page: page, summary: &summary, writeStarted: writeStarted,
+            pauses: (staged: nil, swap: "nightly-swap")
+        ) { staging in try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: staging) }
+
+        // 7. Then the state, in one transaction. A replay changes nothing. Inputs that could
+        // not be opened are not remembered, so the next run tries them again. Should the
+        // commit fail, summary.json (already in place) is rewritten to say so: exit 1.
+        if !replay {
+            do {
+                let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
+                let read = new.fresh.compactMap { f -> StoredInput? in
+                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
+                    return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+                } + (new.stateNight.map { [$0.input] } ?? [])
+                try store.commit(NightlyCommit(
+                    run: run, asOfDay: window.asOfDay ?? 0, windowStart: window.start ?? .min,
+                    finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
+                    dayStates: window.changedDays, accountFirstSeen: window.firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
+                    nextClusterNumber: nextNumber, records: report.accepted))
+            } catch {
+                summary.exitCode = RunExitCode.failure.rawValue
+                summary.stateError = "state not committed: \(error)"
+                try? AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
+                throw error
+            }
+        }
+        if config.analyze.keepStatesUntilExit { KeptUntilExit.shared.keep((accounts, detection)) }
+        return summary
+    }
+
+    /// Splits `inputs` into the new (by content hash) and the already read, and reads the
+    /// night's state given by `--state-input` when it is new. An input that cannot be read to
+    /// hash it is not read at all: it is reported as an input problem (exit 2) and, not being
+    /// remembered, tried again the next night.
+    static func newInputs(_ inputs: [InputSource], known: [String: StoredInput], config: NightlyConfig) throws -> NewInputs {
+        var new = NewInputs()
+        var hashesThisRun: [String: String] = [:]
+        for input in inputs {
+            let path: String
+            switch input.kind {
+            case .standardInput: throw InputError.standardInputNotAllowed("nightly")
+            case .skipped:
+                new.fresh.append(FreshInput(source: input, hash: nil, bytes: 0))
+                continue
+            case .file(let p): path = p
+            }
+            // Inputs are read twice (hashed, then scanned): only regular files qualify.
+            if case .other(let kind) = FileKind.of(path, followingLinks: true) {
+                new.fresh.append(FreshInput(source: .skipped(path, reason: "not a regular file (\(kind))"), hash: nil, bytes: 0))
+                continue
+            }
+            let hash: String
+            let bytes: Int64
+            do {
+                (hash, bytes) = try InputFingerprint.contentHash(path: path)
+            } catch InputError.notFound {
+                new.fresh.append(FreshInput(source: input, hash: nil, bytes: 0))  // its open fails again in the scan, and is reported
+                continue
+            } catch let error as InputFingerprintError {
+                new.fresh.append(FreshInput(
+                    source: .skipped(path, reason: "could not be read to fingerprint it at byte \(error.offset) (\(error.reason))"),
+                    hash: nil, bytes: 0))
+                continue
+            }
+            if let previous = known[hash] {
+                new.skipped.append(.init(file: path, reason: "already read (as \(previous.name))"))
+            } else if let twin = hashesThisRun[hash] {
+                new.skipped.append(.init(file: path, reason: "same content as \(twin)"))
+            } else {
+                hashesThisRun[hash] = path
+                new.fresh.append(FreshInput(source: input, hash: hash, bytes: bytes))
+            }
+        }
+        // A night's state built elsewhere: one input, known by the content of all its files.
+        if !config.stateInputs.isEmpty {
+            let files = try StatePartitions.expand(config.stateInputs)
+            var hashes: [String] = []
+            var bytes: Int64 = 0
+            for file in files {
+                let (hash, size) = try InputFingerprint.contentHash(path: file)
+                hashes.append(hash)
+                bytes += size
+            }
+            let joined = hashes.sorted().joined(separator: "\n")
+            let hash = String(format: "%016llx%016llx", StableHash.hash(joined, seed: 0x1), StableHash.hash(joined, seed: 0x9E37_79B9_7F4A_7C15))
+            let name = "state " + config.stateInputs.joined(separator: " ")
+            if let previous = known[hash] {
+                new.skipped.append(.init(file: name, reason: "already read (as \(previous.name))"))
+            } else {
+                let state = try StatePartitions.read(config.stateInputs, expectedTopics: config.analyze.taxonomy.topicNames)
+                guard state.byDay else {
+                    throw StateFileError.incompatible(
+                        reason: "\(name): nightly keeps one state per account and day; build the state with `state build --by-day`")
+                }
+                new.stateNight = (StoredInput(contentHash: hash, name: name, bytes: bytes, records: state.tally?.accepted ?? 0), state)
+            }
+        }
+        return new
+    }
+
+    /// Merges this night's per-day states (`newDays`, sorted by account and day; emptied) with
+    /// the stored days inside the window ending at the latest day seen.
+    static func loadWindow(_ store: NightlyStore, newDays: inout [AccountState], windowDays: Int) throws -> Window {
         let newLatest = newDays.map { Timestamp.day($0.firstSeen) }.max()
         let storedLatest = try store.latestDay()
         let asOfDay = [newLatest, storedLatest].compactMap { $0 }.max()
-        let windowStart = asOfDay.map { $0 - Int64(config.windowDays) + 1 }
+        let windowStart = asOfDay.map { $0 - Int64(windowDays) + 1 }
         let expired = try windowStart.map { try store.days(before: $0) } ?? []
         // New records by (account, day); stored days stream past and merge with them.
         var pending: [DayKey: AccountState] = [:]
@@ -178,30 +317,17 @@ public enum NightlyRun {
         accountIndex = [:]
         let order = accounts.indices.sorted { accounts[$0].accountID < accounts[$1].accountID }
         accounts = order.map { accounts[$0] }
-        let windowed = monotonicSeconds()
+        return Window(
+            asOfDay: asOfDay, start: windowStart, expired: expired, accounts: accounts, changedDays: changedDays,
+            firstSeen: firstSeen, recordsBeforeWindow: recordsBeforeWindow)
+    }
 
-        // 4. Detection over the window.
-        var detectionOptions = config.analyze.detection
-        detectionOptions.threads = config.analyze.scan.threads
-        let detection = CampaignDetection.run(accounts: accounts, taxonomy: taxonomy, options: detectionOptions)
-
-        // 5. Stable ids and changes. A replay matches ids against the last run and reports
-        // changes against the run before it, exactly as that run did.
-        var nextNumber = try store.nextClusterNumber()
-        let previous = try store.clusters(run: lastRun)
-        let members = detection.reported.map { $0.members.map { accounts[$0].accountID }.sorted() }
-        let ids = ClusterMatching.assignIDs(current: members, previous: previous, nextNumber: &nextNumber)
-        let now = detection.reported.indices.map {
-            StoredCluster(id: ids[$0], members: members[$0], score: detection.reported[$0].score, exchanges: detection.reported[$0].exchanges)
-        }
-        let base = replay ? try store.clusters(run: lastRun - 1) : previous
-        let changes = ClusterMatching.changes(now: now, before: base)
-
-        // 6. Outputs first.
-        let writeStarted = monotonicSeconds()
-        let asOf = asOfDay.map(Timestamp.formatDay) ?? ""
-        let firstReported = try store.clusterFirstReported()
-        let flaggedIDs = members.flatMap { $0 }
+    /// The nightly columns of clusters.csv (`first_reported`) and accounts.csv
+    /// (`first_flagged`, `first_seen_ever`), from the state's history.
+    static func annotate(
+        _ detection: DetectionResult, accounts: [AccountState], ids: [String], firstReported: [String: String], asOf: String,
+        store: NightlyStore, flaggedIDs: [String]
+    ) throws -> ReportAnnotations {
         let history = try store.accountHistory(flaggedIDs)
         var annotations = ReportAnnotations(clusterIDs: ids)
         annotations.clusterColumns = ["first_reported"]
@@ -214,85 +340,7 @@ public enum NightlyRun {
                 .text(past?.firstFlagged ?? asOf), seen == .max ? .empty : .text(Timestamp.format(milliseconds: seen)),
             ]
         }
-        // Staged, then swapped into place whole; the state is committed only after that.
-        let output = try OutputSet(directory: outputDirectory)
-        let staging = output.staging
-        try DetectionReport.write(
-            detection, accounts: accounts, topicNames: taxonomy.topicNames, directory: staging,
-            json: config.analyze.json, annotations: annotations)
-        try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: staging)
-        var alert = false
-        switch config.failOn {
-        case .never: break
-        case .anyClusters: alert = !now.isEmpty
-        case .newClusters: alert = changes.contains { $0.kind == .new }
-        }
-        var changeCounts = Dictionary(uniqueKeysWithValues: ClusterChangeKind.allCases.map { ($0.rawValue, 0) })
-        for c in changes { changeCounts[c.kind.rawValue, default: 0] += 1 }
-        let run = replay ? lastRun : lastRun + 1
-        var summary = RunSummary(
-            command: "nightly", report: report, options: config.analyze.scan, maxRejectRate: config.analyze.maxRejectRate,
-            accountsSeen: accounts.count, stageSeconds: [:])
-        summary.detection = DetectionSummary(
-            options: config.analyze.detection, result: detection)
-        summary.skippedFiles = walkSkipped
-        summary.nightly = NightlySummary(
-            state: config.statePath, run: run, replay: replay, asOf: asOfDay.map(Timestamp.formatDay), windowDays: config.windowDays,
-            windowStart: windowStart.map(Timestamp.formatDay), inputsRead: report.readableInputs, inputsSkipped: skipped,
-            daysExpired: expired.map(Timestamp.formatDay), recordsBeforeWindow: recordsBeforeWindow,
-            recordsAfterTomorrow: recordsAfterTomorrow,
-            accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
-        // Exit code: 1 when new inputs were given and none could be read; 2 for the reject rate
-        // or an input not read in full;
-        // 3 when --fail-on matched.
-        var exit = RunExitCode.success.rawValue
-        if !fresh.isEmpty && report.readableInputs == 0 {
-            exit = RunExitCode.failure.rawValue
-        } else if report.rejectedShare > config.analyze.maxRejectRate || !report.inputProblems.isEmpty {
-            exit = RunExitCode.rejectRateExceeded.rawValue
-        } else if alert {
-            exit = RunExitCode.alert.rawValue
-        }
-        summary.exitCode = exit
-        try HTMLReport.write(
-            HTMLReport.Page(
-                title: "distill-detect nightly \(asOf)", facts: nightlyFacts(summary) + summary.inputProblemFacts, detection: detection, accounts: accounts,
-                topicNames: taxonomy.topicNames, clusterIDs: ids, firstReported: ids.map { firstReported[$0] ?? asOf },
-                changes: changes),
-            to: DetectionReport.path(staging, "report.html"))
-        let written = monotonicSeconds()
-        summary.stageSeconds = detection.seconds.merging([
-            "hash_inputs": hashed - started, "ingest_decode_features": scanned - hashed, "load_window": windowed - scanned,
-            "write": written - writeStarted,
-        ]) { $1 }
-        try AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(staging, "summary.json"))
-        TestPause.at("nightly-swap")
-        try output.commit()
-
-        // 7. Then the state, in one transaction. A replay changes nothing. Inputs that could
-        // not be opened are not remembered, so the next run tries them again. Should the
-        // commit fail, summary.json (already in place) is rewritten to say so: exit 1.
-        if !replay {
-            do {
-                let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
-                let read = fresh.compactMap { f -> StoredInput? in
-                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
-                    return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
-                } + (stateNight.map { [$0.input] } ?? [])
-                try store.commit(NightlyCommit(
-                    run: run, asOfDay: asOfDay ?? 0, windowStart: windowStart ?? .min,
-                    finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
-                    dayStates: changedDays, accountFirstSeen: firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
-                    nextClusterNumber: nextNumber, records: report.accepted))
-            } catch {
-                summary.exitCode = RunExitCode.failure.rawValue
-                summary.stateError = "state not committed: \(error)"
-                try? AtomicFile.write(try summary.jsonData(), to: DetectionReport.path(outputDirectory, "summary.json"))
-                throw error
-            }
-        }
-        if config.analyze.keepStatesUntilExit { KeptUntilExit.shared.keep((accounts, detection)) }
-        return summary
+        return annotations
     }
 
     static func nightlyFacts(_ s: RunSummary) -> [(String, String)] {
@@ -330,11 +378,24 @@ struct DayKey: Hashable {
     var day: Int64
 }
 
+/// An input that could be opened but not read to the end while hashing it.
+public struct InputFingerprintError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    /// The system's reason (strerror text).
+    public var reason: String
+    /// Bytes hashed before the read failed.
+    public var offset: Int64
+
+    public var description: String { "\(path): could not be read to fingerprint it at byte \(offset) (\(reason))" }
+}
+
 /// Identity of an input by content, so a renamed or copied file is not read twice.
 public enum InputFingerprint {
     /// A 128-bit hash of the file's bytes (two independently seeded 64-bit hashes over 1 MiB
-    /// blocks) as 32 hex digits, and the file's size. Not cryptographic: it tells files
-    /// apart, it does not defend against someone forging a collision.
+    /// blocks) as 32 hex digits, and the file's size in bytes. Not cryptographic: it tells
+    /// files apart, it does not defend against someone forging a collision. Throws
+    /// `InputError.notFound` when the file cannot be opened and `InputFingerprintError` when a
+    /// read fails (never the hash of what was read before it).
     public static func contentHash(path: String) throws -> (hash: String, bytes: Int64) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError.notFound(path) }
         defer { try? handle.close() }
@@ -342,7 +403,15 @@ public enum InputFingerprint {
         var b: UInt64 = 0x6e69_6768
         var total: Int64 = 0
         while true {
-            let block = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+            let block: Data
+            do {
+                block = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                // Foundation wraps the read(2) errno as the underlying error.
+                let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+                let reason = underlying.map { systemErrorText(Int32($0.code)) } ?? error.localizedDescription
+                throw InputFingerprintError(path: path, reason: reason, offset: total)
+            }
             if block.isEmpty { break }
             block.withUnsafeBytes { raw in
                 a = StableHash.combine(a, StableHash.hash(raw, seed: 0x1))

@@ -14,7 +14,7 @@ public struct TruncatedInput: Codable, Equatable, Sendable {
     public var detail: String
 }
 
-/// Exit codes of outputs.md.
+/// The tool's exit codes (README, "Exit codes"); `RunSummary.exitCode` decides them.
 public enum RunExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
@@ -189,12 +189,14 @@ public struct RunSummary: Codable, Sendable {
         exitCode = RunSummary.exitCode(report: report, maxRejectRate: maxRejectRate).rawValue
     }
 
-    /// 1 when no input could be read, 2 when the rejected share is above the limit or an
-    /// input was not read in full (the outputs are incomplete).
-    public static func exitCode(report: ScanReport, maxRejectRate: Double) -> RunExitCode {
-        if report.readableInputs == 0 { return .failure }
+    /// The exit code of every command that reads logs or their state: 1 when inputs were
+    /// given and none could be read; 2 when the rejected share is above `maxRejectRate` or an
+    /// input was not read in full (the outputs are incomplete); 3 when `alert` (`nightly
+    /// --fail-on` matched); 0 otherwise.
+    public static func exitCode(report: ScanReport, maxRejectRate: Double, inputsGiven: Bool = true, alert: Bool = false) -> RunExitCode {
+        if inputsGiven && report.readableInputs == 0 { return .failure }
         if report.rejectedShare > maxRejectRate || !report.inputProblems.isEmpty { return .rejectRateExceeded }
-        return .success
+        return alert ? .alert : .success
     }
 
     /// Rows for report.html's facts: one per input not read in full.

@@ -55,11 +55,7 @@ struct DetectCommand: ParsableCommand {
         let config = try detection.config(scan: scan, maxRejectRate: maxRejectRate)
         let started = monotonicSeconds()
         let summary = try orFail {
-            let state = try StatePartitions.read(paths, expectedTopics: config.taxonomy.topicNames)
-            var features = StatePartitions.features(from: state)
-            features.stageSeconds = ["load_state": monotonicSeconds() - started]
-            return try AnalyzeRun.detect(
-                features, skippedFiles: [], command: "detect", outputDirectory: out, config: config, candidatePairs: candidates)
+            try AnalyzeRun.runOnState(paths, outputDirectory: out, config: config, candidatePairs: candidates)
         }
         if let note = summary.contentSignalsNote {
             FileHandle.standardError.write(Data("detect: WARNING: \(note)\n".utf8))

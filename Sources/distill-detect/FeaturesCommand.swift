@@ -54,44 +54,20 @@ struct FeaturesCommand: ParsableCommand {
         }
         guard let out else { return }
         let options = try input.scanOptions()
-        let paths = input.paths
-        let result: FeatureRunResult
-        var tally: ScanTally?
-        do {
-            let inputs = paths.isEmpty ? [] : try InputDiscovery.expand(paths)
-            defer { input.clearProgress() }
-            let priorFiles = try loadState.map { try AccountStateFile.read(path: $0, expectedTopics: compiled.topicNames) }
-            result = FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, priorStates: priorFiles.map(\.accounts))
-            // The saved state's tally: what this run read and what the loaded states carried.
-            for t in (paths.isEmpty ? [] : [ScanTally(result.report)]) + priorFiles.compactMap(\.tally) {
-                if tally == nil { tally = t } else { tally!.merge(t) }
-            }
-        } catch let error as InputError {
-            throw fail(error.description)
-        } catch let error as StateFileError {
-            throw fail(error.description)
+        let run = try orFail {
+            try FeatureTableRun.run(
+                paths: input.paths, loadState: loadState, out: out, saveState: saveState, options: options,
+                taxonomy: compiled, maxRejectRate: input.maxRejectRate)
         }
-        let writeStarted = monotonicSeconds()
-        do {
-            let topics = result.topicNames
-            try CSVWriter.write(
-                path: out, header: AccountFeatureTable.header(topicNames: topics), items: result.accounts,
-                threads: options.threads) { AccountFeatureTable.row($0, topicNames: topics) }
-            if let saveState {
-                try AccountStateFile(topicNames: result.topicNames, accounts: result.accounts, tally: tally).write(to: saveState)
-            }
-        } catch {
-            throw fail("\(error)")
-        }
+        input.clearProgress()
+        let result = run.features
         let report = result.report
-        let stages = result.stageSeconds.merging(["write": monotonicSeconds() - writeStarted]) { $1 }
-        let timing = stages.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f s", $0.key, $0.value) }.joined(separator: ", ")
+        let timing = run.stageSeconds.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f s", $0.key, $0.value) }.joined(separator: ", ")
         FileHandle.standardError.write(Data(
             "features: \(result.accounts.count) accounts from \(report.accepted) records (\(report.rejected) rejected); \(timing) -> \(out)\n".utf8))
-        let code = paths.isEmpty ? .success : RunSummary.exitCode(report: report, maxRejectRate: input.maxRejectRate)
         // Everything is written: leave without tearing down a few hundred thousand account
         // states one free() at a time (a second or more on large runs). The states must stay
         // referenced until then, or Swift frees them after their last use above.
-        withExtendedLifetime(result) { exitNow(code) }
+        withExtendedLifetime(result) { exitNow(run.exitCode) }
     }
 }

@@ -52,28 +52,17 @@ struct StateBuildCommand: ParsableCommand {
         }
         let options = try input.scanOptions()
         let started = monotonicSeconds()
-        let result = try orFail {
-            let inputs = try InputDiscovery.expand(input.paths)
-            return FeatureRun.run(inputs: inputs, options: options, taxonomy: compiled, keepContent: true, byDay: byDay)
+        let built = try orFail {
+            try StateRun.build(
+                paths: input.paths, out: out, partitions: partitions, split: split, byDay: byDay, options: options,
+                taxonomy: compiled, maxRejectRate: input.maxRejectRate)
         }
         input.clearProgress()
-        let name = split ?? StatePartitions.defaultSplitName(inputNames: input.paths)
-        let files = StatePartitions.split(
-            accounts: result.accounts, topicNames: result.topicNames, tally: ScanTally(result.report), splitName: name,
-            count: partitions, byDay: byDay)
-        var bytes = 0
-        try orFail {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            for file in files {
-                let encoded = file.encoded()
-                bytes += encoded.count
-                try AtomicFile.write(Data(encoded), to: (out as NSString).appendingPathComponent(file.partition.fileName))
-            }
-        }
-        let report = result.report
+        let report = built.report
         FileHandle.standardError.write(Data(String(
             format: "state build: split %@: %d records (%d rejected), %d accounts, %d partitions, %d bytes, %.1f s -> %@\n",
-            name, report.accepted, report.rejected, result.accounts.count, partitions, bytes, monotonicSeconds() - started, out).utf8))
-        withExtendedLifetime(result) { exitNow(RunSummary.exitCode(report: report, maxRejectRate: input.maxRejectRate)) }
+            built.split, report.accepted, report.rejected, built.accounts, partitions, built.bytes, monotonicSeconds() - started,
+            out).utf8))
+        exitNow(built.exitCode)
     }
 }

@@ -30,12 +30,7 @@ struct StateKeysCommand: ParsableCommand {
     }
 
     func run() throws {
-        try orFail {
-            let files = try StatePartitions.expand(paths)
-            let state = try StatePartitions.merge(try files.map { try AccountStateFile.read(path: $0) }, paths: files)
-            let lines = LinkageKeys.keyLines(StatePartitions.accounts(of: state), options: DetectionConfig())
-            try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: out)
-            FileHandle.standardError.write(Data("state keys: \(state.accounts.count) accounts, \(lines.count - 1) keys -> \(out)\n".utf8))
-        }
+        let (accounts, keys) = try orFail { try StateRun.keys(paths: paths, out: out) }
+        FileHandle.standardError.write(Data("state keys: \(accounts) accounts, \(keys) keys -> \(out)\n".utf8))
     }
 }

@@ -30,18 +30,11 @@ struct StateMergeCommand: ParsableCommand {
 
     func run() throws {
         let started = monotonicSeconds()
-        try orFail {
-            let files = try StatePartitions.expand(paths)
-            let read = try files.map { try AccountStateFile.read(path: $0) }
-            let merged = try StatePartitions.merge(read, paths: files)
-            let directory = (out as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            try merged.write(to: out)
-            FileHandle.standardError.write(Data(String(
-                format: "state merge: %d files, %d accounts, %@, %d splits, %.1f s -> %@\n",
-                files.count, merged.accounts.count, merged.partition.description, merged.splits.count,
-                monotonicSeconds() - started, out).utf8))
-        }
+        let (files, merged) = try orFail { try StateRun.merge(paths: paths, out: out) }
+        FileHandle.standardError.write(Data(String(
+            format: "state merge: %d files, %d accounts, %@, %d splits, %.1f s -> %@\n",
+            files.count, merged.accounts.count, merged.partition.description, merged.splits.count,
+            monotonicSeconds() - started, out).utf8))
         exitNow(.success)
     }
 }

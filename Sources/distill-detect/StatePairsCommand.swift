@@ -20,21 +20,8 @@ struct StatePairsCommand: ParsableCommand {
     )
 
     func run() throws {
-        var output = LinkageKeys.parameterLine(DetectionConfig()) + "\n"
-        var number = 0
-        while let line = readLine(strippingNewline: true) {
-            number += 1
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            do {
-                for pair in try LinkageKeys.pairLines(bucket: Substring(line)) { output += pair + "\n" }
-            } catch {
-                throw fail("standard input line \(number): \(error)")
-            }
-            if output.utf8.count > 1 << 20 {
-                FileHandle.standardOutput.write(Data(output.utf8))
-                output = ""
-            }
+        try orFail {
+            try StateRun.pairs(nextLine: { readLine(strippingNewline: true) }) { FileHandle.standardOutput.write(Data($0.utf8)) }
         }
-        FileHandle.standardOutput.write(Data(output.utf8))
     }
 }

@@ -1,6 +1,7 @@
 // Ingest and decode: throughput and heap allocations per exchange.
 import Benchmark
 import DistillDetect
+import DistillGenerate
 import Foundation
 
 /// Generated logs, decompressed once, split into lines.

@@ -1,4 +1,6 @@
-// `features`: ingest → decode → per-exchange features → merged account states.
+// The accounts stage run as a whole: inputs → ingest → decode → per-exchange features → merged
+// account states, for `features`, `analyze`, `state build` and `nightly` (Sources/DistillPipeline).
+// It stays in the core so the generic scanner is specialised for the account fold here.
 
 public struct FeatureRunResult: Sendable {
     public var report: ScanReport
