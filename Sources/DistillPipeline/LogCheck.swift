@@ -1,6 +1,5 @@
 // `check`: read the logs as `analyze` would and say what the tool understood of them.
 import DistillDetect
-import DistillNightly
 import DistillReport
 import Foundation
 

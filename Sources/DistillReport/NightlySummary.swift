@@ -1,4 +1,3 @@
-import DistillDetect
 import Foundation
 
 /// What summary.json says about the nightly side of a run.

@@ -1,5 +1,5 @@
-// Deterministic randomness for the generator: every stream is derived from the user's seed
-// and a path of integers, so output never depends on thread count or scheduling.
+// Deterministic randomness for the generator and the null model: every stream is derived from a
+// seed and a path of integers, so output never depends on thread count or scheduling.
 import Foundation
 
 public struct SeededRandom: RandomNumberGenerator, Sendable {
