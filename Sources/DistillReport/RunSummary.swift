@@ -14,7 +14,7 @@ public struct TruncatedInput: Codable, Equatable, Sendable {
     public var detail: String
 }
 
-/// The tool's exit codes (README, "Exit codes"); `RunSummary.exitCode` decides them.
+/// Exit codes (README, "Exit codes").
 public enum RunExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
