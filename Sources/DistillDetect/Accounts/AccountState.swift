@@ -27,9 +27,10 @@ public struct AccountState: Equatable, Sendable {
 
     public init(accountID: String) { box = Box(Fields(accountID: accountID)) }
 
-    /// The fields, by value; mutating them copies the box first when it is shared.
-    var fields: Fields {
-        get { box.fields }
+    /// The fields, read in place; mutating them copies the box first when it is shared. A
+    /// field without an accessor of its own below is read as `state.fields.name`.
+    public internal(set) var fields: Fields {
+        _read { yield box.fields }
         _modify {
             makeUnique()
             yield &box.fields
@@ -413,50 +414,18 @@ extension AccountState {
             restoreExemplar(rank: rank, textHash: textHash, text: body)
         }
 
-        /// Forgets everything learned from prompt text (counts, topics, templates, vocabulary,
-        /// synchrony of near-duplicate prompts, exemplars), keeping the metadata.
+        /// Forgets everything learned from prompt text (the fields the schema marks as content:
+        /// counts, topics, templates, vocabulary, synchrony of near-duplicate prompts,
+        /// exemplars), keeping the metadata.
         mutating func dropContent() {
-            withPrompt = 0
-            chainOfThought = 0
-            codeBlocks = 0
-            topics = SparseCounts()
-            templates = BottomKSet(capacity: 48)
-            vocabulary = MinHashSketch(binCount: AccountState.vocabularyBins)
-            synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
-            exemplars = []
+            for field in Self.schema where field.isContent { field.reset(&self) }
         }
 
-        /// Combines the state of the same account from another part of the logs.
+        /// Combines the state of the same account from another part of the logs, field by
+        /// field as the schema says.
         mutating func merge(_ other: Fields) {
             precondition(other.accountID == accountID)
-            exchanges = exchanges.addingSaturating(other.exchanges)
-            inputTokens = inputTokens.addingSaturating(other.inputTokens)
-            outputTokens = outputTokens.addingSaturating(other.outputTokens)
-            errors = errors.addingSaturating(other.errors)
-            singleTurn = singleTurn.addingSaturating(other.singleTurn)
-            withPrompt = withPrompt.addingSaturating(other.withPrompt)
-            chainOfThought = chainOfThought.addingSaturating(other.chainOfThought)
-            codeBlocks = codeBlocks.addingSaturating(other.codeBlocks)
-            firstSeen = min(firstSeen, other.firstSeen)
-            lastSeen = max(lastSeen, other.lastSeen)
-            if let c = other.createdAt, c < (createdAt ?? .max) { createdAt = c }
-            activeDays.merge(other.activeDays)
-            activeHours.merge(other.activeHours)
-            hourOfWeek.merge(other.hourOfWeek)
-            times.merge(other.times)
-            ips.merge(other.ips)
-            networks.merge(other.networks)
-            userAgents.merge(other.userAgents)
-            apiKeys.merge(other.apiKeys)
-            payments.merge(other.payments)
-            models.merge(other.models)
-            templates.merge(other.templates)
-            if other.rare.isAllocated { rare.modify.merge(other.rare.value) }
-            topics.merge(other.topics)
-            vocabulary.merge(other.vocabulary)
-            synchronySketch.merge(other.synchronySketch)
-            actionSketch.merge(other.actionSketch)
-            for e in other.exemplars { restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
+            for field in Self.schema { field.merge(&self, other) }
         }
 
         /// Keeps the exemplar if it ranks among the first three templates; for a template already
@@ -483,16 +452,6 @@ struct RareFields: Equatable, Sendable {
     var toolResults = 0
     var toolExchanges = 0
     var toolSets = BottomKSet(capacity: 16)
-
-    mutating func merge(_ other: RareFields) {
-        orgs.merge(other.orgs)
-        countries.merge(other.countries)
-        systemPrompts.merge(other.systemPrompts)
-        toolCalls = toolCalls.addingSaturating(other.toolCalls)
-        toolResults = toolResults.addingSaturating(other.toolResults)
-        toolExchanges = toolExchanges.addingSaturating(other.toolExchanges)
-        toolSets.merge(other.toolSets)
-    }
 }
 
 /// `RareFields` behind a reference allocated at the first write and copied on write when
@@ -533,4 +492,128 @@ public struct Exemplar: Equatable, Sendable {
     public var key: UInt64
     public var textHash: UInt64
     public var text: String
+}
+
+// MARK: The schema
+
+extension AccountState.Fields {
+    /// Every field of the state, once, in state-file order: how two parts of one account merge,
+    /// from which state-file format version it is stored, whether `dropContent` clears it, and,
+    /// for a field the hand-written hot fold (`HotAccountState.add`) does not keep, how an
+    /// exchange updates it. Merge, `dropContent`, the file codec (`AccountStateFile`), the
+    /// nightly store's blobs and the `features` columns a field declares are all driven from
+    /// this list, and `AccountSchemaTests` fails when a stored field is missing from it. To add
+    /// a field: declare it above, add its entry here (with `since` one above the newest, a
+    /// `fold` and its `columns`), and extend the test data so that the field is filled.
+    static let schema: [AccountFieldSpec] = [
+        .counter("exchanges", \.exchanges),
+        .counter("inputTokens", \.inputTokens),
+        .counter("outputTokens", \.outputTokens),
+        .counter("errors", \.errors),
+        .counter("singleTurn", \.singleTurn),
+        .counter("withPrompt", \.withPrompt, content: true),
+        .counter("chainOfThought", \.chainOfThought, content: true),
+        .counter("codeBlocks", \.codeBlocks, content: true),
+        .value("firstSeen", \.firstSeen, merge: { $0 = min($0, $1) }),
+        .value("lastSeen", \.lastSeen, merge: { $0 = max($0, $1) }),
+        .value("createdAt", \.createdAt, merge: { a, b in if let b, b < (a ?? .max) { a = b } }),
+        .summary("activeDays", \.activeDays),
+        .summary("hourOfWeek", \.hourOfWeek),
+        .summary("topics", \.topics, content: true),
+        .summary("activeHours", \.activeHours),
+        .summary("apiKeys", \.apiKeys),
+        .summary("systemPrompts", \.systemPrompts),
+        .summary("templates", \.templates, content: true),
+        .summary("times", \.times),
+        .summary("ips", \.ips),
+        .summary("networks", \.networks),
+        .summary("userAgents", \.userAgents),
+        .summary("orgs", \.orgs),
+        .summary("payments", \.payments),
+        .summary("models", \.models),
+        .summary("countries", \.countries),
+        .summary("vocabulary", \.vocabulary, content: true),
+        .summary("synchronySketch", \.synchronySketch, content: true),
+        .value("exemplars", \.exemplars, content: true, merge: { a, b in
+            var fields = AccountState.Fields(accountID: "")
+            fields.exemplars = a
+            for e in b { fields.restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
+            a = fields.exemplars
+        }),
+        .counter("toolCalls", \.toolCalls, since: 2),
+        .counter("toolResults", \.toolResults, since: 2),
+        .counter("toolExchanges", \.toolExchanges, since: 2),
+        .summary("toolSets", \.toolSets, since: 2),
+        .summary(
+            "actionSketch", \.actionSketch, since: 3,
+            encode: CountedSketch.encode, decode: CountedSketch.decode),
+    ]
+
+    /// The fields' folds that run beside the hot fold, in schema order.
+    static let extraFolds: [AccountFieldSpec.Fold] = schema.compactMap(\.fold)
+}
+
+/// One field of `AccountState.Fields` as `AccountState.Fields.schema` declares it. Built by
+/// `counter`, `value` and `summary`, each from the field's key path, so the field's default
+/// (declared once, on the stored property) is also what `dropContent` resets it to and what a
+/// merge skips (merging an empty part changes nothing, and a rarely filled field stays
+/// unallocated).
+struct AccountFieldSpec: Sendable {
+    typealias Fields = AccountState.Fields
+    /// Updates the field from one exchange and its prompt's features (nil without prompt text).
+    typealias Fold = @Sendable (inout Fields, borrowing DecodedExchange, PromptFeatures?) -> Void
+
+    /// The stored property's name (`AccountSchemaTests` checks it against the declaration).
+    let name: String
+    /// The state-file format version that added the field; older files leave it empty.
+    let since: UInt32
+    /// Learned from prompt text: `dropContent` resets it.
+    let isContent: Bool
+    let merge: @Sendable (inout Fields, Fields) -> Void
+    let reset: @Sendable (inout Fields) -> Void
+    let encode: @Sendable (Fields, inout ByteWriter) -> Void
+    let decode: @Sendable (inout Fields, inout ByteReader) throws -> Void
+    /// Nil for the fields `HotAccountState` folds by hand (the hot path: every exchange).
+    let fold: Fold?
+    /// Columns of `features` output the field adds after the built-in ones.
+    let columns: [AccountFeatureColumn]
+
+    /// A field of any stored kind; `merge` combines a non-empty part into the field.
+    static func value<V: StateFieldValue>(
+        _ name: String, _ path: WritableKeyPath<Fields, V> & Sendable, since: UInt32 = 1, content: Bool = false,
+        merge: @escaping @Sendable (inout V, V) -> Void,
+        encode: @escaping @Sendable (V, inout ByteWriter) -> Void = { $0.encode(to: &$1) },
+        decode: @escaping @Sendable (inout ByteReader, V) throws -> V = { try V.decode(from: &$0, prototype: $1) },
+        fold: Fold? = nil, columns: [AccountFeatureColumn] = []
+    ) -> AccountFieldSpec {
+        let empty = Fields(accountID: "")[keyPath: path]
+        return AccountFieldSpec(
+            name: name, since: since, isContent: content,
+            merge: { a, b in
+                let part = b[keyPath: path]
+                if part != empty { merge(&a[keyPath: path], part) }
+            },
+            reset: { $0[keyPath: path] = empty },
+            encode: { encode($0[keyPath: path], &$1) },
+            decode: { $0[keyPath: path] = try decode(&$1, empty) },
+            fold: fold, columns: columns)
+    }
+
+    /// A count: parts add (saturating at Int.max).
+    static func counter(
+        _ name: String, _ path: WritableKeyPath<Fields, Int> & Sendable, since: UInt32 = 1, content: Bool = false,
+        fold: Fold? = nil, columns: [AccountFeatureColumn] = []
+    ) -> AccountFieldSpec {
+        value(name, path, since: since, content: content, merge: { $0 = $0.addingSaturating($1) }, fold: fold, columns: columns)
+    }
+
+    /// A mergeable summary (`MergeableSummaries`): parts merge exactly.
+    static func summary<V: MergeableStateValue>(
+        _ name: String, _ path: WritableKeyPath<Fields, V> & Sendable, since: UInt32 = 1, content: Bool = false,
+        encode: @escaping @Sendable (V, inout ByteWriter) -> Void = { $0.encode(to: &$1) },
+        decode: @escaping @Sendable (inout ByteReader, V) throws -> V = { try V.decode(from: &$0, prototype: $1) },
+        fold: Fold? = nil, columns: [AccountFeatureColumn] = []
+    ) -> AccountFieldSpec {
+        value(name, path, since: since, content: content, merge: { $0.merge($1) }, encode: encode, decode: decode, fold: fold, columns: columns)
+    }
 }
