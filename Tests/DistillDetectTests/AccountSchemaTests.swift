@@ -71,7 +71,8 @@ struct AccountSchemaTests {
         for field in AccountState.Fields.schema {
             var probe = whole.fields
             field.reset(&probe)
-            #expect(probe != whole.fields, "the test data leaves `\(field.name)` empty: extend richLines()")
+            let filled = probe != whole.fields
+            #expect(filled, "the test data leaves `\(field.name)` empty: extend richLines()")
         }
         // The state file and the nightly store's blob give the state back, field for field.
         let file = AccountStateFile(topicNames: ["t"], accounts: [whole])

@@ -255,13 +255,13 @@ extension SmallArray: StateFieldValue where Element == Exemplar {
     /// Exemplars are restored one by one (`restoreExemplar`), so a file cannot smuggle in more
     /// than `exemplarCount` or an unsorted list.
     static func decode(from r: inout ByteReader, prototype: SmallArray<Exemplar>) throws -> SmallArray<Exemplar> {
-        var fields = AccountState.Fields(accountID: "")
+        var list = SmallArray<Exemplar>()
         let n = try r.count(limit: AccountState.exemplarCount)
         for _ in 0..<n {
             let key = try r.u64()
             let textHash = try r.u64()
-            fields.restoreExemplar(rank: key, textHash: textHash, text: try r.string())
+            Exemplar.restore(Exemplar(key: key, textHash: textHash, text: try r.string()), into: &list)
         }
-        return fields.exemplars
+        return list
     }
 }

@@ -101,8 +101,9 @@ public struct AccountStateFile: Sendable {
     /// An account: its id, then each field of the schema in order (`AccountState.Fields.schema`).
     static func encode(_ a: AccountState, _ w: inout ByteWriter) {
         w.string(a.accountID)
-        let fields = a.fields
-        for field in AccountState.Fields.schema { field.encode(fields, &w) }
+        a.withFields { fields in
+            for field in AccountState.Fields.schema { field.encode(&fields, &w) }
+        }
     }
 
     // MARK: Reading
