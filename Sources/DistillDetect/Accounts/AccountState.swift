@@ -337,18 +337,25 @@ extension AccountState {
     /// Every field of an account's state. Equality is synthesised, so it covers every field.
     public struct Fields: Equatable, Sendable {
         public let accountID: String
+        /// Exchanges (log records) of the account.
         public internal(set) var exchanges = 0
+        /// Sums of the records' `input_tokens` and `output_tokens` (tokens).
         public internal(set) var inputTokens = 0
         public internal(set) var outputTokens = 0
+        /// Exchanges with an HTTP status of 400 or more.
         public internal(set) var errors = 0
         /// Exchanges whose request held at most one user message.
         public internal(set) var singleTurn = 0
+        /// Exchanges with prompt text; of those, prompts with chain-of-thought elicitation
+        /// markers, and prompts holding a code block.
         public internal(set) var withPrompt = 0
         public internal(set) var chainOfThought = 0
         public internal(set) var codeBlocks = 0
+        /// Time of the first exchange, epoch milliseconds UTC (`Int64.max` before any).
         public internal(set) var firstSeen = Int64.max
+        /// Time of the last exchange, epoch milliseconds UTC (`Int64.min` before any).
         public internal(set) var lastSeen = Int64.min
-        /// Earliest `account_created` seen, if any.
+        /// Earliest `account_created` seen, epoch milliseconds UTC, if any.
         public internal(set) var createdAt: Int64?
         /// Days since 1970 with activity (bounded by the days in the input or window).
         public internal(set) var activeDays = SparseCounts()
@@ -356,6 +363,7 @@ extension AccountState {
         public internal(set) var activeHours = DayHours()
         /// Hour of week (Monday 00 UTC = 0 … 167) → exchanges.
         public internal(set) var hourOfWeek = SparseCounts()
+        /// Up to 48 exchange times (epoch ms), a deterministic sample (`TimestampSample`).
         public internal(set) var times = TimestampSample(capacity: 48)
         public internal(set) var ips = LabelledSet(capacity: 32, labelled: 3)
         public internal(set) var networks = LabelledSet(capacity: 32, labelled: 3)

@@ -13,7 +13,7 @@ public struct TruncatedInput: Codable, Equatable, Sendable {
     public var detail: String
 }
 
-/// Exit codes of outputs.md.
+/// Exit codes (README, "Exit codes").
 public enum RunExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
