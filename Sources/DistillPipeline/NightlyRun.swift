@@ -252,7 +252,7 @@ public enum NightlyRun {
                     throw StateFileError.incompatible(
                         reason: "\(name): nightly keeps one state per account and day; build the state with `state build --by-day`")
                 }
-                new.stateNight = (StoredInput(contentHash: hash, name: name, bytes: bytes, records: state.tally?.accepted ?? 0), state)
+                new.stateNight = (StoredInput(contentHash: hash, name: name, bytes: bytes, records: state.tally?.report.accepted ?? 0), state)
             }
         }
         return new

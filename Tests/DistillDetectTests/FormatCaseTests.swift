@@ -649,7 +649,7 @@ struct ToolStateFormatTests {
         // the action sketch (format 3).
         var tail = ByteWriter()
         for v in [state.toolCalls, state.toolResults, state.toolExchanges] { tail.u64(UInt64(v)) }
-        AccountStateFile.encode(state.toolSets, &tail)
+        state.toolSets.encode(to: &tail)
         tail.u32(UInt32(AccountState.actionBins))
         for bin in state.actionSketch.bins { tail.u16(bin) }
         let old = Array(blob.dropLast(tail.bytes.count))

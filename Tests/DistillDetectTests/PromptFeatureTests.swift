@@ -290,3 +290,22 @@ struct CSVTests {
         #expect(CSVField.decimal(.nan).encoded == "")
     }
 }
+
+/// 64-bit SimHash (Charikar 2002), the baseline the MinHash accuracy test compares with.
+private enum SimHash {
+    static func fingerprint<S: Sequence>(_ hashes: S) -> UInt64 where S.Element == UInt64 {
+        var counts = [Int](repeating: 0, count: 64)
+        for h in hashes {
+            for bit in 0..<64 { counts[bit] += (h >> UInt64(bit)) & 1 == 1 ? 1 : -1 }
+        }
+        var out: UInt64 = 0
+        for bit in 0..<64 where counts[bit] > 0 { out |= 1 << UInt64(bit) }
+        return out
+    }
+
+    /// Fraction of equal bits, mapped to an angle-based similarity estimate in [0, 1].
+    static func similarity(_ a: UInt64, _ b: UInt64) -> Double {
+        let angle = Double((a ^ b).nonzeroBitCount) / 64 * Double.pi
+        return max(0, cos(angle))
+    }
+}

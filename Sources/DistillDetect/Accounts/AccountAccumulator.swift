@@ -30,6 +30,8 @@ public final class AccountAccumulator: ExchangeConsumer {
     @exclusivity(unchecked) private var hotIndex: [Int32] = []
     /// Per hot part: its slot.
     @exclusivity(unchecked) private var hotOwner: [Int32] = []
+    /// Folds of the fields the hot fold does not keep (`AccountState.Fields.schema`).
+    private let extraFolds = AccountState.Fields.extraFolds
     static let segmentShift = 12
     static let segmentSize = 1 << segmentShift
 
@@ -99,6 +101,10 @@ public final class AccountAccumulator: ExchangeConsumer {
             resultAnalyzer.analyze(line: record.line, spans: results)
             state.insertTemplate(StableHash.combine(resultAnalyzer.features.templateKey, Self.toolResultTag))
             resultAnalyzer.insertShingles(into: &state)
+        }
+        if !extraFolds.isEmpty {
+            let prompt = record.promptSpans == nil ? nil : analyzer.features
+            for fold in extraFolds { fold(&states[slot].fields, record, prompt) }
         }
         if record.toolSetKey != 0 {
             // The tool set joins the vocabulary as one more element: a custom tool set shared

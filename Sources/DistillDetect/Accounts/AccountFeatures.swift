@@ -78,6 +78,19 @@ extension AccountState {
     }
 }
 
+/// A column of `features` output that a field of the state declares (`AccountState.Fields.schema`).
+struct AccountFeatureColumn: Sendable {
+    enum Value {
+        case integer(Int)
+        case decimal(Double)
+        case text(String)
+    }
+
+    let name: String
+    /// The account's value; nil leaves the cell empty.
+    let value: @Sendable (AccountState) -> Value?
+}
+
 /// The columns of `features` output: one row per account, sketches left out.
 public enum AccountFeatureTable {
     public static func header(topicNames: [String]) -> [String] {
@@ -90,8 +103,11 @@ public enum AccountFeatureTable {
             "top_topic", "top_topic_share", "topic_entropy", "topic_hhi", "cot_share", "code_block_share",
         ] + topicNames.map { "topic_\($0)_share" } + [
             "ips", "networks", "payment_fingerprints", "orgs", "user_agents", "models", "exemplar_prompt",
-        ]
+        ] + schemaColumns.map(\.name)
     }
+
+    /// The columns fields declare in `AccountState.Fields.schema`, after the built-in ones.
+    static let schemaColumns = AccountState.Fields.schema.flatMap(\.columns)
 
     public static func row(_ a: AccountState, topicNames: [String]) -> [CSVField] {
         func count(_ d: Double) -> CSVField { .int(Int(d.rounded())) }
@@ -134,6 +150,14 @@ public enum AccountFeatureTable {
             .text(a.userAgents.labels.joined(separator: " | ")), .text(a.models.labels.joined(separator: " ")),
             .text(a.exemplars.first?.text ?? ""),
         ]
+        for column in schemaColumns {
+            switch column.value(a) {
+            case .integer(let v): row.append(.integer(v))
+            case .decimal(let v): row.append(.decimal(v))
+            case .text(let v): row.append(.text(v))
+            case nil: row.append(.empty)
+            }
+        }
         return row
     }
 }

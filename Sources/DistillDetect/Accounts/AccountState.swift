@@ -27,9 +27,10 @@ public struct AccountState: Equatable, Sendable {
 
     public init(accountID: String) { box = Box(Fields(accountID: accountID)) }
 
-    /// The fields, by value; mutating them copies the box first when it is shared.
-    var fields: Fields {
-        get { box.fields }
+    /// The fields, read in place; mutating them copies the box first when it is shared. A
+    /// field without an accessor of its own below is read as `state.fields.name`.
+    public internal(set) var fields: Fields {
+        _read { yield box.fields }
         _modify {
             makeUnique()
             yield &box.fields
@@ -299,7 +300,25 @@ public struct AccountState: Equatable, Sendable {
     mutating func dropContent() { fields.dropContent() }
 
     /// Combines the state of the same account from another part of the logs.
-    public mutating func merge(_ other: AccountState) { fields.merge(other.box.fields) }
+    public mutating func merge(_ other: AccountState) {
+        if box === other.box {
+            // Merging a state with itself: merge with a copy (a merge reads the other
+            // state's fields in place).
+            let copy = AccountState(box: Box(other.box.fields))
+            merge(copy)
+            return
+        }
+        other.withFields { fields.merge(&$0) }
+    }
+
+    private init(box: Box) { self.box = box }
+
+    /// Calls `body` with the fields in place, for reading only (the box may be shared with
+    /// copies of this state): the schema's key paths read a field through an address, and a
+    /// borrowed value would be copied whole (every buffer retained) for each field read.
+    func withFields<R>(_ body: (inout Fields) throws -> R) rethrows -> R {
+        try body(&box.fields)
+    }
 
     /// The metadata action items of one exchange at `ts`: (bucket, network) when the exchange
     /// has a network (key non-zero), and (bucket, model · endpoint · user agent), each hash of
@@ -318,18 +337,25 @@ extension AccountState {
     /// Every field of an account's state. Equality is synthesised, so it covers every field.
     public struct Fields: Equatable, Sendable {
         public let accountID: String
+        /// Exchanges (log records) of the account.
         public internal(set) var exchanges = 0
+        /// Sums of the records' `input_tokens` and `output_tokens` (tokens).
         public internal(set) var inputTokens = 0
         public internal(set) var outputTokens = 0
+        /// Exchanges with an HTTP status of 400 or more.
         public internal(set) var errors = 0
         /// Exchanges whose request held at most one user message.
         public internal(set) var singleTurn = 0
+        /// Exchanges with prompt text; of those, prompts with chain-of-thought elicitation
+        /// markers, and prompts holding a code block.
         public internal(set) var withPrompt = 0
         public internal(set) var chainOfThought = 0
         public internal(set) var codeBlocks = 0
+        /// Time of the first exchange, epoch milliseconds UTC (`Int64.max` before any).
         public internal(set) var firstSeen = Int64.max
+        /// Time of the last exchange, epoch milliseconds UTC (`Int64.min` before any).
         public internal(set) var lastSeen = Int64.min
-        /// Earliest `account_created` seen, if any.
+        /// Earliest `account_created` seen, epoch milliseconds UTC, if any.
         public internal(set) var createdAt: Int64?
         /// Days since 1970 with activity (bounded by the days in the input or window).
         public internal(set) var activeDays = SparseCounts()
@@ -337,6 +363,7 @@ extension AccountState {
         public internal(set) var activeHours = DayHours()
         /// Hour of week (Monday 00 UTC = 0 … 167) → exchanges.
         public internal(set) var hourOfWeek = SparseCounts()
+        /// Up to 48 exchange times (epoch ms), a deterministic sample (`TimestampSample`).
         public internal(set) var times = TimestampSample(capacity: 48)
         public internal(set) var ips = LabelledSet(capacity: 32, labelled: 3)
         public internal(set) var networks = LabelledSet(capacity: 32, labelled: 3)
@@ -413,62 +440,23 @@ extension AccountState {
             restoreExemplar(rank: rank, textHash: textHash, text: body)
         }
 
-        /// Forgets everything learned from prompt text (counts, topics, templates, vocabulary,
-        /// synchrony of near-duplicate prompts, exemplars), keeping the metadata.
+        /// Forgets everything learned from prompt text (the fields the schema marks as content:
+        /// counts, topics, templates, vocabulary, synchrony of near-duplicate prompts,
+        /// exemplars), keeping the metadata.
         mutating func dropContent() {
-            withPrompt = 0
-            chainOfThought = 0
-            codeBlocks = 0
-            topics = SparseCounts()
-            templates = BottomKSet(capacity: 48)
-            vocabulary = MinHashSketch(binCount: AccountState.vocabularyBins)
-            synchronySketch = MinHashSketch(binCount: AccountState.synchronyBins)
-            exemplars = []
+            for field in Self.schema where field.isContent { field.reset(&self) }
         }
 
-        /// Combines the state of the same account from another part of the logs.
-        mutating func merge(_ other: Fields) {
+        /// Combines the state of the same account from another part of the logs (read in
+        /// place, not changed), field by field as the schema says.
+        mutating func merge(_ other: inout Fields) {
             precondition(other.accountID == accountID)
-            exchanges = exchanges.addingSaturating(other.exchanges)
-            inputTokens = inputTokens.addingSaturating(other.inputTokens)
-            outputTokens = outputTokens.addingSaturating(other.outputTokens)
-            errors = errors.addingSaturating(other.errors)
-            singleTurn = singleTurn.addingSaturating(other.singleTurn)
-            withPrompt = withPrompt.addingSaturating(other.withPrompt)
-            chainOfThought = chainOfThought.addingSaturating(other.chainOfThought)
-            codeBlocks = codeBlocks.addingSaturating(other.codeBlocks)
-            firstSeen = min(firstSeen, other.firstSeen)
-            lastSeen = max(lastSeen, other.lastSeen)
-            if let c = other.createdAt, c < (createdAt ?? .max) { createdAt = c }
-            activeDays.merge(other.activeDays)
-            activeHours.merge(other.activeHours)
-            hourOfWeek.merge(other.hourOfWeek)
-            times.merge(other.times)
-            ips.merge(other.ips)
-            networks.merge(other.networks)
-            userAgents.merge(other.userAgents)
-            apiKeys.merge(other.apiKeys)
-            payments.merge(other.payments)
-            models.merge(other.models)
-            templates.merge(other.templates)
-            if other.rare.isAllocated { rare.modify.merge(other.rare.value) }
-            topics.merge(other.topics)
-            vocabulary.merge(other.vocabulary)
-            synchronySketch.merge(other.synchronySketch)
-            actionSketch.merge(other.actionSketch)
-            for e in other.exemplars { restoreExemplar(rank: e.key, textHash: e.textHash, text: e.text) }
+            for field in Self.schema { field.merge(&self, &other) }
         }
 
-        /// Keeps the exemplar if it ranks among the first three templates; for a template already
-        /// kept, the text with the smaller hash wins. Order-independent, as merges need.
+        /// Keeps the exemplar if it ranks among the first three templates (`Exemplar.restore`).
         mutating func restoreExemplar(rank: UInt64, textHash: UInt64, text: String) {
-            if let i = exemplars.firstIndex(where: { $0.key == rank }) {
-                if textHash < exemplars[i].textHash { exemplars[i] = Exemplar(key: rank, textHash: textHash, text: text) }
-                return
-            }
-            exemplars.append(Exemplar(key: rank, textHash: textHash, text: text))
-            exemplars.sort { $0.key < $1.key }
-            if exemplars.count > AccountState.exemplarCount { exemplars.removeLast() }
+            Exemplar.restore(Exemplar(key: rank, textHash: textHash, text: text), into: &exemplars)
         }
     }
 }
@@ -483,16 +471,6 @@ struct RareFields: Equatable, Sendable {
     var toolResults = 0
     var toolExchanges = 0
     var toolSets = BottomKSet(capacity: 16)
-
-    mutating func merge(_ other: RareFields) {
-        orgs.merge(other.orgs)
-        countries.merge(other.countries)
-        systemPrompts.merge(other.systemPrompts)
-        toolCalls = toolCalls.addingSaturating(other.toolCalls)
-        toolResults = toolResults.addingSaturating(other.toolResults)
-        toolExchanges = toolExchanges.addingSaturating(other.toolExchanges)
-        toolSets.merge(other.toolSets)
-    }
 }
 
 /// `RareFields` behind a reference allocated at the first write and copied on write when
@@ -533,4 +511,187 @@ public struct Exemplar: Equatable, Sendable {
     public var key: UInt64
     public var textHash: UInt64
     public var text: String
+
+    /// Keeps `e` in `list` if it ranks among the first `AccountState.exemplarCount` templates;
+    /// for a template already kept, the text with the smaller hash wins. Order-independent, as
+    /// merges need.
+    static func restore(_ e: Exemplar, into list: inout SmallArray<Exemplar>) {
+        if let i = list.firstIndex(where: { $0.key == e.key }) {
+            if e.textHash < list[i].textHash { list[i] = e }
+            return
+        }
+        list.append(e)
+        list.sort { $0.key < $1.key }
+        if list.count > AccountState.exemplarCount { list.removeLast() }
+    }
+}
+
+// MARK: The schema
+
+extension AccountState.Fields {
+    /// Every field of the state, once, in state-file order: how two parts of one account merge,
+    /// from which state-file format version it is stored, whether `dropContent` clears it, and,
+    /// for a field the hand-written hot fold (`HotAccountState.add`) does not keep, how an
+    /// exchange updates it. Merge, `dropContent`, the file codec (`AccountStateFile`), the
+    /// nightly store's blobs and the `features` columns a field declares are all driven from
+    /// this list, and `AccountSchemaTests` fails when a stored field is missing from it. To add
+    /// a field: declare it above, add its entry here (with `since` one above the newest, a
+    /// `fold` and its `columns`), and extend the test data so that the field is filled.
+    static let schema: [AccountFieldSpec] = [
+        .counter("exchanges", \.exchanges),
+        .counter("inputTokens", \.inputTokens),
+        .counter("outputTokens", \.outputTokens),
+        .counter("errors", \.errors),
+        .counter("singleTurn", \.singleTurn),
+        .counter("withPrompt", \.withPrompt, content: true),
+        .counter("chainOfThought", \.chainOfThought, content: true),
+        .counter("codeBlocks", \.codeBlocks, content: true),
+        .value("firstSeen", \.firstSeen, merge: { $0 = min($0, $1) }),
+        .value("lastSeen", \.lastSeen, merge: { $0 = max($0, $1) }),
+        .value("createdAt", \.createdAt, merge: { a, b in if let b, b < (a ?? .max) { a = b } }),
+        .summary("activeDays", \.activeDays),
+        .summary("hourOfWeek", \.hourOfWeek),
+        .summary("topics", \.topics, content: true),
+        .summary("activeHours", \.activeHours),
+        .summary("apiKeys", \.apiKeys),
+        .summary("systemPrompts", \.systemPrompts),
+        .summary("templates", \.templates, content: true),
+        .summary("times", \.times),
+        .summary("ips", \.ips),
+        .summary("networks", \.networks),
+        .summary("userAgents", \.userAgents),
+        .summary("orgs", \.orgs),
+        .summary("payments", \.payments),
+        .summary("models", \.models),
+        .summary("countries", \.countries),
+        .summary("vocabulary", \.vocabulary, content: true),
+        .summary("synchronySketch", \.synchronySketch, content: true),
+        .value("exemplars", \.exemplars, content: true, merge: { a, b in for e in b { Exemplar.restore(e, into: &a) } }),
+        .counter("toolCalls", \.toolCalls, since: 2),
+        .counter("toolResults", \.toolResults, since: 2),
+        .counter("toolExchanges", \.toolExchanges, since: 2),
+        .summary("toolSets", \.toolSets, since: 2),
+        .summary(
+            "actionSketch", \.actionSketch, since: 3,
+            encode: CountedSketch.encode, decode: CountedSketch.decode),
+    ]
+
+    /// The fields' folds that run beside the hot fold, in schema order.
+    static let extraFolds: [AccountFieldSpec.Fold] = schema.compactMap(\.fold)
+}
+
+/// Reads and writes one field of `AccountState.Fields` given its key path. A stored field is
+/// reached at its offset in the struct: merging and coding every field of every state through
+/// the key path runtime instead made `state merge` 25% and `nightly` 10% slower (CPU). A
+/// computed field (the rarely filled ones behind `RareFieldsBox`) goes through the key path.
+struct FieldAccess<V>: Sendable {
+    typealias Fields = AccountState.Fields
+    let path: WritableKeyPath<Fields, V> & Sendable
+    let offset: Int?
+
+    init(_ path: WritableKeyPath<Fields, V> & Sendable) {
+        self.path = path
+        offset = MemoryLayout<Fields>.offset(of: path)
+    }
+
+    /// Calls `body` with the field's address: in place for a stored field, a temporary
+    /// written back for a computed one.
+    @inline(__always)
+    func withPointer<R>(_ fields: inout Fields, _ body: (UnsafeMutablePointer<V>) throws -> R) rethrows -> R {
+        guard let offset else { return try withUnsafeMutablePointer(to: &fields[keyPath: path], body) }
+        return try withUnsafeMutablePointer(to: &fields) { try body((UnsafeMutableRawPointer($0) + offset).assumingMemoryBound(to: V.self)) }
+    }
+}
+
+/// One field of `AccountState.Fields` as `AccountState.Fields.schema` declares it. Built by
+/// `counter`, `value` and `summary`, each from the field's key path, so the field's default
+/// (declared once, on the stored property) is also what `dropContent` resets it to and what a
+/// merge skips (merging an empty part changes nothing, and a rarely filled field stays
+/// unallocated).
+/// A class, so that walking the schema per account retains one reference per field, not each
+/// of its closures.
+final class AccountFieldSpec: Sendable {
+    typealias Fields = AccountState.Fields
+    /// Updates the field from one exchange and its prompt's features (nil without prompt text).
+    typealias Fold = @Sendable (inout Fields, borrowing DecodedExchange, PromptFeatures?) -> Void
+
+    /// The stored property's name (`AccountSchemaTests` checks it against the declaration).
+    let name: String
+    /// The state-file format version that added the field; older files leave it empty.
+    let since: UInt32
+    /// Learned from prompt text: `dropContent` resets it.
+    let isContent: Bool
+    /// Combines the field of the second fields (another part of the account, read only: taken
+    /// `inout` so that key paths read it in place instead of copying it whole) into the first.
+    let merge: @Sendable (inout Fields, inout Fields) -> Void
+    let reset: @Sendable (inout Fields) -> Void
+    /// Writes the field (the fields are read only, `inout` as for `merge`).
+    let encode: @Sendable (inout Fields, inout ByteWriter) -> Void
+    let decode: @Sendable (inout Fields, inout ByteReader) throws -> Void
+    /// Nil for the fields `HotAccountState` folds by hand (the hot path: every exchange).
+    let fold: Fold?
+    /// Columns of `features` output the field adds after the built-in ones.
+    let columns: [AccountFeatureColumn]
+
+    init(
+        name: String, since: UInt32, isContent: Bool, merge: @escaping @Sendable (inout Fields, inout Fields) -> Void,
+        reset: @escaping @Sendable (inout Fields) -> Void, encode: @escaping @Sendable (inout Fields, inout ByteWriter) -> Void,
+        decode: @escaping @Sendable (inout Fields, inout ByteReader) throws -> Void, fold: Fold?, columns: [AccountFeatureColumn]
+    ) {
+        self.name = name
+        self.since = since
+        self.isContent = isContent
+        self.merge = merge
+        self.reset = reset
+        self.encode = encode
+        self.decode = decode
+        self.fold = fold
+        self.columns = columns
+    }
+
+    /// A field of any stored kind; `merge` combines a non-empty part into the field.
+    @inline(__always)
+    static func value<V: StateFieldValue>(
+        _ name: String, _ path: WritableKeyPath<Fields, V> & Sendable, since: UInt32 = 1, content: Bool = false,
+        merge: @escaping @Sendable (inout V, V) -> Void,
+        encode: @escaping @Sendable (V, inout ByteWriter) -> Void = { $0.encode(to: &$1) },
+        decode: @escaping @Sendable (inout ByteReader, V) throws -> V = { try V.decode(from: &$0, prototype: $1) },
+        fold: Fold? = nil, columns: [AccountFeatureColumn] = []
+    ) -> AccountFieldSpec {
+        let empty = Fields(accountID: "")[keyPath: path]
+        let field = FieldAccess(path)
+        return AccountFieldSpec(
+            name: name, since: since, isContent: content,
+            merge: { a, b in
+                field.withPointer(&b) { part in
+                    if part.pointee != empty { field.withPointer(&a) { merge(&$0.pointee, part.pointee) } }
+                }
+            },
+            reset: { a in field.withPointer(&a) { $0.pointee = empty } },
+            encode: { f, w in field.withPointer(&f) { encode($0.pointee, &w) } },
+            decode: { a, r in
+                try field.withPointer(&a) { $0.pointee = try decode(&r, empty) }
+            },
+            fold: fold, columns: columns)
+    }
+
+    /// A count: parts add (saturating at Int.max).
+    @inline(__always)
+    static func counter(
+        _ name: String, _ path: WritableKeyPath<Fields, Int> & Sendable, since: UInt32 = 1, content: Bool = false,
+        fold: Fold? = nil, columns: [AccountFeatureColumn] = []
+    ) -> AccountFieldSpec {
+        value(name, path, since: since, content: content, merge: { $0 = $0.addingSaturating($1) }, fold: fold, columns: columns)
+    }
+
+    /// A mergeable summary (`MergeableSummaries`): parts merge exactly.
+    @inline(__always)
+    static func summary<V: MergeableStateValue>(
+        _ name: String, _ path: WritableKeyPath<Fields, V> & Sendable, since: UInt32 = 1, content: Bool = false,
+        encode: @escaping @Sendable (V, inout ByteWriter) -> Void = { $0.encode(to: &$1) },
+        decode: @escaping @Sendable (inout ByteReader, V) throws -> V = { try V.decode(from: &$0, prototype: $1) },
+        fold: Fold? = nil, columns: [AccountFeatureColumn] = []
+    ) -> AccountFieldSpec {
+        value(name, path, since: since, content: content, merge: { $0.merge($1) }, encode: encode, decode: decode, fold: fold, columns: columns)
+    }
 }

@@ -1,4 +1,4 @@
-// The input contract of log-format.md as data: the fields, their aliases and their JSON types.
+// The input contract (README, "Input") as data: the fields, their aliases and their JSON types.
 
 /// A field of an access-log record, by its canonical name.
 public enum LogField: Int, CaseIterable, Sendable, Codable {

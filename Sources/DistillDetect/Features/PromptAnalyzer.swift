@@ -2,11 +2,6 @@
 // word-bigram shingles and their MinHash sketch, capability topic scores and chain-of-thought
 // elicitation markers. One pass over the bytes, no Strings, buffers reused across prompts.
 
-/// How a token enters the template skeleton.
-enum TokenClass: UInt8 {
-    case word, number, identifier, name, quoted, code
-}
-
 /// Hashes of the skeleton's placeholders.
 enum SkeletonToken {
     static let number = StableHash.hash("<num>")

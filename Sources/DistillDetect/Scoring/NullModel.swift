@@ -292,7 +292,7 @@ struct GroupFigures {
         let formedByCredentials = formation == .credentials
         return switch family {
         case .content: [("template uses shared within the group, by share of their users", templateSharing)]
-        // Chain-of-thought elicitation alone is a habit many ordinary users have (design.md):
+        // Chain-of-thought elicitation alone is a habit many ordinary users have (README, "Detection"):
         // it is shown beside the cluster (`cot_share`) but the family tests capability focus.
         // A campaign focuses on a capability. A block of shared networks is tested on each
         // target on its own as well (a synthetic-data campaign hides inside the population's

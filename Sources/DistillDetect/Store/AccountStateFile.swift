@@ -6,36 +6,16 @@
 import CZlib
 import Foundation
 
-public enum StateFileError: Error, CustomStringConvertible, Equatable {
-    case unreadable(path: String, reason: String)
-    case notAStateFile(path: String)
-    case newerVersion(path: String, found: UInt32, supported: UInt32)
-    case corrupt(path: String, offset: Int, reason: String)
-    case taxonomyMismatch(path: String, found: [String], expected: [String])
-    /// Files that cannot be merged or analysed together; `reason` names them.
-    case incompatible(reason: String)
-
-    public var description: String {
-        switch self {
-        case .unreadable(let path, let reason): return "\(path): cannot read state file: \(reason)"
-        case .notAStateFile(let path): return "\(path): not a distill-detect state file"
-        case .newerVersion(let path, let found, let supported):
-            return "\(path): state file format \(found) was written by a newer distill-detect (this one reads up to \(supported)); upgrade, or start a new state file"
-        case .corrupt(let path, let offset, let reason): return "\(path): state file is corrupt at byte \(offset): \(reason)"
-        case .taxonomyMismatch(let path, let found, let expected):
-            return "\(path): state was written with topics [\(found.joined(separator: ", "))] but this run uses [\(expected.joined(separator: ", "))]"
-        case .incompatible(let reason): return reason
-        }
-    }
-}
-
 public struct AccountStateFile: Sendable {
     public static let magic: [UInt8] = Array("DDSTATE\u{0}".utf8)
     /// 2 added the tool-loop fields (`toolCalls`, `toolResults`, `toolExchanges`, `toolSets`);
     /// 3 the metadata action sketch (`actionSketch`); 4 the partition, the split names, the
     /// per-day flag and the scan tally. Files of versions 1 to 3 are still read (the fields they lack empty;
-    /// such a file is the whole of its accounts, partition 0 of 1).
-    public static let formatVersion: UInt32 = 4
+    /// such a file is the whole of its accounts, partition 0 of 1). A field added to the
+    /// state's schema with a higher `since` raises it.
+    public static let formatVersion: UInt32 = max(layoutVersion, AccountState.Fields.schema.map(\.since).max() ?? 1)
+    /// The version of the file's own layout (header, partition, splits, tally).
+    static let layoutVersion: UInt32 = 4
     static let headerSize = 8 + 4 + 8 + 4
 
     public var topicNames: [String]
@@ -110,66 +90,20 @@ public struct AccountStateFile: Sendable {
     /// Reads what `encodeAccount` wrote; `context` names the source in errors.
     public static func decodeAccount(_ bytes: [UInt8], context: String) throws -> AccountState {
         var r = ByteReader(bytes: bytes, offset: 0, path: context)
-        // A blob holds one account whole: one written before version 2 ends after its
-        // exemplars.
-        var a = try decodeAccount(&r, version: 1)
-        if r.offset < bytes.count { try decodeToolFields(&r, into: &a) }
-        if r.offset < bytes.count { try decodeActionFields(&r, into: &a) }
+        // A blob holds one account whole, with the fields of the version that wrote it: those
+        // of later versions are left empty when the bytes end before them.
+        var a = AccountState(accountID: try r.string())
+        try a.decodeFields(&r, version: formatVersion, blobEnd: bytes.count)
         guard r.offset == bytes.count else { throw r.corrupt("\(bytes.count - r.offset) unexpected bytes after the account") }
         return a
     }
 
+    /// An account: its id, then each field of the schema in order (`AccountState.Fields.schema`).
     static func encode(_ a: AccountState, _ w: inout ByteWriter) {
         w.string(a.accountID)
-        for v in [a.exchanges, a.inputTokens, a.outputTokens, a.errors, a.singleTurn, a.withPrompt, a.chainOfThought, a.codeBlocks] {
-            w.u64(UInt64(v))
+        a.withFields { fields in
+            for field in AccountState.Fields.schema { field.encode(&fields, &w) }
         }
-        w.i64(a.firstSeen)
-        w.i64(a.lastSeen)
-        w.u8(a.createdAt == nil ? 0 : 1)
-        w.i64(a.createdAt ?? 0)
-        for counts in [a.activeDays, a.hourOfWeek, a.topics] {
-            let entries = counts.entries
-            w.u32(UInt32(entries.count))
-            for e in entries {
-                w.u16(e.key)
-                w.u32(e.count)
-            }
-        }
-        w.u32(UInt32(a.activeHours.packed.count))
-        for e in a.activeHours.packed { w.u64(e) }
-        for set in [a.apiKeys, a.systemPrompts, a.templates] { encode(set, &w) }
-        w.u32(UInt32(a.times.capacity))
-        w.u32(UInt32(a.times.entries.count))
-        for ms in a.times.entries { w.i64(ms) }
-        for set in [a.ips, a.networks, a.userAgents, a.orgs, a.payments, a.models, a.countries] {
-            encode(set.values, &w)
-            w.u32(UInt32(set.labelled))
-            w.u32(UInt32(set.labels.count))
-            for label in set.labels { w.string(label) }
-        }
-        for sketch in [a.vocabulary, a.synchronySketch] {
-            for bin in sketch.bins { w.u16(bin) }
-        }
-        w.u32(UInt32(a.exemplars.count))
-        for e in a.exemplars {
-            w.u64(e.key)
-            w.u64(e.textHash)
-            w.string(e.text)
-        }
-        // Version 2.
-        for v in [a.toolCalls, a.toolResults, a.toolExchanges] { w.u64(UInt64(v)) }
-        encode(a.toolSets, &w)
-        // Version 3.
-        w.u32(UInt32(AccountState.actionBins))
-        for bin in a.actionSketch.bins { w.u16(bin) }
-    }
-
-    static func encode(_ set: BottomKSet, _ w: inout ByteWriter) {
-        w.u32(UInt32(set.capacity))
-        w.u8(set.saturated ? 1 : 0)
-        w.u32(UInt32(set.hashes.count))
-        for h in set.hashes { w.u64(h) }
     }
 
     // MARK: Reading
@@ -237,154 +171,24 @@ public struct AccountStateFile: Sendable {
 
     static func decodeAccount(_ r: inout ByteReader, version: UInt32) throws -> AccountState {
         var a = AccountState(accountID: try r.string())
-        a.exchanges = Int(clamping: try r.u64())
-        a.inputTokens = Int(clamping: try r.u64())
-        a.outputTokens = Int(clamping: try r.u64())
-        a.errors = Int(clamping: try r.u64())
-        a.singleTurn = Int(clamping: try r.u64())
-        a.withPrompt = Int(clamping: try r.u64())
-        a.chainOfThought = Int(clamping: try r.u64())
-        a.codeBlocks = Int(clamping: try r.u64())
-        a.firstSeen = try r.i64()
-        a.lastSeen = try r.i64()
-        let hasCreated = try r.u8()
-        let created = try r.i64()
-        a.createdAt = hasCreated == 1 ? created : nil
-        var sparse: [SparseCounts] = []
-        for _ in 0..<3 {
-            let n = try r.count(limit: 1 << 16)
-            var keys: [UInt16] = []
-            var counts: [UInt32] = []
-            for _ in 0..<n {
-                keys.append(try r.u16())
-                counts.append(try r.u32())
-            }
-            guard zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else { throw r.corrupt("unsorted counts") }
-            sparse.append(SparseCounts(keys: keys, counts: counts))
-        }
-        a.activeDays = sparse[0]
-        a.hourOfWeek = sparse[1]
-        a.topics = sparse[2]
-        let dayCount = try r.count(limit: 1 << 16)
-        var packedHours: [UInt64] = []
-        for _ in 0..<dayCount { packedHours.append(try r.u64()) }
-        guard zip(packedHours, packedHours.dropFirst()).allSatisfy({ $0 >> 32 < $1 >> 32 }), packedHours.allSatisfy({ $0 & 0xFFFF_FFFF < 1 << 24 }) else {
-            throw r.corrupt("unsorted hours")
-        }
-        a.activeHours = DayHours(packed: packedHours)
-        a.apiKeys = try decodeSet(&r)
-        a.systemPrompts = try decodeSet(&r)
-        a.templates = try decodeSet(&r)
-        let capacity = try r.count(limit: 1 << 16)
-        let n = try r.count(limit: capacity)
-        var entries: [Int64] = []
-        for _ in 0..<n { entries.append(try r.i64()) }
-        guard zip(entries, entries.dropFirst()).allSatisfy({ TimestampSample.rank($0) < TimestampSample.rank($1) }) else {
-            throw r.corrupt("unsorted timestamp sample")
-        }
-        a.times = TimestampSample(capacity: capacity, entries: entries)
-        var labelled: [LabelledSet] = []
-        for _ in 0..<7 {
-            let values = try decodeSet(&r)
-            let keep = try r.count(limit: values.capacity)
-            let count = try r.count(limit: min(keep, values.hashes.count))
-            var labels: [String] = []
-            for _ in 0..<count { labels.append(try r.string()) }
-            labelled.append(LabelledSet(values: values, labelled: keep, labels: labels))
-        }
-        (a.ips, a.networks, a.userAgents, a.orgs, a.payments, a.models, a.countries) =
-            (labelled[0], labelled[1], labelled[2], labelled[3], labelled[4], labelled[5], labelled[6])
-        a.vocabulary = MinHashSketch(bins: try (0..<AccountState.vocabularyBins).map { _ in try r.u16() })
-        a.synchronySketch = MinHashSketch(bins: try (0..<AccountState.synchronyBins).map { _ in try r.u16() })
-        let exemplars = try r.count(limit: AccountState.exemplarCount)
-        for _ in 0..<exemplars {
-            let key = try r.u64()
-            let textHash = try r.u64()
-            a.restoreExemplar(rank: key, textHash: textHash, text: try r.string())
-        }
-        if version >= 2 { try decodeToolFields(&r, into: &a) }
-        if version >= 3 { try decodeActionFields(&r, into: &a) }
+        try a.decodeFields(&r, version: version, blobEnd: nil)
         return a
     }
-
-    /// The field version 3 added: the metadata action sketch, with its bin count.
-    static func decodeActionFields(_ r: inout ByteReader, into a: inout AccountState) throws {
-        guard try r.u32() == AccountState.actionBins else { throw r.corrupt("action sketch size differs from this version's") }
-        a.actionSketch = MinHashSketch(bins: try (0..<AccountState.actionBins).map { _ in try r.u16() })
-    }
-
-    /// The fields version 2 added.
-    static func decodeToolFields(_ r: inout ByteReader, into a: inout AccountState) throws {
-        a.toolCalls = Int(clamping: try r.u64())
-        a.toolResults = Int(clamping: try r.u64())
-        a.toolExchanges = Int(clamping: try r.u64())
-        a.toolSets = try decodeSet(&r)
-    }
-
-    static func decodeSet(_ r: inout ByteReader) throws -> BottomKSet {
-        let capacity = try r.count(limit: 1 << 16)
-        let saturated = try r.u8() == 1
-        let n = try r.count(limit: capacity)
-        var hashes: [UInt64] = []
-        for _ in 0..<n { hashes.append(try r.u64()) }
-        guard zip(hashes, hashes.dropFirst()).allSatisfy({ $0 < $1 }) else { throw r.corrupt("unsorted set") }
-        return BottomKSet(capacity: capacity, hashes: hashes, saturated: saturated)
-    }
 }
 
-struct ByteWriter {
-    var bytes: [UInt8] = []
-
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
-
-    mutating func string(_ s: String) {
-        let utf8 = Array(s.utf8)
-        u32(UInt32(utf8.count))
-        bytes += utf8
-    }
-}
-
-struct ByteReader {
-    let bytes: [UInt8]
-    var offset: Int
-    let path: String
-
-    func corrupt(_ reason: String) -> StateFileError { .corrupt(path: path, offset: offset, reason: reason) }
-
-    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, offset + n <= bytes.count else { throw corrupt("unexpected end of file") }
-        defer { offset += n }
-        return bytes[offset..<(offset + n)]
-    }
-
-    mutating func u8() throws -> UInt8 { try take(1).first! }
-
-    mutating func integer<T: FixedWidthInteger>(_: T.Type) throws -> T {
-        var v: T = 0
-        for (i, b) in try take(MemoryLayout<T>.size).enumerated() { v |= T(b) << (8 * i) }
-        return v
-    }
-
-    mutating func u16() throws -> UInt16 { try integer(UInt16.self) }
-    mutating func u32() throws -> UInt32 { try integer(UInt32.self) }
-    mutating func u64() throws -> UInt64 { try integer(UInt64.self) }
-    mutating func i64() throws -> Int64 { Int64(bitPattern: try u64()) }
-
-    /// A UInt32 count, refused above `limit`.
-    mutating func count(limit: Int) throws -> Int {
-        let n = Int(try u32())
-        guard n <= limit else { throw corrupt("count \(n) is above \(limit)") }
-        return n
-    }
-
-    mutating func string() throws -> String {
-        let n = try count(limit: 1 << 24)
-        let slice = try take(n)
-        guard let s = String(validating: slice, as: UTF8.self) else { throw corrupt("invalid UTF-8 in a string") }
-        return s
+extension AccountState {
+    /// Reads the schema's fields in order, those added up to `version`; the others keep their
+    /// empty values. A blob (`blobEnd`, its length) holds the fields of the version that wrote
+    /// it: each later version's group of fields is there whole, or the bytes end before it.
+    fileprivate mutating func decodeFields(_ r: inout ByteReader, version: UInt32, blobEnd: Int?) throws {
+        var group: UInt32 = 0
+        var present = true
+        for field in Fields.schema where field.since <= version {
+            if field.since != group {
+                group = field.since
+                present = group == 1 || blobEnd.map { r.offset < $0 } ?? true
+            }
+            if present { try field.decode(&fields, &r) }
+        }
     }
 }

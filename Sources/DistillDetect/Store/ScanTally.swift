@@ -6,21 +6,11 @@
 import Foundation
 
 public struct ScanTally: Sendable, Equatable {
-    /// Every input read, sorted by name (then by size, records and the rest of the report).
-    public var inputs: [InputReport] = []
-    public var accepted = 0
-    public var rejectedByReason: [RejectReason: Int] = [:]
-    /// Up to `ScanOptions.samplesPerReason` per reason, sorted by (file, line).
-    public var samples: [RejectedSample] = []
-    /// `ScanReport.fieldCounts`: fieldCounts[field][source], summed (each row as wide as its widest).
-    public var fieldCounts: [[Int]] = []
-    public var recordsWithPrompt = 0
-    public var outOfRangeValues: [LogField: Int] = [:]
-    public var invalidValues: [LogField: Int] = [:]
-    public var repairedStrings = 0
-    public var firstTimestamp: Int64?
-    public var lastTimestamp: Int64?
-    var promptValues = PromptMajority()
+    /// The report of the union of the tallied scans, in canonical form: inputs sorted by name
+    /// (then by size, records and the rest of the report), up to `samplesPerReason` samples per
+    /// reason sorted by (file, line), `seconds` 0 (not a scan of its own) and
+    /// `commonestPromptRecords` counted over the union.
+    public private(set) var report = ScanReport()
 
     /// Rejected samples kept per reason, as a scan keeps them by default.
     public static let samplesPerReason = ScanOptions().samplesPerReason
@@ -28,65 +18,47 @@ public struct ScanTally: Sendable, Equatable {
     public init() {}
 
     public init(_ report: ScanReport) {
-        inputs = report.inputs.sorted(by: Self.inputOrder)
-        accepted = report.accepted
-        rejectedByReason = report.rejectedByReason
-        samples = Self.sampleCut(report.samples)
-        fieldCounts = report.fieldCounts
-        recordsWithPrompt = report.recordsWithPrompt
-        outOfRangeValues = report.outOfRangeValues
-        invalidValues = report.invalidValues
-        repairedStrings = report.repairedStrings
-        firstTimestamp = report.firstTimestamp
-        lastTimestamp = report.lastTimestamp
-        promptValues = report.promptValues
+        self.report = report
+        canonicalize()
     }
 
-    /// The scan report of the union of the tallied scans (`seconds` 0: not a scan of its own).
-    public var report: ScanReport {
-        var r = ScanReport()
-        r.inputs = inputs
-        r.accepted = accepted
-        r.rejectedByReason = rejectedByReason
-        r.samples = samples
-        r.fieldCounts = fieldCounts
-        r.recordsWithPrompt = recordsWithPrompt
-        r.outOfRangeValues = outOfRangeValues
-        r.invalidValues = invalidValues
-        r.repairedStrings = repairedStrings
-        r.firstTimestamp = firstTimestamp
-        r.lastTimestamp = lastTimestamp
-        r.promptValues = promptValues
-        r.commonestPromptRecords = PromptMajority.commonestCount([promptValues])
-        return r
+    private mutating func canonicalize() {
+        report.inputs.sort(by: Self.inputOrder)
+        report.samples = Self.sampleCut(report.samples)
+        report.seconds = 0
+        report.commonestPromptRecords = PromptMajority.commonestCount([report.promptValues])
     }
 
     /// Adds another scan's tally: exact and order-free.
     public mutating func merge(_ other: ScanTally) {
-        inputs = (inputs + other.inputs).sorted(by: Self.inputOrder)
-        accepted += other.accepted
-        rejectedByReason.merge(other.rejectedByReason, uniquingKeysWith: +)
-        samples = Self.sampleCut(samples + other.samples)
-        let rows = max(fieldCounts.count, other.fieldCounts.count)
-        fieldCounts = (0..<rows).map { f in
-            let width = max(f < fieldCounts.count ? fieldCounts[f].count : 0, f < other.fieldCounts.count ? other.fieldCounts[f].count : 0)
-            return (0..<width).map { s in Self.cell(fieldCounts, f, s) + Self.cell(other.fieldCounts, f, s) }
+        let o = other.report
+        report.inputs += o.inputs
+        report.accepted += o.accepted
+        report.rejectedByReason.merge(o.rejectedByReason, uniquingKeysWith: +)
+        report.samples += o.samples
+        let mine = report.fieldCounts
+        let rows = max(mine.count, o.fieldCounts.count)
+        report.fieldCounts = (0..<rows).map { f in
+            let width = max(f < mine.count ? mine[f].count : 0, f < o.fieldCounts.count ? o.fieldCounts[f].count : 0)
+            return (0..<width).map { s in Self.cell(mine, f, s) + Self.cell(o.fieldCounts, f, s) }
         }
-        recordsWithPrompt += other.recordsWithPrompt
-        outOfRangeValues.merge(other.outOfRangeValues, uniquingKeysWith: +)
-        invalidValues.merge(other.invalidValues, uniquingKeysWith: +)
-        repairedStrings += other.repairedStrings
-        if let t = other.firstTimestamp { firstTimestamp = min(firstTimestamp ?? t, t) }
-        if let t = other.lastTimestamp { lastTimestamp = max(lastTimestamp ?? t, t) }
-        promptValues.merge(other.promptValues)
+        report.recordsWithPrompt += o.recordsWithPrompt
+        report.outOfRangeValues.merge(o.outOfRangeValues, uniquingKeysWith: +)
+        report.invalidValues.merge(o.invalidValues, uniquingKeysWith: +)
+        report.repairedStrings += o.repairedStrings
+        if let t = o.firstTimestamp { report.firstTimestamp = min(report.firstTimestamp ?? t, t) }
+        if let t = o.lastTimestamp { report.lastTimestamp = max(report.lastTimestamp ?? t, t) }
+        report.promptValues.merge(o.promptValues)
+        canonicalize()
     }
 
+    /// Equal when they are stored alike (the stored form holds every tallied figure).
     public static func == (a: ScanTally, b: ScanTally) -> Bool {
-        a.inputs == b.inputs && a.accepted == b.accepted && a.rejectedByReason == b.rejectedByReason && a.samples == b.samples
-            && a.fieldCounts == b.fieldCounts && a.recordsWithPrompt == b.recordsWithPrompt
-            && a.outOfRangeValues == b.outOfRangeValues && a.invalidValues == b.invalidValues
-            && a.repairedStrings == b.repairedStrings && a.firstTimestamp == b.firstTimestamp
-            && a.lastTimestamp == b.lastTimestamp && a.promptValues.serialized == b.promptValues.serialized
+        var wa = ByteWriter()
+        var wb = ByteWriter()
+        a.encode(&wa)
+        b.encode(&wb)
+        return wa.bytes == wb.bytes
     }
 
     private static func cell(_ counts: [[Int]], _ f: Int, _ s: Int) -> Int {
@@ -141,16 +113,17 @@ extension ScanTally {
     }
 
     func encode(_ w: inout ByteWriter) {
+        let report = self.report
         let stored = Stored(
-            inputs: inputs, accepted: accepted,
-            rejectedByReason: Dictionary(uniqueKeysWithValues: rejectedByReason.map { ($0.key.rawValue, $0.value) }),
-            samples: samples, fieldCounts: fieldCounts, recordsWithPrompt: recordsWithPrompt,
-            outOfRangeValues: Dictionary(uniqueKeysWithValues: outOfRangeValues.map { (String($0.key.rawValue), $0.value) }),
-            invalidValues: Dictionary(uniqueKeysWithValues: invalidValues.map { (String($0.key.rawValue), $0.value) }),
-            repairedStrings: repairedStrings, firstTimestamp: firstTimestamp, lastTimestamp: lastTimestamp)
+            inputs: report.inputs, accepted: report.accepted,
+            rejectedByReason: Dictionary(uniqueKeysWithValues: report.rejectedByReason.map { ($0.key.rawValue, $0.value) }),
+            samples: report.samples, fieldCounts: report.fieldCounts, recordsWithPrompt: report.recordsWithPrompt,
+            outOfRangeValues: Dictionary(uniqueKeysWithValues: report.outOfRangeValues.map { (String($0.key.rawValue), $0.value) }),
+            invalidValues: Dictionary(uniqueKeysWithValues: report.invalidValues.map { (String($0.key.rawValue), $0.value) }),
+            repairedStrings: report.repairedStrings, firstTimestamp: report.firstTimestamp, lastTimestamp: report.lastTimestamp)
         // Cannot fail: integers and strings only (no floating-point value to refuse).
         w.string(String(decoding: (try? JSONOutput.encode(stored)) ?? Data(), as: UTF8.self))
-        let values = promptValues.serialized
+        let values = report.promptValues.serialized
         w.u64(values[0])
         for v in values[1..<33] { w.u64(v) }
         for v in values[33...] { w.u32(UInt32(truncatingIfNeeded: v)) }
@@ -164,7 +137,7 @@ extension ScanTally {
         } catch {
             throw r.corrupt("unreadable scan tally: \(error)")
         }
-        var t = ScanTally()
+        var t = ScanReport()
         t.inputs = stored.inputs
         t.accepted = stored.accepted
         for (key, n) in stored.rejectedByReason {
@@ -191,6 +164,6 @@ extension ScanTally {
         for _ in 0..<32 { values.append(try r.u64()) }
         for _ in 0..<(PromptMajority.rows * PromptMajority.width) { values.append(UInt64(try r.u32())) }
         t.promptValues = PromptMajority(serialized: values)!
-        return t
+        return ScanTally(t)
     }
 }

@@ -1,6 +1,6 @@
 // Blocking queues and thread helpers for the ingest pipeline. Chunks are megabytes, so one
 // lock round trip per chunk costs nothing measurable; plain threads keep stages balanced on
-// few cores (see design.md, "Pipelining on 2 cores").
+// few cores (docs/architecture.md, the path of a line).
 import Foundation
 
 /// A FIFO that blocks consumers until an element arrives or the queue is closed.
