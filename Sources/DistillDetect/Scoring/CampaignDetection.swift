@@ -128,8 +128,9 @@ public enum CampaignDetection {
         var reported = scored.enumerated().filter { $0.element.isReported }.sorted { ranked($0.element, $1.element) }
             .map { (index: $0.offset, cluster: $0.element) }
         // Low-volume accounts that keep a reported cluster's time windows, capability mix and
-        // some of its phrasing join it, and so do accounts living inside its network pool and
-        // accounts holding its own cards or keys; the cluster is then scored again with them.
+        // some of its phrasing join it, and so do accounts living inside its network pool,
+        // accounts holding its own cards or keys, and accounts whose vocabulary falls on its own
+        // phrasing from networks in its pool; the cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
         // What joined each reported cluster, in words: kept when the cluster is scored again.
         var joined = Array(repeating: [String](), count: reported.count)
@@ -137,6 +138,7 @@ public enum CampaignDetection {
         let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
         let credentialHolders = reported.isEmpty ? [:] : CredentialAttachment.holders(accounts)
+        let estimatedNetworkHolders = reported.isEmpty ? [:] : EvidenceAttachment.networkHolders(accounts)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
@@ -147,7 +149,10 @@ public enum CampaignDetection {
             let byCredentials = CredentialAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, holders: credentialHolders,
                 taken: taken.union(byWindows).union(byPool))
-            let extra = (byWindows + byPool + byCredentials).sorted()
+            let byEvidence = EvidenceAttachment.candidates(
+                for: reported[k].cluster.members, accounts: accounts, rarity: rarity, networkHolders: estimatedNetworkHolders,
+                taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level, threads: options.threads)
+            let extra = (byWindows + byPool + byCredentials + byEvidence).sorted()
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts,
@@ -165,6 +170,9 @@ public enum CampaignDetection {
             }
             if !byCredentials.isEmpty {
                 joined[k].append("\(byCredentials.count) accounts joined holding payment fingerprints or API keys that two or more members hold (members being at least half of their holders)")
+            }
+            if !byEvidence.isEmpty {
+                joined[k].append("\(byEvidence.count) accounts joined whose vocabulary falls on the cluster's own phrasing (beta-binomial p <= \(String(format: "%.2g", level))) from networks in its pool, together beyond chance (Fisher p <= \(String(format: "%.2g", level)) / accounts tested)")
             }
             rescored.reasons += joined[k].map { "; " + $0 }.joined()
             reported[k].cluster = rescored
@@ -189,17 +197,21 @@ public enum CampaignDetection {
             }
             var partners: [Int] = []
             var joining: [Int] = []
+            let inside = Set(reported[k].cluster.members)
             for c in scored.indices {
                 guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
                 // One organisation's accounts are one customer: they join nobody's campaign.
                 guard scored[c].orgShare < options.maxOrgShare else { continue }
-                let holding = scored[c].members.filter { m in
+                // Accounts that joined the cluster above hold its credentials by definition: the
+                // share is of the candidate's other accounts.
+                let rest = scored[c].members.filter { !inside.contains($0) }
+                let holding = rest.filter { m in
                     accounts[m].payments.values.hashes.contains(where: cards.contains)
                         || accounts[m].apiKeys.hashes.contains(where: keys.contains)
                 }
-                guard Double(holding.count) >= options.mergeMinCredentialShare * Double(scored[c].members.count) else { continue }
+                guard !holding.isEmpty, Double(holding.count) >= options.mergeMinCredentialShare * Double(rest.count) else { continue }
                 partners.append(c)
-                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? scored[c].members : holding
+                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? rest : holding
             }
             guard !partners.isEmpty else { continue }
             let members = Set(reported[k].cluster.members + joining)
