@@ -127,6 +127,40 @@ public enum CampaignDetection {
         }
         var reported = scored.enumerated().filter { $0.element.isReported }.sorted { ranked($0.element, $1.element) }
             .map { (index: $0.offset, cluster: $0.element) }
+        // Several campaigns on one proxy pool come out of the network blocks as one cluster:
+        // a reported cluster is split into the content communities it holds when each part is
+        // still reported on its own (`ContentCommunities`).
+        if !reported.isEmpty {
+            var split: [(index: Int, cluster: ScoredCluster)] = []
+            for r in reported {
+                let inside = Set(r.cluster.members)
+                let outside = accounts.indices.filter { !inside.contains($0) && accounts[$0].withPrompt >= attachMinPrompts }
+                let background = (0..<min(200, outside.count)).map { outside[$0 * outside.count / min(200, outside.count)] }
+                guard let parts = ContentCommunities.split(
+                    r.cluster.members, accounts: accounts, rarity: rarity, minPrompts: attachMinPrompts,
+                    minSize: options.minClusterSize, background: background, maxSharedShare: options.splitMaxSharedShare)
+                else {
+                    split.append(r)
+                    continue
+                }
+                let partLinks = r.index < internalLinks.count ? internalLinks[r.index] : []
+                let scoredParts = parts.map { part -> ScoredCluster in
+                    let set = Set(part)
+                    var s = ClusterScoring.score(
+                        part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
+                        baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
+                        formation: formations[r.index], bursts: bursts)
+                    s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity)"
+                    return s
+                }
+                if scoredParts.allSatisfy(\.isReported) {
+                    split += scoredParts.map { (index: r.index, cluster: $0) }
+                } else {
+                    split.append(r)
+                }
+            }
+            reported = split.sorted { ranked($0.cluster, $1.cluster) }
+        }
         // Low-volume accounts that keep a reported cluster's time windows, capability mix and
         // some of its phrasing join it, and so do accounts living inside its network pool,
         // accounts holding its own cards or keys, and accounts whose vocabulary falls on its own
@@ -228,7 +262,11 @@ public enum CampaignDetection {
         reported.removeAll { merged.contains($0.index) }
         reported.sort { ranked($0.cluster, $1.cluster) }
         var candidates = scored
-        for r in reported { candidates[r.index] = r.cluster }
+        var replaced = Set<Int>()
+        for r in reported {
+            // A split cluster's first part takes its place; the others follow.
+            if replaced.insert(r.index).inserted { candidates[r.index] = r.cluster } else { candidates.append(r.cluster) }
+        }
         candidates = candidates.enumerated().filter { !merged.contains($0.offset) }.map(\.element)
         candidates.sort(by: ranked)
         let t3 = monotonicSeconds()
