@@ -7,12 +7,6 @@
 // its templates (each account its own few of a family of them) shares them across any split;
 // different campaigns share only what everyone shares.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 public enum ContentCommunities {
     /// Louvain communities of a dense symmetric weight matrix `w` (n × n, row-major; the
     /// diagonal is a self-loop): a community index per node, numbered by first node. Local moving in node

@@ -34,6 +34,11 @@ struct BetaBinomialNull: Sendable {
     var p: Double
     var rho: Double
 
+    init(p: Double, rho: Double) {
+        self.p = p
+        self.rho = rho
+    }
+
     /// Method-of-moments fit (Kleinman 1973): p = Σx / Σn, and ρ from the excess of
     /// Σ (x − np)² over its binomial expectation Σ np(1 − p), each unit's variance being
     /// np(1 − p)(1 + (n − 1)ρ). ρ is at least 0.

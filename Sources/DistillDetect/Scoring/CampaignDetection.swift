@@ -144,13 +144,20 @@ public enum CampaignDetection {
                     continue
                 }
                 let partLinks = r.index < internalLinks.count ? internalLinks[r.index] : []
+                // A part is its own cluster when it is reported on its own, or carries evidence
+                // of its own (a significant family) and no exculpation: the union's evidence
+                // (reported) covers it, the split only says which accounts act together.
                 let scoredParts = parts.map { part -> ScoredCluster in
                     let set = Set(part)
                     var s = ClusterScoring.score(
                         part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
                         baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
                         formation: formations[r.index], bursts: bursts)
-                    s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity)"
+                    if !s.isReported && options.threshold == nil && !s.exculpated && !s.significantFamilies.isEmpty {
+                        s.isReported = true
+                        s.verdict = "reported: part of a reported cluster of \(r.cluster.members.count) accounts (\(r.cluster.significantFamilies.count) families significant at p <= \(String(format: "%.2g", level))), split along its content communities; \(s.significantFamilies.count) significant on its own"
+                    }
+                    s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity), whose evidence was: \(r.cluster.verdict)"
                     return s
                 }
                 if scoredParts.allSatisfy(\.isReported) {

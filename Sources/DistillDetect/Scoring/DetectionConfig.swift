@@ -166,9 +166,10 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// similarity (`ContentCommunities`) when, for two communities, the mean similarity across
     /// them is at most the members' mean similarity with outsiders plus this share of the gap up
     /// to their mean similarity within: what they share lies nearer to what everyone shares than
-    /// to what a community shares inside (different campaigns on one proxy pool, as measured:
-    /// 0.13–0.20 of the gap; one campaign varying its templates: 0.66–0.74). Each part must
-    /// still be reported on its own.
+    /// to what a community shares inside (as measured on the adversary suite: different
+    /// campaigns on one proxy pool 0.13–0.20 of the gap, two teacher-template campaigns around
+    /// the same corpus questions 0.46–0.49; one campaign varying its templates 0.63–0.74). Each
+    /// part must still be reported on its own, or carry a significant family of its own.
     public var splitMaxSharedShare = 0.5
 
     // MARK: Low-volume attachment (WindowAttachment)
