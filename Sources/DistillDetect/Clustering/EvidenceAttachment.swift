@@ -169,10 +169,13 @@ public enum EvidenceAttachment {
     /// tested (those with a vocabulary and a network). The cluster's own values are (bin, value) pairs of the
     /// vocabulary sketches held by two or more members, members being at least half of their
     /// holders; its pool, networks at least half of whose (estimated) holders are members.
-    /// `networkHolders` is `networkHolders(accounts)`. O(accounts × sketch bins).
+    /// `poolMembers`: the accounts whose pool it is, when not `members` (the cluster a part was
+    /// split from: campaigns sharing one proxy pool, each of them too small a share of its
+    /// networks' holders to call them its own). `networkHolders` is `networkHolders(accounts)`.
+    /// O(accounts × sketch bins).
     static func candidates(
-        for members: [Int], accounts: [AccountState], rarity: VocabularyRarity, networkHolders: [UInt64: Double],
-        taken: Set<Int>, level: Double, threads: Int
+        for members: [Int], poolOf poolMembers: [Int]? = nil, accounts: [AccountState], rarity: VocabularyRarity,
+        networkHolders: [UInt64: Double], taken: Set<Int>, level: Double, threads: Int
     ) -> [Int] {
         let inCluster = Set(members)
         var memberHolders: [UInt32: Int] = [:]
@@ -183,21 +186,23 @@ public enum EvidenceAttachment {
             $0.value >= 2 && 2 * $0.value >= rarity.holders(bin: Int($0.key >> 16), value: UInt16($0.key & 0xFFFF))
         }.map(\.key))
         var inside: [UInt64: Double] = [:]
-        for m in members {
+        for m in poolMembers ?? members {
             let w = 1 / coverage(accounts[m].networks.values)
             for h in accounts[m].networks.values.hashes { inside[h, default: 0] += w }
         }
         let pool = Set(inside.filter { 2 * $0.value >= networkHolders[$0.key, default: $0.value] - 1e-9 }.map(\.key))
         guard !own.isEmpty, !pool.isEmpty else { return [] }
         let reference = Reference(own: own, pool: pool)
-        // Every outsider's counts, on all cores in blocks kept in order.
-        let outsiders = accounts.indices.filter { !inCluster.contains($0) }
+        // Every outsider's counts, on all cores in blocks kept in order. Accounts of reported
+        // clusters (`taken`) are no outsiders: another campaign's accounts sharing this one's
+        // proxy pool or public questions would widen the null they are not part of.
+        let outsiders = accounts.indices.filter { !inCluster.contains($0) && !taken.contains($0) }
         let shared = UncheckedSendable((accounts, outsiders, reference))
         let counts = parallelBlocks(count: outsiders.count, blockSize: 4096, threads: threads) { range in
             let (accounts, outsiders, reference) = shared.value
             return range.map { reference.counts(accounts[outsiders[$0]]) }
         }
-        let tested = outsiders.indices.filter { !taken.contains(outsiders[$0]) && counts[$0].bins > 0 && counts[$0].networks > 0 }
+        let tested = outsiders.indices.filter { counts[$0].bins > 0 && counts[$0].networks > 0 }
         guard !tested.isEmpty else { return [] }
         let cut = level / Double(tested.count)
         let contentNull = BetaBinomialNull.trimmed(counts.filter { $0.bins > 0 }.map { ($0.ownBins, $0.bins) }, cut: cut)

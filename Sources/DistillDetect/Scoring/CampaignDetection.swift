@@ -130,6 +130,8 @@ public enum CampaignDetection {
         // Several campaigns on one proxy pool come out of the network blocks as one cluster:
         // a reported cluster is split into the content communities it holds when each part is
         // still reported on its own (`ContentCommunities`).
+        // The cluster each split part came from: its network pool is the parts' pool.
+        var splitFrom: [Int: [Int]] = [:]
         if !reported.isEmpty {
             var split: [(index: Int, cluster: ScoredCluster)] = []
             for r in reported {
@@ -162,6 +164,7 @@ public enum CampaignDetection {
                 }
                 if scoredParts.allSatisfy(\.isReported) {
                     split += scoredParts.map { (index: r.index, cluster: $0) }
+                    splitFrom[r.index] = r.cluster.members
                 } else {
                     split.append(r)
                 }
@@ -191,7 +194,7 @@ public enum CampaignDetection {
                 for: reported[k].cluster.members, accounts: accounts, holders: credentialHolders,
                 taken: taken.union(byWindows).union(byPool))
             let byEvidence = EvidenceAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, rarity: rarity, networkHolders: estimatedNetworkHolders,
+                for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, networkHolders: estimatedNetworkHolders,
                 taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level, threads: options.threads)
             let extra = (byWindows + byPool + byCredentials + byEvidence).sorted()
             guard !extra.isEmpty else { continue }
