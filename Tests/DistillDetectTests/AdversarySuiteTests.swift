@@ -43,10 +43,40 @@ struct AdversarySuiteTests {
         let dir = try TemporaryDirectory()
         let result = try Self.analyze(try Self.build(scenario, seed: seed, into: dir), in: dir)
         print("adversary \(scenario): \(Evaluation.render(result))")
-        #expect(result.f1 >= 0.9)
+        #expect(result.f1 >= 0.95)
         #expect(result.falsePositives == 0)
         #expect(result.lookAlikesFlagged.isEmpty)
-        for campaign in result.campaigns { #expect(campaign.largestClusterShare >= 0.85, "\(campaign.campaign)") }
+        for campaign in result.campaigns { #expect(campaign.largestClusterShare >= 0.9, "\(campaign.campaign)") }
+        // Two campaigns (teacher-templates) come out as two clusters.
+        #expect(result.mixedClusters == 0)
+    }
+
+    /// The small accounts of a proxy-pool campaign (a few dozen exchanges on networks the pool
+    /// shares with ordinary users) join on their phrasing and networks together: before, 56 of
+    /// the 60 campaign accounts were flagged at this size.
+    @Test("a proxy-pool campaign's small accounts join its cluster")
+    func smallProxyAccounts() throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build("proxy-paraphrase", seed: 11, into: dir), in: dir)
+        #expect(result.recall >= 0.95)
+        #expect(result.falsePositives == 0)
+    }
+
+    /// Three campaigns renting one proxy pool form one network block; their text tells them
+    /// apart, and each is reported as a cluster of its own.
+    @Test("several campaigns on one proxy pool come out as one cluster each")
+    func campaignsOnOnePool() throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build("multi-campaign", seed: 14, into: dir), in: dir)
+        print("adversary multi-campaign: \(Evaluation.render(result))")
+        #expect(result.campaigns.count == 3)
+        #expect(result.mixedClusters == 0)
+        for campaign in result.campaigns {
+            #expect(campaign.clusters == 1, "\(campaign.campaign)")
+            #expect(campaign.largestClusterShare >= 0.9, "\(campaign.campaign)")
+        }
+        #expect(result.falsePositives == 0)
+        #expect(result.lookAlikesFlagged.isEmpty)
     }
 
     @Test("the suite's benign population and look-alikes alone give no cluster")

@@ -162,6 +162,16 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var supportMinCommon = 2
     public var supportMinShare = 0.3
 
+    /// A reported cluster is split along the Louvain communities of its members' vocabulary
+    /// similarity (`ContentCommunities`) when, for two communities, the mean similarity across
+    /// them is at most the members' mean similarity with outsiders plus this share of the gap up
+    /// to their mean similarity within: what they share lies nearer to what everyone shares than
+    /// to what a community shares inside (as measured on the adversary suite: different
+    /// campaigns on one proxy pool 0.13–0.20 of the gap, two teacher-template campaigns around
+    /// the same corpus questions 0.46–0.49; one campaign varying its templates 0.63–0.74). Each
+    /// part must still be reported on its own, or carry a significant family of its own.
+    public var splitMaxSharedShare = 0.5
+
     // MARK: Low-volume attachment (WindowAttachment)
 
     /// A reported cluster's active day-hours must cover at most this share of its days' hours
@@ -233,6 +243,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case synchronyRows = "synchrony_lsh_rows"
         case supportMinCommon = "support_min_common"
         case supportMinShare = "support_min_share"
+        case splitMaxSharedShare = "split_max_shared_share"
         case attachMaxWindowCoverage = "attach_max_window_coverage"
         case attachMinProfileSimilarity = "attach_min_profile_similarity"
         case attachMinContent = "attach_min_content"

@@ -32,6 +32,8 @@ public struct VocabularyRarity: @unchecked Sendable {
     let weights: [Float]
     /// Per account, the sum of its bins' weights (the weighted set size).
     let totals: [Float]
+    /// Accounts with a vocabulary, plus one: the n of the weights.
+    let population: Float
 
     /// `cacheMinPrompts`: accounts with fewer prompts have their rows densified on demand.
     public init(_ accounts: [AccountState], cacheMinPrompts: Int = 0) {
@@ -67,6 +69,13 @@ public struct VocabularyRarity: @unchecked Sendable {
         self.present = present
         self.weights = weights
         self.totals = totals
+        self.population = n
+    }
+
+    /// Accounts whose densified sketch holds `value` in `bin` (0 when none does).
+    func holders(bin: Int, value: UInt16) -> Int {
+        let w = weights[bin << 16 | Int(value)]
+        return w > 0 ? Int((population / expf(w)).rounded()) : 0
     }
 
     /// The densified sketch of account `i` (empty-bin values when it has none).

@@ -127,9 +127,54 @@ public enum CampaignDetection {
         }
         var reported = scored.enumerated().filter { $0.element.isReported }.sorted { ranked($0.element, $1.element) }
             .map { (index: $0.offset, cluster: $0.element) }
+        // Several campaigns on one proxy pool come out of the network blocks as one cluster:
+        // a reported cluster is split into the content communities it holds when each part is
+        // still reported on its own (`ContentCommunities`).
+        // The cluster each split part came from: its network pool is the parts' pool.
+        var splitFrom: [Int: [Int]] = [:]
+        if !reported.isEmpty {
+            var split: [(index: Int, cluster: ScoredCluster)] = []
+            for r in reported {
+                let inside = Set(r.cluster.members)
+                let outside = accounts.indices.filter { !inside.contains($0) && accounts[$0].withPrompt >= attachMinPrompts }
+                let background = (0..<min(200, outside.count)).map { outside[$0 * outside.count / min(200, outside.count)] }
+                guard let parts = ContentCommunities.split(
+                    r.cluster.members, accounts: accounts, rarity: rarity, minPrompts: attachMinPrompts,
+                    minSize: options.minClusterSize, background: background, maxSharedShare: options.splitMaxSharedShare)
+                else {
+                    split.append(r)
+                    continue
+                }
+                let partLinks = r.index < internalLinks.count ? internalLinks[r.index] : []
+                // A part is its own cluster when it is reported on its own, or carries evidence
+                // of its own (a significant family) and no exculpation: the union's evidence
+                // (reported) covers it, the split only says which accounts act together.
+                let scoredParts = parts.map { part -> ScoredCluster in
+                    let set = Set(part)
+                    var s = ClusterScoring.score(
+                        part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
+                        baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
+                        formation: formations[r.index], bursts: bursts)
+                    if !s.isReported && options.threshold == nil && !s.exculpated && !s.significantFamilies.isEmpty {
+                        s.isReported = true
+                        s.verdict = "reported: part of a reported cluster of \(r.cluster.members.count) accounts (\(r.cluster.significantFamilies.count) families significant at p <= \(String(format: "%.2g", level))), split along its content communities; \(s.significantFamilies.count) significant on its own"
+                    }
+                    s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity), whose evidence was: \(r.cluster.verdict)"
+                    return s
+                }
+                if scoredParts.allSatisfy(\.isReported) {
+                    split += scoredParts.map { (index: r.index, cluster: $0) }
+                    splitFrom[r.index] = r.cluster.members
+                } else {
+                    split.append(r)
+                }
+            }
+            reported = split.sorted { ranked($0.cluster, $1.cluster) }
+        }
         // Low-volume accounts that keep a reported cluster's time windows, capability mix and
-        // some of its phrasing join it, and so do accounts living inside its network pool and
-        // accounts holding its own cards or keys; the cluster is then scored again with them.
+        // some of its phrasing join it, and so do accounts living inside its network pool,
+        // accounts holding its own cards or keys, and accounts whose vocabulary falls on its own
+        // phrasing from networks in its pool; the cluster is then scored again with them.
         var taken = Set(reported.flatMap(\.cluster.members))
         // What joined each reported cluster, in words: kept when the cluster is scored again.
         var joined = Array(repeating: [String](), count: reported.count)
@@ -137,6 +182,7 @@ public enum CampaignDetection {
         let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
         let credentialHolders = reported.isEmpty ? [:] : CredentialAttachment.holders(accounts)
+        let estimatedNetworkHolders = reported.isEmpty ? [:] : EvidenceAttachment.networkHolders(accounts)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
@@ -147,7 +193,10 @@ public enum CampaignDetection {
             let byCredentials = CredentialAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, holders: credentialHolders,
                 taken: taken.union(byWindows).union(byPool))
-            let extra = (byWindows + byPool + byCredentials).sorted()
+            let byEvidence = EvidenceAttachment.candidates(
+                for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, networkHolders: estimatedNetworkHolders,
+                taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level, threads: options.threads)
+            let extra = (byWindows + byPool + byCredentials + byEvidence).sorted()
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
                 (reported[k].cluster.members + extra).sorted(), accounts: accounts,
@@ -165,6 +214,9 @@ public enum CampaignDetection {
             }
             if !byCredentials.isEmpty {
                 joined[k].append("\(byCredentials.count) accounts joined holding payment fingerprints or API keys that two or more members hold (members being at least half of their holders)")
+            }
+            if !byEvidence.isEmpty {
+                joined[k].append("\(byEvidence.count) accounts joined whose vocabulary falls on the cluster's own phrasing (beta-binomial p <= \(String(format: "%.2g", level))) from networks in its pool, together beyond chance (Fisher p <= \(String(format: "%.2g", level)) / accounts tested)")
             }
             rescored.reasons += joined[k].map { "; " + $0 }.joined()
             reported[k].cluster = rescored
@@ -189,17 +241,21 @@ public enum CampaignDetection {
             }
             var partners: [Int] = []
             var joining: [Int] = []
+            let inside = Set(reported[k].cluster.members)
             for c in scored.indices {
                 guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
                 // One organisation's accounts are one customer: they join nobody's campaign.
                 guard scored[c].orgShare < options.maxOrgShare else { continue }
-                let holding = scored[c].members.filter { m in
+                // Accounts that joined the cluster above hold its credentials by definition: the
+                // share is of the candidate's other accounts.
+                let rest = scored[c].members.filter { !inside.contains($0) }
+                let holding = rest.filter { m in
                     accounts[m].payments.values.hashes.contains(where: cards.contains)
                         || accounts[m].apiKeys.hashes.contains(where: keys.contains)
                 }
-                guard Double(holding.count) >= options.mergeMinCredentialShare * Double(scored[c].members.count) else { continue }
+                guard !holding.isEmpty, Double(holding.count) >= options.mergeMinCredentialShare * Double(rest.count) else { continue }
                 partners.append(c)
-                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? scored[c].members : holding
+                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? rest : holding
             }
             guard !partners.isEmpty else { continue }
             let members = Set(reported[k].cluster.members + joining)
@@ -216,7 +272,11 @@ public enum CampaignDetection {
         reported.removeAll { merged.contains($0.index) }
         reported.sort { ranked($0.cluster, $1.cluster) }
         var candidates = scored
-        for r in reported { candidates[r.index] = r.cluster }
+        var replaced = Set<Int>()
+        for r in reported {
+            // A split cluster's first part takes its place; the others follow.
+            if replaced.insert(r.index).inserted { candidates[r.index] = r.cluster } else { candidates.append(r.cluster) }
+        }
         candidates = candidates.enumerated().filter { !merged.contains($0.offset) }.map(\.element)
         candidates.sort(by: ranked)
         let t3 = monotonicSeconds()

@@ -80,6 +80,8 @@ public struct ScoredCluster: Sendable {
     public var linkedBy: Set<EvidenceFamily> { formation.families }
     /// Families significant at the run's level that count towards reporting.
     public var significantFamilies: [EvidenceFamily]
+    /// Whether an exculpation applies (one organisation, one site, few templates).
+    public var exculpated: Bool
     /// Whether the cluster is reported, and in words why or why not.
     public var isReported: Bool
     public var verdict: String
@@ -287,7 +289,7 @@ public enum ClusterScoring {
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,
             sharedNetworkShare: sharedNetworkShare, orgShare: orgShare, distinctTemplates: templates.count, evidence: evidence,
-            formation: formation, significantFamilies: significant, isReported: isReported, verdict: verdict,
+            formation: formation, significantFamilies: significant, exculpated: !exculpation.isEmpty, isReported: isReported, verdict: verdict,
             reasons: reasons.joined(separator: "; "))
     }
 }

@@ -1,0 +1,163 @@
+// Splits a reported cluster into the campaigns it holds. Several campaigns that rent one proxy
+// pool come out of the network blocks as one cluster; their text tells them apart. The
+// members' rarity-weighted vocabulary similarities form a weighted graph, whose communities
+// are found by Louvain modularity optimisation (Blondel et al., "Fast unfolding of communities
+// in large networks", J. Stat. Mech. 2008). Two communities stay together unless the text they
+// share is no more than what either shares with the rest of the run: a campaign that varies
+// its templates (each account its own few of a family of them) shares them across any split;
+// different campaigns share only what everyone shares.
+
+public enum ContentCommunities {
+    /// Louvain communities of a dense symmetric weight matrix `w` (n × n, row-major; the
+    /// diagonal is a self-loop): a community index per node, numbered by first node. Local moving in node
+    /// order, then aggregation, until modularity no longer rises. O(levels × passes × n²).
+    static func louvain(_ w: [Double], n: Int) -> [Int] {
+        var community = Array(0..<n)  // of each original node
+        var weights = w
+        var size = n
+        while size > 1 {
+            // Local moving on the current graph.
+            var degree = [Double](repeating: 0, count: size)
+            for i in 0..<size { for j in 0..<size { degree[i] += weights[i * size + j] } }
+            let total = degree.reduce(0, +)
+            guard total > 0 else { break }
+            var of = Array(0..<size)
+            var communityDegree = degree
+            var moved = true
+            var anyMove = false
+            var passes = 0
+            while moved && passes < 50 {
+                moved = false
+                passes += 1
+                for i in 0..<size {
+                    var links: [Int: Double] = [:]
+                    for j in 0..<size where j != i && weights[i * size + j] > 0 { links[of[j], default: 0] += weights[i * size + j] }
+                    let own = of[i]
+                    communityDegree[own] -= degree[i]
+                    var best = own
+                    var bestGain = (links[own] ?? 0) - communityDegree[own] * degree[i] / total
+                    for (c, k) in links.sorted(by: { $0.key < $1.key }) where c != own {
+                        let gain = k - communityDegree[c] * degree[i] / total
+                        if gain > bestGain + 1e-12 {
+                            best = c
+                            bestGain = gain
+                        }
+                    }
+                    communityDegree[best] += degree[i]
+                    if best != own {
+                        of[i] = best
+                        moved = true
+                        anyMove = true
+                    }
+                }
+            }
+            guard anyMove else { break }
+            // Renumber and aggregate.
+            var number: [Int: Int] = [:]
+            for c in of where number[c] == nil { number[c] = number.count }
+            let next = number.count
+            for v in 0..<n { community[v] = number[of[community[v]]]! }
+            guard next < size else { break }
+            var aggregated = [Double](repeating: 0, count: next * next)
+            // Weight inside a community becomes its self-loop, which counts in its degree.
+            for i in 0..<size {
+                for j in 0..<size {
+                    aggregated[number[of[i]]! * next + number[of[j]]!] += weights[i * size + j]
+                }
+            }
+            weights = aggregated
+            size = next
+        }
+        var number: [Int: Int] = [:]
+        return community.map { c in
+            if let k = number[c] { return k }
+            number[c] = number.count
+            return number.count - 1
+        }
+    }
+
+    /// Parts of a cluster (`members`, ascending) holding different campaigns, each ascending,
+    /// largest first; nil when it holds one. Members with at least `minPrompts` prompts are
+    /// compared, an evenly spaced sample of at most `sampleSize` of them pairwise (rarity-
+    /// weighted vocabulary similarity); communities of fewer than `minSize` sampled members go
+    /// to the community they resemble most. Two communities are kept apart only when the mean
+    /// similarity across them is no higher than the mean similarity of their members with
+    /// `background` accounts (outsiders) plus `maxSharedShare` of the gap to their own mean
+    /// similarity within (the smaller of the two). Cost: O(sampleSize² × 128) for the graph,
+    /// O(members × 64 × 128) to place the rest.
+    /// Every other member goes to the part whose sampled members it resembles most (members
+    /// without text to the largest part).
+    static func split(
+        _ members: [Int], accounts: [AccountState], rarity: VocabularyRarity, minPrompts: Int, minSize: Int,
+        background: [Int], maxSharedShare: Double, sampleSize: Int = 300
+    ) -> [[Int]]? {
+        let textual = members.filter { rarity.present[$0] && accounts[$0].withPrompt >= minPrompts }
+        guard textual.count >= 2 * minSize else { return nil }
+        let n = min(sampleSize, textual.count)
+        let sample = (0..<n).map { textual[$0 * textual.count / n] }
+        var w = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                let s = rarity.weightedSimilarity(sample[i], sample[j])
+                w[i * n + j] = s
+                w[j * n + i] = s
+            }
+        }
+        var community = louvain(w, n: n)
+        let count = (community.max() ?? 0) + 1
+        var sizes = [Int](repeating: 0, count: count)
+        for c in community { sizes[c] += 1 }
+        let major = (0..<count).filter { sizes[$0] >= minSize }
+        guard major.count >= 2 else { return nil }
+        func mean(_ i: Int, _ group: [Int]) -> Double {
+            let others = group.filter { $0 != i }
+            return others.isEmpty ? 0 : others.reduce(0) { $0 + w[i * n + $1] } / Double(others.count)
+        }
+        // Minor communities' members go to the major community they resemble most.
+        var groups = major.map { c in (0..<n).filter { community[$0] == c } }
+        for i in 0..<n where sizes[community[i]] < minSize {
+            let best = groups.indices.max { (mean(i, groups[$0]), -$0) < (mean(i, groups[$1]), -$1) }!
+            community[i] = major[best]
+        }
+        groups = major.map { c in (0..<n).filter { community[$0] == c } }
+        // Within, across and background similarity of each group.
+        let within = groups.map { g in g.reduce(0.0) { $0 + mean($1, g) } / Double(g.count) }
+        let outside = background.filter { rarity.present[$0] }
+        let backgroundMean = groups.map { g -> Double in
+            guard !outside.isEmpty else { return 0 }
+            var total = 0.0
+            for i in g { for o in outside { total += rarity.weightedSimilarity(sample[i], o) } }
+            return total / Double(g.count * outside.count)
+        }
+        var uf = UnionFind(count: groups.count)
+        for a in groups.indices {
+            for b in (a + 1)..<groups.count {
+                let across = groups[a].reduce(0.0) { $0 + mean($1, groups[b]) } / Double(groups[a].count)
+                let base = (backgroundMean[a] + backgroundMean[b]) / 2
+                let bar = base + maxSharedShare * (min(within[a], within[b]) - base)
+                if across > bar { uf.union(a, b) }
+            }
+        }
+        var partOf: [Int: Int] = [:]
+        for g in groups.indices where partOf[uf.find(g)] == nil { partOf[uf.find(g)] = partOf.count }
+        guard partOf.count >= 2 else { return nil }
+        var parts = Array(repeating: [Int](), count: partOf.count)
+        var sampled: [[Int]] = Array(repeating: [], count: partOf.count)
+        for g in groups.indices { sampled[partOf[uf.find(g)]!] += groups[g] }
+        let inSample = Dictionary(uniqueKeysWithValues: sample.enumerated().map { ($0.element, $0.offset) })
+        for m in members {
+            if let i = inSample[m] {
+                parts[partOf[uf.find(groups.firstIndex { $0.contains(i) }!)]!].append(m)
+            } else if rarity.present[m] {
+                let scores = sampled.map { g -> Double in
+                    let probe = g.prefix(64)
+                    return probe.reduce(0.0) { $0 + rarity.weightedSimilarity(m, sample[$1]) } / Double(probe.count)
+                }
+                parts[scores.indices.max { (scores[$0], -$0) < (scores[$1], -$1) }!].append(m)
+            } else {
+                parts[sampled.indices.max { (sampled[$0].count, -$0) < (sampled[$1].count, -$1) }!].append(m)
+            }
+        }
+        return parts.sorted { ($0.count, $1[0]) > ($1.count, $0[0]) }
+    }
+}

@@ -1,0 +1,230 @@
+// Attaches accounts to a reported cluster on two kinds of evidence at once: their vocabulary
+// and their networks. A campaign's smaller accounts (a few dozen exchanges) send too few
+// prompts for pairwise vocabulary linkage, and behind a residential proxy pool their networks
+// are ones the pool shares with ordinary users; neither alone clears a test corrected for the
+// thousands of accounts tried. Together they do: a campaign account's sketch falls on the
+// cluster's own phrasing (sketch values that members hold and few others do) far more often
+// than an outsider's, and its networks lie in the cluster's pool.
+//
+// Each is a count out of a total (sketch bins on the cluster's values out of the account's
+// filled bins; pool networks out of its networks), tested against the run's outsiders with a
+// beta-binomial null (a binomial whose rate varies from account to account, fitted by the
+// method of moments: Williams 1982, Kleinman 1973), so that outsiders who share a few prompts
+// (bins of one prompt come together) widen the null rather than pass it. The null is fitted on
+// the outsiders that do not stand out: accounts beyond the cut are set aside and the null
+// refitted until nothing changes, so the campaign's own missing accounts do not inflate it.
+// The two p-values are combined by Fisher's method (Fisher 1932: −2 Σ ln pᵢ is χ² with four
+// degrees of freedom for two independent p-values) and tested at the family level divided by
+// the accounts tried (Bonferroni). The text must also be significant on its own and the
+// networks must point the same way (tail at most 1/2), so that text alone (an organisation
+// running the same public benchmarks from its cloud) or addresses alone (a household in a
+// proxy pool's range) attaches nobody. Under independence of the two, an outsider passes with
+// probability at most the cut; the pool is usually a weak witness (a residential proxy pool
+// rents the addresses of ordinary users), the text a strong one.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A beta-binomial null for counts x out of n with a rate that varies between units: mean
+/// rate `p`, intra-unit correlation `rho` (0 is the binomial).
+struct BetaBinomialNull: Sendable {
+    var p: Double
+    var rho: Double
+
+    init(p: Double, rho: Double) {
+        self.p = p
+        self.rho = rho
+    }
+
+    /// Method-of-moments fit (Kleinman 1973): p = Σx / Σn, and ρ from the excess of
+    /// Σ (x − np)² over its binomial expectation Σ np(1 − p), each unit's variance being
+    /// np(1 − p)(1 + (n − 1)ρ). ρ is at least 0.
+    init(_ units: [(x: Int, n: Int)]) {
+        let total = units.reduce(0) { $0 + $1.n }
+        let hits = units.reduce(0) { $0 + $1.x }
+        p = total == 0 ? 0 : Double(hits) / Double(total)
+        var excess = 0.0
+        var scale = 0.0
+        for u in units where u.n > 0 {
+            let n = Double(u.n)
+            let d = Double(u.x) - n * p
+            excess += d * d - n * p * (1 - p)
+            scale += n * (n - 1) * p * (1 - p)
+        }
+        rho = scale > 0 ? min(1, max(0, excess / scale)) : 0
+    }
+
+    /// P(X ≥ j) for X ~ BetaBinomial(n, α, β) with α = p(1/ρ − 1), β = (1 − p)(1/ρ − 1); the
+    /// binomial tail when ρ is 0.
+    func tail(_ j: Int, _ n: Int) -> Double {
+        guard j > 0 else { return 1 }
+        guard j <= n, p > 0 else { return j <= n && p >= 1 ? 1 : 0 }
+        if rho <= 1e-12 { return NetworkPoolAttachment.binomialTail(j, n, p) }
+        let s = 1 / rho - 1
+        let a = p * s
+        let b = (1 - p) * s
+        func lbeta(_ x: Double, _ y: Double) -> Double { lgamma(x) + lgamma(y) - lgamma(x + y) }
+        let base = lbeta(a, b)
+        var total = 0.0
+        for i in j...n {
+            let logChoose = lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1))
+            total += exp(logChoose + lbeta(Double(i) + a, Double(n - i) + b) - base)
+        }
+        return min(1, total)
+    }
+
+    /// Fits the null on the units that do not stand out: starting from the binomial (ρ = 0)
+    /// with the rate of all units, each round sets aside the units whose tail is at most `cut`
+    /// and refits on the rest, until no more are set aside (at most 10 rounds; a unit set aside
+    /// stays aside). Fitted on every unit, a campaign's own accounts among the outsiders would
+    /// widen the null until none of them stands out; the binomial start sets them aside first,
+    /// and the refit learns the overdispersion of the ordinary accounts.
+    static func trimmed(_ units: [(x: Int, n: Int)], cut: Double) -> BetaBinomialNull {
+        var null = BetaBinomialNull(units)
+        null.rho = 0
+        var aside = [Bool](repeating: false, count: units.count)
+        for _ in 0..<10 {
+            var tails: [Int: Double] = [:]  // by (x, n): counts are small
+            var added = false
+            for k in units.indices where !aside[k] {
+                let key = units[k].x << 16 | units[k].n
+                let t = tails[key] ?? null.tail(units[k].x, units[k].n)
+                tails[key] = t
+                if t <= cut {
+                    aside[k] = true
+                    added = true
+                }
+            }
+            if !added { break }
+            null = BetaBinomialNull(units.indices.filter { !aside[$0] }.map { units[$0] })
+        }
+        return null
+    }
+}
+
+public enum EvidenceAttachment {
+    /// P(χ²₄ ≥ −2 ln(p₁p₂)) = q(1 − ln q) with q = p₁p₂: Fisher's combination of two
+    /// independent p-values.
+    static func fisher(_ p1: Double, _ p2: Double) -> Double {
+        let q = p1 * p2
+        guard q > 0 else { return 0 }
+        return min(1, q * (1 - log(q)))
+    }
+
+    /// Hashes kept in a bottom-k set, and the share of the hash range they cover: 1 when the set
+    /// holds every value it saw, else its largest kept hash over 2⁶⁴ (Cohen & Kaplan 2007's
+    /// bottom-k inclusion threshold). A value of a saturated set counts 1 / coverage times when
+    /// holders are estimated (Horvitz–Thompson): a campaign account on a hundred proxy networks
+    /// keeps 32 of them, and counted once each the pool would lose most of its networks.
+    static func coverage(_ set: BottomKSet) -> Double {
+        guard set.saturated, let last = set.hashes.last else { return 1 }
+        return max(Double(last) / 18_446_744_073_709_551_616.0, 1e-9)
+    }
+
+    /// Estimated holders of each network over the run (each holder weighted by 1 / coverage of
+    /// its network set).
+    static func networkHolders(_ accounts: [AccountState]) -> [UInt64: Double] {
+        var holders: [UInt64: Double] = [:]
+        for i in accounts.indices {
+            let w = 1 / coverage(accounts[i].networks.values)
+            for h in accounts[i].networks.values.hashes { holders[h, default: 0] += w }
+        }
+        return holders
+    }
+
+    /// One account's counts against a cluster: filled vocabulary bins and those holding the
+    /// cluster's own values; networks and those in the cluster's pool.
+    struct Counts {
+        var bins = 0
+        var ownBins = 0
+        var networks = 0
+        var poolNetworks = 0
+    }
+
+    /// What an account is compared with: the cluster's own sketch values and network pool.
+    struct Reference: Sendable {
+        let own: Set<UInt32>
+        let pool: Set<UInt64>
+
+        func counts(_ account: borrowing AccountState) -> Counts {
+            var c = Counts()
+            account.vocabulary.forEachFilledBin { b, v in
+                c.bins += 1
+                if own.contains(UInt32(b) << 16 | UInt32(v)) { c.ownBins += 1 }
+            }
+            let nets = account.networks.values.hashes
+            c.networks = nets.count
+            for h in nets where pool.contains(h) { c.poolNetworks += 1 }
+            return c
+        }
+    }
+
+    /// Accounts (indices, ascending) outside `members` and `taken` whose vocabulary falls on the
+    /// cluster's own sketch values and whose networks lie in its pool beyond chance: the
+    /// content tail (beta-binomial, fitted on the outsiders) at most `level`, the network tail
+    /// at most 1/2, and Fisher's combination of the two at most `level` divided by the accounts
+    /// tested (those with a vocabulary and a network). The cluster's own values are (bin, value) pairs of the
+    /// vocabulary sketches held by two or more members, members being at least half of their
+    /// holders; its pool, networks at least half of whose (estimated) holders are members.
+    /// `poolMembers`: the accounts whose pool it is, when not `members` (the cluster a part was
+    /// split from: campaigns sharing one proxy pool, each of them too small a share of its
+    /// networks' holders to call them its own). `networkHolders` is `networkHolders(accounts)`.
+    /// O(accounts × sketch bins).
+    static func candidates(
+        for members: [Int], poolOf poolMembers: [Int]? = nil, accounts: [AccountState], rarity: VocabularyRarity,
+        networkHolders: [UInt64: Double], taken: Set<Int>, level: Double, threads: Int
+    ) -> [Int] {
+        let inCluster = Set(members)
+        var memberHolders: [UInt32: Int] = [:]
+        for m in members {
+            accounts[m].vocabulary.forEachFilledBin { b, v in memberHolders[UInt32(b) << 16 | UInt32(v), default: 0] += 1 }
+        }
+        let own = Set(memberHolders.filter {
+            $0.value >= 2 && 2 * $0.value >= rarity.holders(bin: Int($0.key >> 16), value: UInt16($0.key & 0xFFFF))
+        }.map(\.key))
+        var inside: [UInt64: Double] = [:]
+        for m in poolMembers ?? members {
+            let w = 1 / coverage(accounts[m].networks.values)
+            for h in accounts[m].networks.values.hashes { inside[h, default: 0] += w }
+        }
+        let pool = Set(inside.filter { 2 * $0.value >= networkHolders[$0.key, default: $0.value] - 1e-9 }.map(\.key))
+        guard !own.isEmpty, !pool.isEmpty else { return [] }
+        let reference = Reference(own: own, pool: pool)
+        // Every outsider's counts, on all cores in blocks kept in order. Accounts of reported
+        // clusters (`taken`) are no outsiders: another campaign's accounts sharing this one's
+        // proxy pool or public questions would widen the null they are not part of.
+        let outsiders = accounts.indices.filter { !inCluster.contains($0) && !taken.contains($0) }
+        let shared = UncheckedSendable((accounts, outsiders, reference))
+        let counts = parallelBlocks(count: outsiders.count, blockSize: 4096, threads: threads) { range in
+            let (accounts, outsiders, reference) = shared.value
+            return range.map { reference.counts(accounts[outsiders[$0]]) }
+        }
+        let tested = outsiders.indices.filter { counts[$0].bins > 0 && counts[$0].networks > 0 }
+        guard !tested.isEmpty else { return [] }
+        let cut = level / Double(tested.count)
+        let contentNull = BetaBinomialNull.trimmed(counts.filter { $0.bins > 0 }.map { ($0.ownBins, $0.bins) }, cut: cut)
+        let networkNull = BetaBinomialNull.trimmed(counts.filter { $0.networks > 0 }.map { ($0.poolNetworks, $0.networks) }, cut: cut)
+        var added: [Int] = []
+        var contentTails: [Int: Double] = [:]
+        var networkTails: [Int: Double] = [:]
+        for k in tested {
+            let c = counts[k]
+            // Cheap checks first: most accounts hold none of the cluster's values.
+            guard c.ownBins > 0 && c.poolNetworks > 0 else { continue }
+            let contentP = contentTails[c.ownBins << 16 | c.bins] ?? contentNull.tail(c.ownBins, c.bins)
+            contentTails[c.ownBins << 16 | c.bins] = contentP
+            guard contentP <= level else { continue }
+            let networkP = networkTails[c.poolNetworks << 16 | c.networks] ?? networkNull.tail(c.poolNetworks, c.networks)
+            networkTails[c.poolNetworks << 16 | c.networks] = networkP
+            // The networks must point the same way (no fewer pool networks than an outsider's
+            // median share): a benchmark run from a cloud account sends the campaign's public
+            // questions verbatim, but not from its pool.
+            guard networkP <= 0.5, fisher(contentP, networkP) <= cut else { continue }
+            added.append(outsiders[k])
+        }
+        return added
+    }
+}
