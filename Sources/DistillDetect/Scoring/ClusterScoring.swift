@@ -180,11 +180,17 @@ public enum ClusterScoring {
         // What the cluster was formed by is significant by construction: a block of shared
         // networks is tested on its cards, keys and agents only (NullModel leaves the network
         // test out); content clusters are formed by vocabulary, which no test uses.
+        // A content cluster's text families (content, capability) count once, by the
+        // smaller of their p-values (`CandidateFormation.independentCount`).
         let counted = evidence.filter(\.available)
-        let ranked = counted.map(\.pValue).sorted()
+        var independent = counted.filter { formation != .content || ($0.family != .content && $0.family != .capability) }.map(\.pValue)
+        let text = counted.filter { formation == .content && ($0.family == .content || $0.family == .capability) }.map(\.pValue)
+        if let p = text.min() { independent.append(p) }
+        let ranked = independent.sorted()
         let required = max(1, config.requiredFamilies)
         let decisive = ranked.count >= required ? ranked[required - 1] : 1
         let significant = counted.filter { $0.pValue <= level }.map(\.family)
+        let independentSignificant = formation.independentCount(significant)
         // Score: 0.5 where the `required`-th strongest family sits exactly at the level, 1 at
         // the level squared; monotone in the evidence.
         var score = decisive >= 1 ? 0 : clamp(0.5 * log(max(decisive, 1e-300)) / log(level))
@@ -211,15 +217,16 @@ public enum ClusterScoring {
         if let threshold = config.threshold {
             isReported = score >= threshold
         } else {
-            isReported = significant.count >= required && exculpation.isEmpty
+            isReported = independentSignificant >= required && exculpation.isEmpty
         }
+        let textOnce = independentSignificant < significant.count ? " (content and capability counted once: the cluster was linked by its text)" : ""
         var verdict: String
         if isReported {
-            verdict = "reported: \(significant.count) independent families significant at p <= \(String(format: "%.2g", level))"
+            verdict = "reported: \(independentSignificant) independent families significant at p <= \(String(format: "%.2g", level))\(textOnce)"
         } else if !exculpation.isEmpty {
             verdict = "not reported: " + exculpation.joined(separator: "; ")
         } else {
-            verdict = "not reported: \(significant.count) of \(required) required families significant at p <= \(String(format: "%.2g", level))"
+            verdict = "not reported: \(independentSignificant) of \(required) required independent families significant at p <= \(String(format: "%.2g", level))\(textOnce)"
         }
         if config.threshold != nil { verdict += " (score threshold \(config.threshold!))" }
 

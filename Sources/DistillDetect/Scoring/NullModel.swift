@@ -48,6 +48,26 @@ public enum CandidateFormation: String, Sendable {
     /// Synchrony of metadata actions (`SynchronyLinkage`): the action-synchrony test is left out.
     case synchrony
 
+    /// Of `families` (each significant), how many count as independent evidence. A content
+    /// cluster's members were linked for similar text with agreeing capability profiles, so its
+    /// two text families, content and capability, are not independent of what selected it nor
+    /// of each other: together they count once, and a second family must come from beyond the
+    /// text (infrastructure, timing, load balancing). Ordinary communities (classes sharing
+    /// homework, users of one coding agent, people with the same popular questions) share text
+    /// and topics and nothing else; a campaign's accounts also share how they are run.
+    public func independentCount(_ families: some Sequence<EvidenceFamily>) -> Int {
+        var count = 0
+        var text = false
+        for f in families {
+            if self == .content && (f == .content || f == .capability) {
+                if text { continue }
+                text = true
+            }
+            count += 1
+        }
+        return count
+    }
+
     /// The families whose evidence formed the candidate.
     public var families: Set<EvidenceFamily> {
         switch self {
@@ -86,6 +106,11 @@ struct PopulationIndex: @unchecked Sendable {
     /// Volume stratum (octave of exchanges) per account, and the accounts of each stratum.
     let stratum: [Int]
     let strata: [[Int]]
+    /// Volume and topic stratum per account (octave of exchanges and most frequent topic, or no
+    /// topic), and the accounts of each: the reference of content clusters, whose members were
+    /// linked for agreeing capability profiles (`DetectionConfig.minProfileSimilarity`).
+    let topicStratum: [Int]
+    let topicStrata: [Int: [Int]]
     let exchanges: [Double]
     let withPrompt: [Bool]
     let extractionShare: [Double]
@@ -190,28 +215,30 @@ struct PopulationIndex: @unchecked Sendable {
         // differ in volume by less than a factor of two at every volume.
         var stratum = [Int](repeating: 0, count: count)
         var strata = Array(repeating: [Int](), count: 64)
+        var topicStratum = [Int](repeating: 0, count: count)
+        var topicStrata: [Int: [Int]] = [:]
         for i in 0..<count {
             let s = Int.bitWidth - 1 - max(1, accounts[i].exchanges).leadingZeroBitCount
             stratum[i] = s
             strata[s].append(i)
+            let topic = accounts[i].topTopic.map { $0.index + 1 } ?? 0
+            let t = s << 16 | topic
+            topicStratum[i] = t
+            topicStrata[t, default: []].append(i)
         }
+        self.topicStratum = topicStratum
+        self.topicStrata = topicStrata
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
-        var ids: [UInt64: Int32] = [:]
+        var ids = DenseIDs()
         var users: [Int32] = []
         func dense(_ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
-                    if let id = ids[h] {
-                        users[Int(id)] += 1
-                        flat.values.append(id)
-                        return
-                    }
-                    let id = Int32(users.count)
-                    ids[h] = id
-                    users.append(1)
+                    let id = ids.id(h, next: Int32(users.count))
+                    if Int(id) == users.count { users.append(1) } else { users[Int(id)] += 1 }
                     flat.values.append(id)
                 }
                 flat.endAccount()
@@ -248,6 +275,53 @@ struct PopulationIndex: @unchecked Sendable {
         self.synchrony = synchrony
         self.synchronyRow = synchronyRow
         self.dayProfiles = dayProfiles
+    }
+}
+
+/// Dense ids of 64-bit keys, numbered in order of first sight: an open-addressing table with
+/// linear probing, at most half full. The keys are hashes already, so a multiplicative mix places
+/// them; with millions of template and identifier keys per run it is several times faster than a
+/// `Dictionary`, which hashes every key again through `Hasher`.
+struct DenseIDs {
+    private var keys: [UInt64] = .init(repeating: 0, count: 1 << 12)
+    /// Id per slot, -1 for an empty slot.
+    private var ids: [Int32] = .init(repeating: -1, count: 1 << 12)
+    private var count = 0
+
+    private static func slot(_ key: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
+
+    /// The id of `key`, or `next` (which becomes its id) when the key is new.
+    mutating func id(_ key: UInt64, next: Int32) -> Int32 {
+        var mask = keys.count - 1
+        var i = Self.slot(key, mask: mask)
+        while ids[i] >= 0 {
+            if keys[i] == key { return ids[i] }
+            i = (i + 1) & mask
+        }
+        if 2 * (count + 1) > keys.count {
+            grow()
+            mask = keys.count - 1
+            i = Self.slot(key, mask: mask)
+            while ids[i] >= 0 { i = (i + 1) & mask }
+        }
+        keys[i] = key
+        ids[i] = next
+        count += 1
+        return next
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldIds = ids
+        keys = .init(repeating: 0, count: oldKeys.count * 2)
+        ids = .init(repeating: -1, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for j in oldIds.indices where oldIds[j] >= 0 {
+            var i = Self.slot(oldKeys[j], mask: mask)
+            while ids[i] >= 0 { i = (i + 1) & mask }
+            keys[i] = oldKeys[j]
+            ids[i] = oldIds[j]
+        }
     }
 }
 
@@ -477,13 +551,17 @@ enum NullModel {
     /// A random group matched to `group` on volume stratum: for each member, a distinct account
     /// of its stratum outside `excluded` (the cluster's own members: a campaign that is most of
     /// its volume stratum must not be its own reference), any account once the stratum is used up.
-    static func randomGroup(like group: [Int], excluding excluded: Set<Int> = [], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+    ///
+    /// With `pools`, member k is matched from `pools[k]` instead of its volume stratum.
+    static func randomGroup(
+        like group: [Int], excluding excluded: Set<Int> = [], pools: [[Int]]? = nil, index: PopulationIndex, rng: inout SeededRandom
+    ) -> [Int] {
         var used = Set<Int>()
         used.reserveCapacity(group.count)
         var out: [Int] = []
         out.reserveCapacity(group.count)
-        for m in group {
-            let pool = index.strata[index.stratum[m]]
+        for (k, m) in group.enumerated() {
+            let pool = pools?[k] ?? index.strata[index.stratum[m]]
             var pick = -1
             for _ in 0..<8 {
                 let c = pool[rng.int(0..<pool.count)]
@@ -537,10 +615,33 @@ enum NullModel {
         var inStratum: [Int: (all: Int, measured: Int)] = [:]
         for m in members { inStratum[index.stratum[m], default: (0, 0)].all += 1 }
         for m in group { inStratum[index.stratum[m], default: (0, 0)].measured += 1 }
-        let excluded = Set(members.filter { m in
+        var excluded = Set(members.filter { m in
             let s = index.stratum[m]
             return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
         })
+        // A content cluster's members were linked for similar text and agreeing capability
+        // profiles, so random groups of any topic are no reference for it: a community of
+        // ordinary coders (or students, or agent users) shares its field's common templates and
+        // its extraction topics by selection, not by coordination. Its members are matched on
+        // topic as well as volume: each by an account of the same volume octave whose most
+        // frequent topic is the member's own, where that stratum holds at least twice as many
+        // others as the group draws from it (else on volume alone, as above).
+        var pools: [[Int]]?
+        if formation == .content {
+            var inTopic: [Int: (all: Int, measured: Int)] = [:]
+            for m in members { inTopic[index.topicStratum[m], default: (0, 0)].all += 1 }
+            for m in group { inTopic[index.topicStratum[m], default: (0, 0)].measured += 1 }
+            pools = group.map { m in
+                let t = index.topicStratum[m]
+                let pool = index.topicStrata[t]!
+                guard pool.count - inTopic[t]!.all >= 2 * inTopic[t]!.measured else { return index.strata[index.stratum[m]] }
+                return pool
+            }
+            for m in members where index.topicStrata[index.topicStratum[m]]!.count - inTopic[index.topicStratum[m]]!.all
+                >= 2 * inTopic[index.topicStratum[m]]!.measured {
+                excluded.insert(m)
+            }
+        }
         var counts = [Int32](repeating: 0, count: index.users.count)
         let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
         var nulls: [GroupFigures] = []
@@ -553,7 +654,7 @@ enum NullModel {
         let batch = max(1, min(config.nullSamples, 50))
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
-                let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
+                let random = randomGroup(like: group, excluding: excluded, pools: pools, index: index, rng: &rng)
                 var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
@@ -563,8 +664,10 @@ enum NullModel {
                 nulls.append(figures)
             }
             let families = summarize(observed: observed, nulls: nulls, members: group.count, formation: formation)
-            let settled = families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.count
-            let open = families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.count
+            let settled = formation.independentCount(
+                families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.map(\.evidence.family))
+            let open = formation.independentCount(
+                families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.map(\.evidence.family))
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
         return summarize(observed: observed, nulls: nulls, members: group.count, formation: formation).map(\.evidence)
