@@ -87,6 +87,48 @@ struct CalibratedDetectionTests {
         #expect(analyzer.features.topic == topic)
     }
 
+    /// Ordinary people who share text and topics and nothing else: students of several classes
+    /// on their own connections, passing around one problem set of coding homework, each at
+    /// their own hours, with their own cards, accounts opened months apart and unequal volumes.
+    /// Their prompts link them into a content cluster whose content (templates used only among
+    /// them) and capability (coding) both stand out against random groups; but the cluster was
+    /// selected on that text, so the two count as one family, and nothing beyond the text ties
+    /// them together.
+    @Test("a community sharing text and topics but nothing else is a candidate, not a reported cluster")
+    func textOnlyCommunity() throws {
+        let dir = try TemporaryDirectory()
+        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 43, campaigns: [], lookalikes: false)
+        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
+        let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
+                     "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
+                     "quicksort with a random pivot"]
+        let languages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
+        var rng = SeededRandom(seed: 44)
+        var lines: [String] = []
+        let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z, the background's first day
+        for student in 0..<48 {
+            let created = Timestamp.format(milliseconds: start - Int64(20 + student * 7) * 86_400_000 - Int64(student) * 3_911_000)
+            let hour = Int64(8 + student % 13)
+            for i in 0..<(24 + student * 5 % 37) {
+                let task = tasks[rng.int(0..<tasks.count)]
+                let language = languages[rng.int(0..<languages.count)]
+                let day = Int64(rng.int(0..<7))
+                let ts = Timestamp.format(milliseconds: start + day * 86_400_000 + hour * 3_600_000 + Int64(rng.int(0..<3_600_000)))
+                let prompt = "For my data structures homework, implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
+                lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"hw\(student)-\(i)\",\"account_id\":\"student\(student)\",\"ip\":\"81.\(20 + student).\(3 * student % 250).\(10 + i % 3)\",\"user_agent\":\"Mozilla/5.0\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_hw\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
+            }
+        }
+        try dir.write("logs/homework.jsonl", text: lines.joined(separator: "\n"))
+        let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: AnalyzeConfig())
+        let candidates = try CSVReader.records(path: dir.file("out/candidates.csv"))
+        let community = try #require(candidates.first { ($0["first_accounts"] ?? "").contains("student") })
+        print("text-only community: \(community["accounts"] ?? "") accounts, \(community["significant_families"] ?? ""): \(community["verdict"] ?? "")")
+        // The text stands out: what the old rule would have reported on.
+        #expect(community["significant_families"] == "content capability")
+        #expect(community["reported"] == "no")
+        #expect(summary.detection?.accountsFlagged == 0)
+    }
+
     @Test("with no campaign in the traffic, no cluster is reported over five seeds")
     func falseClusters() throws {
         var reported = 0

@@ -24,6 +24,22 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// all day, or taking turns).
     case loadBalancing
 
+    /// Of `families` (each significant), how many count as independent evidence: with
+    /// `textCountsOnce`, content and capability together count once (see
+    /// `ClusterScoring.textCountsOnce`).
+    public static func independentCount(_ families: some Sequence<EvidenceFamily>, textCountsOnce: Bool) -> Int {
+        var count = 0
+        var text = false
+        for f in families {
+            if textCountsOnce && (f == .content || f == .capability) {
+                if text { continue }
+                text = true
+            }
+            count += 1
+        }
+        return count
+    }
+
     public var name: String {
         switch self {
         case .content: "content"
@@ -47,26 +63,6 @@ public enum CandidateFormation: String, Sendable {
     case credentials
     /// Synchrony of metadata actions (`SynchronyLinkage`): the action-synchrony test is left out.
     case synchrony
-
-    /// Of `families` (each significant), how many count as independent evidence. A content
-    /// cluster's members were linked for similar text with agreeing capability profiles, so its
-    /// two text families, content and capability, are not independent of what selected it nor
-    /// of each other: together they count once, and a second family must come from beyond the
-    /// text (infrastructure, timing, load balancing). Ordinary communities (classes sharing
-    /// homework, users of one coding agent, people with the same popular questions) share text
-    /// and topics and nothing else; a campaign's accounts also share how they are run.
-    public func independentCount(_ families: some Sequence<EvidenceFamily>) -> Int {
-        var count = 0
-        var text = false
-        for f in families {
-            if self == .content && (f == .content || f == .capability) {
-                if text { continue }
-                text = true
-            }
-            count += 1
-        }
-        return count
-    }
 
     /// The families whose evidence formed the candidate.
     public var families: Set<EvidenceFamily> {
@@ -106,11 +102,6 @@ struct PopulationIndex: @unchecked Sendable {
     /// Volume stratum (octave of exchanges) per account, and the accounts of each stratum.
     let stratum: [Int]
     let strata: [[Int]]
-    /// Volume and topic stratum per account (octave of exchanges and most frequent topic, or no
-    /// topic), and the accounts of each: the reference of content clusters, whose members were
-    /// linked for agreeing capability profiles (`DetectionConfig.minProfileSimilarity`).
-    let topicStratum: [Int]
-    let topicStrata: [Int: [Int]]
     let exchanges: [Double]
     let withPrompt: [Bool]
     let extractionShare: [Double]
@@ -168,7 +159,11 @@ struct PopulationIndex: @unchecked Sendable {
     static let dayBlocks = 6
 
 
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
+    /// `maxAgentHolders`: user agents sent by more accounts are popular clients, not shared
+    /// identities, and are left out of the credential test (as `CredentialBlocks` leaves them
+    /// out of its graph): a coding agent's product user agent, shared by its thousand users,
+    /// says nothing about a content cluster of some of them.
+    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, maxAgentHolders: Int = .max) {
         count = accounts.count
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         var exchanges = [Double](repeating: 0, count: count)
@@ -215,19 +210,11 @@ struct PopulationIndex: @unchecked Sendable {
         // differ in volume by less than a factor of two at every volume.
         var stratum = [Int](repeating: 0, count: count)
         var strata = Array(repeating: [Int](), count: 64)
-        var topicStratum = [Int](repeating: 0, count: count)
-        var topicStrata: [Int: [Int]] = [:]
         for i in 0..<count {
             let s = Int.bitWidth - 1 - max(1, accounts[i].exchanges).leadingZeroBitCount
             stratum[i] = s
             strata[s].append(i)
-            let topic = accounts[i].topTopic.map { $0.index + 1 } ?? 0
-            let t = s << 16 | topic
-            topicStratum[i] = t
-            topicStrata[t, default: []].append(i)
         }
-        self.topicStratum = topicStratum
-        self.topicStrata = topicStrata
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
@@ -253,9 +240,15 @@ struct PopulationIndex: @unchecked Sendable {
             tagged(0, accounts[i].networks.values, add)
             tagged(1, accounts[i].ips.values, add)
         }
+        var agentHolders: [UInt64: Int] = [:]
+        if maxAgentHolders < accounts.count {
+            for i in accounts.indices { accounts[i].userAgents.values.forEach { agentHolders[$0, default: 0] += 1 } }
+        }
         credentials = dense { i, add in
             tagged(2, accounts[i].payments.values, add)
-            tagged(3, accounts[i].userAgents.values, add)
+            accounts[i].userAgents.values.forEach { h in
+                if agentHolders[h, default: 0] <= maxAgentHolders { add(StableHash.combine(3 &+ 0x1D, h)) }
+            }
             tagged(4, accounts[i].apiKeys, add)
         }
         templates = dense { i, add in accounts[i].templates.forEach(add) }
@@ -334,6 +327,19 @@ struct FlatKeys: Sendable {
     fileprivate mutating func endAccount() { offsets.append(UInt32(values.count)) }
 
     func keys(_ i: Int) -> ArraySlice<Int32> { values[Int(offsets[i])..<Int(offsets[i + 1])] }
+
+    /// The keys read through pointers, for the null model's inner loops.
+    struct View {
+        let offsets: UnsafeBufferPointer<UInt32>
+        let values: UnsafeBufferPointer<Int32>
+
+        /// Positions in `values` of account i's keys.
+        @inline(__always) func range(_ i: Int) -> Range<Int> { Int(offsets[i])..<Int(offsets[i + 1]) }
+    }
+
+    func withView<R>(_ body: (View) -> R) -> R {
+        offsets.withUnsafeBufferPointer { o in values.withUnsafeBufferPointer { v in body(View(offsets: o, values: v)) } }
+    }
 }
 
 /// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
@@ -375,7 +381,7 @@ struct GroupFigures {
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
-             ("payment fingerprints, keys and user agents shared within the group, by share of their users",
+             ("payment fingerprints, keys and rare user agents shared within the group, by share of their users",
               formedByCredentials ? nil : sharedCredentials)]
         case .timing:
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
@@ -397,58 +403,77 @@ struct GroupFigures {
         // template thousands of accounts send ("thanks", a popular question) counts for little,
         // one used only inside the group counts fully.
         // `counts` is all zeros between calls: each use clears what it touched.
+        // The loops below touch a few hundred thousand table entries per group and run for
+        // every random group, so they read the tables through pointers (no bounds or
+        // exclusivity checks, no slice per member); the sums are taken in the same order.
         var templateSharing: Double?
-        var uses = 0
-        for m in group {
-            for t in index.templates.keys(m) {
-                counts[Int(t)] += 1
-                uses += 1
-            }
-        }
-        if uses > 0 {
-            var shared = 0.0
-            for m in group {
-                for t in index.templates.keys(m) {
-                    let k = Double(counts[Int(t)])
-                    if k > 1 { shared += k / Double(index.users[Int(t)]) }
-                }
-            }
-            templateSharing = shared / Double(uses)
-        }
-        for m in group { for t in index.templates.keys(m) { counts[Int(t)] = 0 } }
-        // Infrastructure: per member, the strongest identifier it shares with another member,
-        // weighted by the share of that identifier's users who are members.
-        func shared(_ keys: FlatKeys) -> Double {
-            for m in group { for h in keys.keys(m) { counts[Int(h)] += 1 } }
-            var total = 0.0
-            for m in group {
-                var best = 0.0
-                for h in keys.keys(m) where counts[Int(h)] > 1 {
-                    best = max(best, Double(counts[Int(h)]) / Double(index.users[Int(h)]))
-                }
-                total += best
-            }
-            for m in group { for h in keys.keys(m) { counts[Int(h)] = 0 } }
-            return total / Double(n)
-        }
-        // Synchrony of metadata actions: per member, the mean over its sampled actions of the
-        // share of that action's takers who are members (0 for one no other member took).
         var actionSynchrony: Double?
-        var acting = 0
-        for m in group { for h in index.actions.keys(m) { counts[Int(h)] += 1 } }
-        var actionTotal = 0.0
-        for m in group {
-            let keys = index.actions.keys(m)
-            guard !keys.isEmpty else { continue }
-            acting += 1
-            var sum = 0.0
-            for h in keys where counts[Int(h)] > 1 { sum += Double(counts[Int(h)]) / Double(index.users[Int(h)]) }
-            actionTotal += sum / Double(keys.count)
+        var sharedAddresses = 0.0
+        var sharedCredentials = 0.0
+        counts.withUnsafeMutableBufferPointer { c in
+            index.users.withUnsafeBufferPointer { u in
+                index.templates.withView { templates in
+                    var uses = 0
+                    for m in group {
+                        for j in templates.range(m) {
+                            c[Int(templates.values[j])] += 1
+                            uses += 1
+                        }
+                    }
+                    if uses > 0 {
+                        var shared = 0.0
+                        for m in group {
+                            for j in templates.range(m) {
+                                let t = Int(templates.values[j])
+                                let k = Double(c[t])
+                                if k > 1 { shared += k / Double(u[t]) }
+                            }
+                        }
+                        templateSharing = shared / Double(uses)
+                    }
+                    for m in group { for j in templates.range(m) { c[Int(templates.values[j])] = 0 } }
+                }
+                // Infrastructure: per member, the strongest identifier it shares with another
+                // member, weighted by the share of that identifier's users who are members.
+                func shared(_ keys: FlatKeys.View) -> Double {
+                    for m in group { for j in keys.range(m) { c[Int(keys.values[j])] += 1 } }
+                    var total = 0.0
+                    for m in group {
+                        var best = 0.0
+                        for j in keys.range(m) {
+                            let h = Int(keys.values[j])
+                            if c[h] > 1 { best = max(best, Double(c[h]) / Double(u[h])) }
+                        }
+                        total += best
+                    }
+                    for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
+                    return total / Double(n)
+                }
+                // Synchrony of metadata actions: per member, the mean over its sampled actions
+                // of the share of that action's takers who are members (0 for one no other
+                // member took).
+                index.actions.withView { actions in
+                    var acting = 0
+                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] += 1 } }
+                    var actionTotal = 0.0
+                    for m in group {
+                        let keys = actions.range(m)
+                        guard !keys.isEmpty else { continue }
+                        acting += 1
+                        var sum = 0.0
+                        for j in keys {
+                            let h = Int(actions.values[j])
+                            if c[h] > 1 { sum += Double(c[h]) / Double(u[h]) }
+                        }
+                        actionTotal += sum / Double(keys.count)
+                    }
+                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] = 0 } }
+                    if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
+                }
+                sharedAddresses = index.addresses.withView(shared)
+                sharedCredentials = index.credentials.withView(shared)
+            }
         }
-        for m in group { for h in index.actions.keys(m) { counts[Int(h)] = 0 } }
-        if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
-        let sharedAddresses = shared(index.addresses)
-        let sharedCredentials = shared(index.credentials)
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -551,17 +576,13 @@ enum NullModel {
     /// A random group matched to `group` on volume stratum: for each member, a distinct account
     /// of its stratum outside `excluded` (the cluster's own members: a campaign that is most of
     /// its volume stratum must not be its own reference), any account once the stratum is used up.
-    ///
-    /// With `pools`, member k is matched from `pools[k]` instead of its volume stratum.
-    static func randomGroup(
-        like group: [Int], excluding excluded: Set<Int> = [], pools: [[Int]]? = nil, index: PopulationIndex, rng: inout SeededRandom
-    ) -> [Int] {
+    static func randomGroup(like group: [Int], excluding excluded: Set<Int> = [], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
         var used = Set<Int>()
         used.reserveCapacity(group.count)
         var out: [Int] = []
         out.reserveCapacity(group.count)
-        for (k, m) in group.enumerated() {
-            let pool = pools?[k] ?? index.strata[index.stratum[m]]
+        for m in group {
+            let pool = index.strata[index.stratum[m]]
             var pick = -1
             for _ in 0..<8 {
                 let c = pool[rng.int(0..<pool.count)]
@@ -598,7 +619,8 @@ enum NullModel {
     /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
     /// groups of the same (measured) size. Deterministic for the config's seed and the members.
     static func evidence(
-        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formation: CandidateFormation = .content
+        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formation: CandidateFormation = .content,
+        textCountsOnce: Bool = false
     ) -> [FamilyEvidence] {
         let group = measured(members, limit: config.maxMeasuredMembers)
         guard group.count >= 2, index.count > group.count else {
@@ -615,33 +637,10 @@ enum NullModel {
         var inStratum: [Int: (all: Int, measured: Int)] = [:]
         for m in members { inStratum[index.stratum[m], default: (0, 0)].all += 1 }
         for m in group { inStratum[index.stratum[m], default: (0, 0)].measured += 1 }
-        var excluded = Set(members.filter { m in
+        let excluded = Set(members.filter { m in
             let s = index.stratum[m]
             return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
         })
-        // A content cluster's members were linked for similar text and agreeing capability
-        // profiles, so random groups of any topic are no reference for it: a community of
-        // ordinary coders (or students, or agent users) shares its field's common templates and
-        // its extraction topics by selection, not by coordination. Its members are matched on
-        // topic as well as volume: each by an account of the same volume octave whose most
-        // frequent topic is the member's own, where that stratum holds at least twice as many
-        // others as the group draws from it (else on volume alone, as above).
-        var pools: [[Int]]?
-        if formation == .content {
-            var inTopic: [Int: (all: Int, measured: Int)] = [:]
-            for m in members { inTopic[index.topicStratum[m], default: (0, 0)].all += 1 }
-            for m in group { inTopic[index.topicStratum[m], default: (0, 0)].measured += 1 }
-            pools = group.map { m in
-                let t = index.topicStratum[m]
-                let pool = index.topicStrata[t]!
-                guard pool.count - inTopic[t]!.all >= 2 * inTopic[t]!.measured else { return index.strata[index.stratum[m]] }
-                return pool
-            }
-            for m in members where index.topicStrata[index.topicStratum[m]]!.count - inTopic[index.topicStratum[m]]!.all
-                >= 2 * inTopic[index.topicStratum[m]]!.measured {
-                excluded.insert(m)
-            }
-        }
         var counts = [Int32](repeating: 0, count: index.users.count)
         let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
         var nulls: [GroupFigures] = []
@@ -654,7 +653,7 @@ enum NullModel {
         let batch = max(1, min(config.nullSamples, 50))
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
-                let random = randomGroup(like: group, excluding: excluded, pools: pools, index: index, rng: &rng)
+                let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
                 var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
@@ -664,10 +663,12 @@ enum NullModel {
                 nulls.append(figures)
             }
             let families = summarize(observed: observed, nulls: nulls, members: group.count, formation: formation)
-            let settled = formation.independentCount(
-                families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.map(\.evidence.family))
-            let open = formation.independentCount(
-                families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.map(\.evidence.family))
+            let settled = EvidenceFamily.independentCount(
+                families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.map(\.evidence.family),
+                textCountsOnce: textCountsOnce)
+            let open = EvidenceFamily.independentCount(
+                families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.map(\.evidence.family),
+                textCountsOnce: textCountsOnce)
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
         return summarize(observed: observed, nulls: nulls, members: group.count, formation: formation).map(\.evidence)
