@@ -114,6 +114,11 @@ struct PopulationIndex: @unchecked Sendable {
     /// addresses (networks and IPs), and the rest (payment fingerprints, user agents, keys).
     let addresses: FlatKeys
     let credentials: FlatKeys
+    /// Payment fingerprints and API keys only (no user agents): the credential test of a content
+    /// cluster. Its members were linked by their text, and a product's text (its system prompt,
+    /// its tool set, its tool output) comes with the product's user agent: users of one coding
+    /// agent share both by using it.
+    let identities: FlatKeys
     let templates: FlatKeys
     /// Metadata action items per account: the filled (bin, value) entries of its action sketch.
     let actions: FlatKeys
@@ -251,6 +256,10 @@ struct PopulationIndex: @unchecked Sendable {
             }
             tagged(4, accounts[i].apiKeys, add)
         }
+        identities = dense { i, add in
+            tagged(2, accounts[i].payments.values, add)
+            tagged(4, accounts[i].apiKeys, add)
+        }
         templates = dense { i, add in accounts[i].templates.forEach(add) }
         actions = dense { i, add in
             accounts[i].actionSketch.forEachFilledBin { b, v in add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v))) }
@@ -381,7 +390,8 @@ struct GroupFigures {
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
-             ("payment fingerprints, keys and rare user agents shared within the group, by share of their users",
+             (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
+                : "payment fingerprints, keys and rare user agents shared within the group, by share of their users",
               formedByCredentials ? nil : sharedCredentials)]
         case .timing:
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
@@ -395,7 +405,8 @@ struct GroupFigures {
 
     /// `counts` is a scratch table of `index.users.count` zeros, left as it was found.
     static func measure(
-        _ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom, counts: inout [Int32]
+        _ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom, counts: inout [Int32],
+        formation: CandidateFormation = .networks
     ) -> GroupFigures {
         let n = group.count
         // Content: the members' template uses that fall on templates two or more members
@@ -471,7 +482,7 @@ struct GroupFigures {
                     if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
                 }
                 sharedAddresses = index.addresses.withView(shared)
-                sharedCredentials = index.credentials.withView(shared)
+                sharedCredentials = (formation == .content ? index.identities : index.credentials).withView(shared)
             }
         }
         // Capability: mean of the members' own shares (members with prompts).
@@ -642,7 +653,7 @@ enum NullModel {
             return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
         })
         var counts = [Int32](repeating: 0, count: index.users.count)
-        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
+        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
         var nulls: [GroupFigures] = []
         nulls.reserveCapacity(config.nullSamples)
         // Sequential Monte Carlo (Besag & Clifford, "Sequential Monte Carlo p-values",
@@ -654,7 +665,7 @@ enum NullModel {
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
                 let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
-                var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts)
+                var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
                 // cluster of similar accounts is more uniform than that by selection): its
@@ -666,8 +677,12 @@ enum NullModel {
             let settled = EvidenceFamily.independentCount(
                 families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.map(\.evidence.family),
                 textCountsOnce: textCountsOnce)
+            // A family is out of reach once five random groups reached its figure and its
+            // p-value is above twice the level, or once its p-value is ten times the level: the
+            // normal tail (and the floor under its spread) no longer moves with more groups.
             let open = EvidenceFamily.independentCount(
-                families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.map(\.evidence.family),
+                families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) && $0.pValue <= 10 * level }
+                    .map(\.evidence.family),
                 textCountsOnce: textCountsOnce)
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
