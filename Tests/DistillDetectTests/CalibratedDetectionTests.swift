@@ -129,6 +129,47 @@ struct CalibratedDetectionTests {
         #expect(summary.detection?.accountsFlagged == 0)
     }
 
+    /// Classes at four campuses working through one problem set: each class behind its campus
+    /// NAT at class time (so its students act in the same 10-minute buckets from one address),
+    /// each student also at home. No address holds half the students, so the one-site rule does
+    /// not see them; their content, capability, shared networks and synchrony all stand out.
+    @Test("classes at several campus NATs sharing homework are people at several sites, not a campaign")
+    func classesAtSeveralSites() throws {
+        let dir = try TemporaryDirectory()
+        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 45, campaigns: [], lookalikes: false)
+        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
+        let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
+                     "an LRU cache", "topological sort", "a min-heap priority queue"]
+        let languages = ["Python", "Java", "C", "Rust", "Go"]
+        var rng = SeededRandom(seed: 46)
+        var lines: [String] = []
+        let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z
+        for student in 0..<48 {
+            let campus = student % 4
+            let created = Timestamp.format(milliseconds: start - Int64(30 + student * 5) * 86_400_000)
+            for i in 0..<40 {
+                let task = tasks[rng.int(0..<tasks.count)]
+                let language = languages[rng.int(0..<languages.count)]
+                let day = Int64(i % 5)
+                let atClass = i % 4 != 3
+                let hour: Int64 = atClass ? Int64(9 + 2 * campus) : 21
+                let ts = Timestamp.format(milliseconds: start + day * 86_400_000 + hour * 3_600_000 + Int64(rng.int(0..<(atClass ? 480_000 : 3_600_000))))
+                let ip = atClass ? "198.51.\(100 + campus).7" : "81.\(40 + student).\(student * 7 % 250).9"
+                let prompt = "Lab exercise: implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
+                lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"lab\(student)-\(i)\",\"account_id\":\"pupil\(student)\",\"ip\":\"\(ip)\",\"user_agent\":\"Mozilla/5.0\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_lab\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
+            }
+        }
+        try dir.write("logs/classes.jsonl", text: lines.joined(separator: "\n"))
+        let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: AnalyzeConfig())
+        let candidates = try CSVReader.records(path: dir.file("out/candidates.csv"))
+        let classes = candidates.filter { ($0["first_accounts"] ?? "").contains("pupil") }
+        for c in classes { print("classes: \(c["accounts"] ?? "") accounts, \(c["significant_families"] ?? ""): \(c["verdict"] ?? "")") }
+        // Their evidence is strong: what an exculpation must answer.
+        #expect(classes.contains { ($0["significant_families"] ?? "").split(separator: " ").count >= 3 })
+        #expect(classes.allSatisfy { $0["reported"] == "no" })
+        #expect(summary.detection?.accountsFlagged == 0)
+    }
+
     @Test("with no campaign in the traffic, no cluster is reported over five seeds")
     func falseClusters() throws {
         var reported = 0
