@@ -108,14 +108,16 @@ struct CalibratedDetectionTests {
         let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z, the background's first day
         for student in 0..<48 {
             let created = Timestamp.format(milliseconds: start - Int64(20 + student * 7) * 86_400_000 - Int64(student) * 3_911_000)
-            let hour = Int64(8 + student % 13)
+            // Each their own hours of the day and their own browser.
+            let hour = Int64(student * 5 % 24)
+            let agent = "Mozilla/5.0 (\(["X11; Linux x86_64", "Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 14_\(student % 7)"][student % 3])) Firefox/\(110 + student)"
             for i in 0..<(24 + student * 5 % 37) {
                 let task = tasks[rng.int(0..<tasks.count)]
                 let language = languages[rng.int(0..<languages.count)]
                 let day = Int64(rng.int(0..<7))
                 let ts = Timestamp.format(milliseconds: start + day * 86_400_000 + hour * 3_600_000 + Int64(rng.int(0..<3_600_000)))
                 let prompt = "For my data structures homework, implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
-                lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"hw\(student)-\(i)\",\"account_id\":\"student\(student)\",\"ip\":\"81.\(20 + student).\(3 * student % 250).\(10 + i % 3)\",\"user_agent\":\"Mozilla/5.0\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_hw\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
+                lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"hw\(student)-\(i)\",\"account_id\":\"student\(student)\",\"ip\":\"81.\(20 + student).\(3 * student % 250).\(10 + i % 3)\",\"user_agent\":\"\(agent)\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_hw\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
             }
         }
         try dir.write("logs/homework.jsonl", text: lines.joined(separator: "\n"))

@@ -164,11 +164,7 @@ struct PopulationIndex: @unchecked Sendable {
     static let dayBlocks = 6
 
 
-    /// `maxAgentHolders`: user agents sent by more accounts are popular clients, not shared
-    /// identities, and are left out of the credential test (as `CredentialBlocks` leaves them
-    /// out of its graph): a coding agent's product user agent, shared by its thousand users,
-    /// says nothing about a content cluster of some of them.
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, maxAgentHolders: Int = .max) {
+    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
         count = accounts.count
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         var exchanges = [Double](repeating: 0, count: count)
@@ -245,15 +241,9 @@ struct PopulationIndex: @unchecked Sendable {
             tagged(0, accounts[i].networks.values, add)
             tagged(1, accounts[i].ips.values, add)
         }
-        var agentHolders: [UInt64: Int] = [:]
-        if maxAgentHolders < accounts.count {
-            for i in accounts.indices { accounts[i].userAgents.values.forEach { agentHolders[$0, default: 0] += 1 } }
-        }
         credentials = dense { i, add in
             tagged(2, accounts[i].payments.values, add)
-            accounts[i].userAgents.values.forEach { h in
-                if agentHolders[h, default: 0] <= maxAgentHolders { add(StableHash.combine(3 &+ 0x1D, h)) }
-            }
+            tagged(3, accounts[i].userAgents.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
         identities = dense { i, add in
@@ -285,44 +275,43 @@ struct PopulationIndex: @unchecked Sendable {
 /// them; with millions of template and identifier keys per run it is several times faster than a
 /// `Dictionary`, which hashes every key again through `Hasher`.
 struct DenseIDs {
-    private var keys: [UInt64] = .init(repeating: 0, count: 1 << 12)
-    /// Id per slot, -1 for an empty slot.
-    private var ids: [Int32] = .init(repeating: -1, count: 1 << 12)
+    /// A key and its id side by side, so a probe touches one cache line; id -1 for an empty slot.
+    private struct Slot {
+        var key: UInt64 = 0
+        var id: Int32 = -1
+    }
+    private var slots = [Slot](repeating: Slot(), count: 1 << 12)
     private var count = 0
 
     private static func slot(_ key: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
 
     /// The id of `key`, or `next` (which becomes its id) when the key is new.
     mutating func id(_ key: UInt64, next: Int32) -> Int32 {
-        var mask = keys.count - 1
-        var i = Self.slot(key, mask: mask)
-        while ids[i] >= 0 {
-            if keys[i] == key { return ids[i] }
-            i = (i + 1) & mask
+        if 2 * (count + 1) > slots.count { grow() }
+        let mask = slots.count - 1
+        let found = slots.withUnsafeMutableBufferPointer { t -> Int32 in
+            var i = Self.slot(key, mask: mask)
+            while t[i].id >= 0 {
+                if t[i].key == key { return t[i].id }
+                i = (i + 1) & mask
+            }
+            t[i] = Slot(key: key, id: next)
+            return next
         }
-        if 2 * (count + 1) > keys.count {
-            grow()
-            mask = keys.count - 1
-            i = Self.slot(key, mask: mask)
-            while ids[i] >= 0 { i = (i + 1) & mask }
-        }
-        keys[i] = key
-        ids[i] = next
-        count += 1
-        return next
+        if found == next { count += 1 }
+        return found
     }
 
     private mutating func grow() {
-        let oldKeys = keys
-        let oldIds = ids
-        keys = .init(repeating: 0, count: oldKeys.count * 2)
-        ids = .init(repeating: -1, count: oldKeys.count * 2)
-        let mask = keys.count - 1
-        for j in oldIds.indices where oldIds[j] >= 0 {
-            var i = Self.slot(oldKeys[j], mask: mask)
-            while ids[i] >= 0 { i = (i + 1) & mask }
-            keys[i] = oldKeys[j]
-            ids[i] = oldIds[j]
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        let mask = slots.count - 1
+        slots.withUnsafeMutableBufferPointer { t in
+            for s in old where s.id >= 0 {
+                var i = Self.slot(s.key, mask: mask)
+                while t[i].id >= 0 { i = (i + 1) & mask }
+                t[i] = s
+            }
         }
     }
 }
@@ -391,7 +380,7 @@ struct GroupFigures {
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
-                : "payment fingerprints, keys and rare user agents shared within the group, by share of their users",
+                : "payment fingerprints, keys and user agents shared within the group, by share of their users",
               formedByCredentials ? nil : sharedCredentials)]
         case .timing:
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
