@@ -221,12 +221,13 @@ struct PopulationIndex: @unchecked Sendable {
         // kind (no per-account arrays: with a million small accounts those were the peak).
         var ids = DenseIDs()
         var users: [Int32] = []
-        func dense(_ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
+        // `counting: false` for a second view of keys already counted (their holders once).
+        func dense(counting: Bool = true, _ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
                     let id = ids.id(h, next: Int32(users.count))
-                    if Int(id) == users.count { users.append(1) } else { users[Int(id)] += 1 }
+                    if Int(id) == users.count { users.append(1) } else if counting { users[Int(id)] += 1 }
                     flat.values.append(id)
                 }
                 flat.endAccount()
@@ -246,7 +247,7 @@ struct PopulationIndex: @unchecked Sendable {
             tagged(3, accounts[i].userAgents.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
-        identities = dense { i, add in
+        identities = dense(counting: false) { i, add in
             tagged(2, accounts[i].payments.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
