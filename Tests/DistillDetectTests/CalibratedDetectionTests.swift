@@ -141,8 +141,9 @@ struct CalibratedDetectionTests {
         let background = generatorConfig(exchanges: 20_000, days: 7, seed: 45, campaigns: [], lookalikes: false)
         _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
         let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
-                     "an LRU cache", "topological sort", "a min-heap priority queue"]
-        let languages = ["Python", "Java", "C", "Rust", "Go"]
+                     "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
+                     "quicksort with a random pivot"]
+        let languages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
         var rng = SeededRandom(seed: 46)
         var lines: [String] = []
         let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z
@@ -157,7 +158,7 @@ struct CalibratedDetectionTests {
                 let hour: Int64 = atClass ? Int64(9 + 2 * campus) : 21
                 let ts = Timestamp.format(milliseconds: start + day * 86_400_000 + hour * 3_600_000 + Int64(rng.int(0..<(atClass ? 480_000 : 3_600_000))))
                 let ip = atClass ? "198.51.\(100 + campus).7" : "81.\(40 + student).\(student * 7 % 250).9"
-                let prompt = "Lab exercise: implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
+                let prompt = "For my data structures homework, implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
                 lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"lab\(student)-\(i)\",\"account_id\":\"pupil\(student)\",\"ip\":\"\(ip)\",\"user_agent\":\"Mozilla/5.0\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_lab\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
             }
         }
@@ -166,8 +167,10 @@ struct CalibratedDetectionTests {
         let candidates = try CSVReader.records(path: dir.file("out/candidates.csv"))
         let classes = candidates.filter { ($0["first_accounts"] ?? "").contains("pupil") }
         for c in classes { print("classes: \(c["accounts"] ?? "") accounts, \(c["significant_families"] ?? ""): \(c["verdict"] ?? "")") }
-        // Their evidence is strong: what an exculpation must answer.
-        #expect(classes.contains { ($0["significant_families"] ?? "").split(separator: " ").count >= 3 })
+        // Their evidence is strong: what an exculpation must answer, here the several sites.
+        #expect(classes.contains {
+            ($0["significant_families"] ?? "").split(separator: " ").count >= 3 && ($0["verdict"] ?? "").contains("people at several sites")
+        })
         #expect(classes.allSatisfy { $0["reported"] == "no" })
         #expect(summary.detection?.accountsFlagged == 0)
     }
