@@ -219,15 +219,21 @@ struct PopulationIndex: @unchecked Sendable {
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
-        var ids = DenseIDs()
+        var ids: [UInt64: Int32] = [:]
         var users: [Int32] = []
         // `counting: false` for a second view of keys already counted (their holders once).
         func dense(counting: Bool = true, _ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
-                    let id = ids.id(h, next: Int32(users.count))
-                    if Int(id) == users.count { users.append(1) } else if counting { users[Int(id)] += 1 }
+                    if let id = ids[h] {
+                        if counting { users[Int(id)] += 1 }
+                        flat.values.append(id)
+                        return
+                    }
+                    let id = Int32(users.count)
+                    ids[h] = id
+                    users.append(1)
                     flat.values.append(id)
                 }
                 flat.endAccount()
@@ -268,52 +274,6 @@ struct PopulationIndex: @unchecked Sendable {
         self.synchrony = synchrony
         self.synchronyRow = synchronyRow
         self.dayProfiles = dayProfiles
-    }
-}
-
-/// Dense ids of 64-bit keys, numbered in order of first sight: an open-addressing table with
-/// linear probing, at most half full. The keys are hashes already, so a multiplicative mix places
-/// them; with millions of template and identifier keys per run it is several times faster than a
-/// `Dictionary`, which hashes every key again through `Hasher`.
-struct DenseIDs {
-    /// A key and its id side by side, so a probe touches one cache line; id -1 for an empty slot.
-    private struct Slot {
-        var key: UInt64 = 0
-        var id: Int32 = -1
-    }
-    private var slots = [Slot](repeating: Slot(), count: 1 << 12)
-    private var count = 0
-
-    private static func slot(_ key: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
-
-    /// The id of `key`, or `next` (which becomes its id) when the key is new.
-    mutating func id(_ key: UInt64, next: Int32) -> Int32 {
-        if 2 * (count + 1) > slots.count { grow() }
-        let mask = slots.count - 1
-        let found = slots.withUnsafeMutableBufferPointer { t -> Int32 in
-            var i = Self.slot(key, mask: mask)
-            while t[i].id >= 0 {
-                if t[i].key == key { return t[i].id }
-                i = (i + 1) & mask
-            }
-            t[i] = Slot(key: key, id: next)
-            return next
-        }
-        if found == next { count += 1 }
-        return found
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = [Slot](repeating: Slot(), count: old.count * 2)
-        let mask = slots.count - 1
-        slots.withUnsafeMutableBufferPointer { t in
-            for s in old where s.id >= 0 {
-                var i = Self.slot(s.key, mask: mask)
-                while t[i].id >= 0 { i = (i + 1) & mask }
-                t[i] = s
-            }
-        }
     }
 }
 
