@@ -25,8 +25,8 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
     case loadBalancing
 
     /// Of `families` (each significant), how many count as independent evidence: with
-    /// `textCountsOnce`, content and capability together count once (see
-    /// `ClusterScoring.textCountsOnce`).
+    /// `textCountsOnce`, content and capability together count once (a content cluster whose
+    /// members send the same prompts again, `DetectionConfig.minTemplateDiversity`).
     public static func independentCount(_ families: some Sequence<EvidenceFamily>, textCountsOnce: Bool) -> Int {
         var count = 0
         var text = false
