@@ -91,6 +91,94 @@ struct CalibratedDetectionTests {
         #expect(analyzer.features.topic == topic)
     }
 
+    /// Ordinary people who share text and topics and nothing else: students of several classes
+    /// on their own connections, passing around one problem set of coding homework, each at
+    /// their own hours, with their own cards, accounts opened months apart and unequal volumes.
+    /// Their prompts link them into a content cluster whose content (templates used only among
+    /// them) and capability (coding) both stand out against random groups; but the cluster was
+    /// selected on that text, so the two count as one family, and nothing beyond the text ties
+    /// them together.
+    @Test("a community sharing text and topics but nothing else is a candidate, not a reported cluster")
+    func textOnlyCommunity() throws {
+        let dir = try TemporaryDirectory()
+        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 43, campaigns: [], lookalikes: false)
+        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
+        let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
+                     "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
+                     "quicksort with a random pivot"]
+        let languages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
+        var rng = SeededRandom(seed: 44)
+        var lines: [String] = []
+        let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z, the background's first day
+        for student in 0..<48 {
+            let created = Timestamp.format(milliseconds: start - Int64(20 + student * 7) * 86_400_000 - Int64(student) * 3_911_000)
+            // Each their own hours of the day and their own browser.
+            let hour = Int64(student * 5 % 24)
+            let agent = "Mozilla/5.0 (\(["X11; Linux x86_64", "Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 14_\(student % 7)"][student % 3])) Firefox/\(110 + student)"
+            for i in 0..<(24 + student * 5 % 37) {
+                let task = tasks[rng.int(0..<tasks.count)]
+                let language = languages[rng.int(0..<languages.count)]
+                let day = Int64(rng.int(0..<7))
+                let ts = Timestamp.format(milliseconds: start + day * 86_400_000 + hour * 3_600_000 + Int64(rng.int(0..<3_600_000)))
+                let prompt = "For my data structures homework, implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
+                lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"hw\(student)-\(i)\",\"account_id\":\"student\(student)\",\"ip\":\"81.\(20 + student).\(3 * student % 250).\(10 + i % 3)\",\"user_agent\":\"\(agent)\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_hw\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
+            }
+        }
+        try dir.write("logs/homework.jsonl", text: lines.joined(separator: "\n"))
+        let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: AnalyzeConfig())
+        let candidates = try CSVReader.records(path: dir.file("out/candidates.csv"))
+        let community = try #require(candidates.first { ($0["first_accounts"] ?? "").contains("student") })
+        print("text-only community: \(community["accounts"] ?? "") accounts, \(community["significant_families"] ?? ""): \(community["verdict"] ?? "")")
+        // The text stands out: what the old rule would have reported on.
+        #expect(community["significant_families"] == "content capability")
+        #expect(community["reported"] == "no")
+        #expect(summary.detection?.accountsFlagged == 0)
+    }
+
+    /// Classes at four campuses working through one problem set: each class behind its campus
+    /// NAT at class time (so its students act in the same 10-minute buckets from one address),
+    /// each student also at home. No address holds half the students, so the one-site rule does
+    /// not see them; their content, capability, shared networks and synchrony all stand out.
+    @Test("classes at several campus NATs sharing homework are people at several sites, not a campaign")
+    func classesAtSeveralSites() throws {
+        let dir = try TemporaryDirectory()
+        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 45, campaigns: [], lookalikes: false)
+        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
+        let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
+                     "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
+                     "quicksort with a random pivot"]
+        let languages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
+        var rng = SeededRandom(seed: 46)
+        var lines: [String] = []
+        let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z
+        for student in 0..<48 {
+            let campus = student % 4
+            let created = Timestamp.format(milliseconds: start - Int64(30 + student * 5) * 86_400_000)
+            for i in 0..<40 {
+                let task = tasks[rng.int(0..<tasks.count)]
+                let language = languages[rng.int(0..<languages.count)]
+                let day = Int64(i % 5)
+                let atClass = i % 4 != 3
+                let hour: Int64 = atClass ? Int64(9 + 2 * campus) : 21
+                let ts = Timestamp.format(milliseconds: start + day * 86_400_000 + hour * 3_600_000 + Int64(rng.int(0..<(atClass ? 480_000 : 3_600_000))))
+                let ip = atClass ? "198.51.\(100 + campus).7" : "81.\(40 + student).\(student * 7 % 250).9"
+                let prompt = "For my data structures homework, implement \(task) in \(language), write unit tests for it and explain the time complexity of every operation."
+                lines.append("{\"ts\":\"\(ts)\",\"request_id\":\"lab\(student)-\(i)\",\"account_id\":\"pupil\(student)\",\"ip\":\"\(ip)\",\"user_agent\":\"Mozilla/5.0\",\"model\":\"frontier-large-4\",\"payment_fingerprint\":\"pm_lab\(student)\",\"account_created\":\"\(created)\",\"prompt\":\"\(prompt)\"}")
+            }
+        }
+        try dir.write("logs/classes.jsonl", text: lines.joined(separator: "\n"))
+        let summary = try AnalyzeRun.run(paths: [dir.file("logs")], outputDirectory: dir.file("out"), config: AnalyzeConfig())
+        let candidates = try CSVReader.records(path: dir.file("out/candidates.csv"))
+        let classes = candidates.filter { ($0["first_accounts"] ?? "").contains("pupil") }
+        for c in classes { print("classes: \(c["accounts"] ?? "") accounts, \(c["significant_families"] ?? ""): \(c["verdict"] ?? "")") }
+        // Their evidence is strong: what an exculpation must answer, here the several sites.
+        #expect(classes.contains {
+            ($0["significant_families"] ?? "").split(separator: " ").count >= 3 && ($0["verdict"] ?? "").contains("people at several sites")
+        })
+        #expect(classes.allSatisfy { $0["reported"] == "no" })
+        #expect(summary.detection?.accountsFlagged == 0)
+    }
+
     @Test("with no campaign in the traffic, no cluster is reported over five seeds")
     func falseClusters() throws {
         var reported = 0

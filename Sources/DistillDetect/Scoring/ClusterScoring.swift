@@ -177,16 +177,32 @@ public enum ClusterScoring {
         let topShare = prompts == 0 ? 0 : Double(topicCounts[topIndex]) / Double(prompts)
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
+        // Template diversity: the members' distinct templates per template each keeps. A content
+        // cluster was linked for similar text with agreeing capability profiles, so its two text
+        // families, content and capability, follow from what selected it. They count as two
+        // only when the members cover many different templates (a campaign's slot-filled and
+        // paraphrased prompts link through shared wording, each prompt a template of its own);
+        // a community whose members send the same prompts again (a class's homework, one agent's
+        // tool output, popular questions and follow-ups) shares its text and topics by what it
+        // is, and needs evidence beyond the text.
+        let templateDiversity = keptTemplates == 0 ? 1 : Double(templates.count) / Double(keptTemplates)
+        let textCountsOnce = formation == .content && templateDiversity < config.minTemplateDiversity
         // Evidence, family by family, against random groups of the same size and volumes.
-        let evidence = NullModel.evidence(for: members, index: index, config: config, level: level, formation: formation)
+        let evidence = NullModel.evidence(
+            for: members, index: index, config: config, level: level, formation: formation, textCountsOnce: textCountsOnce)
         // What the cluster was formed by is significant by construction: a block of shared
         // networks is tested on its cards, keys and agents only (NullModel leaves the network
         // test out); content clusters are formed by vocabulary, which no test uses.
+        // With `textCountsOnce`, the text families count once, by the smaller of their p-values.
         let counted = evidence.filter(\.available)
-        let ranked = counted.map(\.pValue).sorted()
+        var independent = counted.filter { !textCountsOnce || ($0.family != .content && $0.family != .capability) }.map(\.pValue)
+        let text = counted.filter { textCountsOnce && ($0.family == .content || $0.family == .capability) }.map(\.pValue)
+        if let p = text.min() { independent.append(p) }
+        let ranked = independent.sorted()
         let required = max(1, config.requiredFamilies)
         let decisive = ranked.count >= required ? ranked[required - 1] : 1
         let significant = counted.filter { $0.pValue <= level }.map(\.family)
+        let independentSignificant = EvidenceFamily.independentCount(significant, textCountsOnce: textCountsOnce)
         // Score: 0.5 where the `required`-th strongest family sits exactly at the level, 1 at
         // the level squared; monotone in the evidence.
         var score = decisive >= 1 ? 0 : clamp(0.5 * log(max(decisive, 1e-300)) / log(level))
@@ -205,6 +221,24 @@ public enum ClusterScoring {
             score *= 1 - siteShare
             exculpation.append("\(pct(siteShare)) of the accounts are behind one IP address and use \(ips.count) addresses in all, \(sharedElsewhere) of the others shared between members: one site (a campus or office NAT)")
         }
+        // Several sites: classes or offices at several places. Most members share exactly one
+        // address with other members (their campus or office NAT), each such address the site of
+        // `minClusterSize` members or more on average, and use addresses of their own besides
+        // (homes, phones). A campaign's accounts share several of their pool's exits, and
+        // accounts parked on one server have no address of their own.
+        if exculpation.isEmpty {
+            var siteOf: [UInt64] = []
+            for m in members {
+                let ownIPs = accounts[m].ips.values.hashes
+                let shared = ownIPs.filter { addresses[$0, default: 0] > 1 }
+                if shared.count == 1 && ownIPs.count >= 2 { siteOf.append(shared[0]) }
+            }
+            let sites = Set(siteOf).count
+            if Double(siteOf.count) >= config.maxSiteShare * Double(n) && siteOf.count >= config.minClusterSize * sites {
+                score *= 1 - Double(siteOf.count) / Double(n)
+                exculpation.append("\(pct(Double(siteOf.count) / Double(n))) of the accounts share exactly one address with other members, one of \(sites) sites of \(siteOf.count / max(1, sites)) accounts on average, and use addresses of their own besides: people at several sites (campus or office NATs)")
+            }
+        }
         if prompts > 0 && templates.count < config.minDistinctTemplates {
             score *= Double(templates.count) / Double(config.minDistinctTemplates)
             exculpation.append("together they use only \(templates.count) distinct prompt templates: repeated prompts, not systematic coverage")
@@ -213,15 +247,17 @@ public enum ClusterScoring {
         if let threshold = config.threshold {
             isReported = score >= threshold
         } else {
-            isReported = significant.count >= required && exculpation.isEmpty
+            isReported = independentSignificant >= required && exculpation.isEmpty
         }
+        let textOnce = independentSignificant < significant.count
+            ? " (content and capability counted once: linked by their text, the members send the same prompts again, \(templates.count) distinct templates of the \(keptTemplates) they keep)" : ""
         var verdict: String
         if isReported {
-            verdict = "reported: \(significant.count) independent families significant at p <= \(String(format: "%.2g", level))"
+            verdict = "reported: \(independentSignificant) independent families significant at p <= \(String(format: "%.2g", level))\(textOnce)"
         } else if !exculpation.isEmpty {
             verdict = "not reported: " + exculpation.joined(separator: "; ")
         } else {
-            verdict = "not reported: \(significant.count) of \(required) required families significant at p <= \(String(format: "%.2g", level))"
+            verdict = "not reported: \(independentSignificant) of \(required) required independent families significant at p <= \(String(format: "%.2g", level))\(textOnce)"
         }
         if config.threshold != nil { verdict += " (score threshold \(config.threshold!))" }
 

@@ -24,6 +24,22 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// all day, or taking turns).
     case loadBalancing
 
+    /// Of `families` (each significant), how many count as independent evidence: with
+    /// `textCountsOnce`, content and capability together count once (a content cluster whose
+    /// members send the same prompts again, `DetectionConfig.minTemplateDiversity`).
+    public static func independentCount(_ families: some Sequence<EvidenceFamily>, textCountsOnce: Bool) -> Int {
+        var count = 0
+        var text = false
+        for f in families {
+            if textCountsOnce && (f == .content || f == .capability) {
+                if text { continue }
+                text = true
+            }
+            count += 1
+        }
+        return count
+    }
+
     public var name: String {
         switch self {
         case .content: "content"
@@ -98,6 +114,11 @@ struct PopulationIndex: @unchecked Sendable {
     /// addresses (networks and IPs), and the rest (payment fingerprints, user agents, keys).
     let addresses: FlatKeys
     let credentials: FlatKeys
+    /// Payment fingerprints and API keys only (no user agents): the credential test of a content
+    /// cluster. Its members were linked by their text, and a product's text (its system prompt,
+    /// its tool set, its tool output) comes with the product's user agent: users of one coding
+    /// agent share both by using it.
+    let identities: FlatKeys
     let templates: FlatKeys
     /// Metadata action items per account: the filled (bin, value) entries of its action sketch.
     let actions: FlatKeys
@@ -200,12 +221,13 @@ struct PopulationIndex: @unchecked Sendable {
         // kind (no per-account arrays: with a million small accounts those were the peak).
         var ids: [UInt64: Int32] = [:]
         var users: [Int32] = []
-        func dense(_ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
+        // `counting: false` for a second view of keys already counted (their holders once).
+        func dense(counting: Bool = true, _ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
                     if let id = ids[h] {
-                        users[Int(id)] += 1
+                        if counting { users[Int(id)] += 1 }
                         flat.values.append(id)
                         return
                     }
@@ -229,6 +251,10 @@ struct PopulationIndex: @unchecked Sendable {
         credentials = dense { i, add in
             tagged(2, accounts[i].payments.values, add)
             tagged(3, accounts[i].userAgents.values, add)
+            tagged(4, accounts[i].apiKeys, add)
+        }
+        identities = dense(counting: false) { i, add in
+            tagged(2, accounts[i].payments.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
         templates = dense { i, add in accounts[i].templates.forEach(add) }
@@ -260,6 +286,19 @@ struct FlatKeys: Sendable {
     fileprivate mutating func endAccount() { offsets.append(UInt32(values.count)) }
 
     func keys(_ i: Int) -> ArraySlice<Int32> { values[Int(offsets[i])..<Int(offsets[i + 1])] }
+
+    /// The keys read through pointers, for the null model's inner loops.
+    struct View {
+        let offsets: UnsafeBufferPointer<UInt32>
+        let values: UnsafeBufferPointer<Int32>
+
+        /// Positions in `values` of account i's keys.
+        @inline(__always) func range(_ i: Int) -> Range<Int> { Int(offsets[i])..<Int(offsets[i + 1]) }
+    }
+
+    func withView<R>(_ body: (View) -> R) -> R {
+        offsets.withUnsafeBufferPointer { o in values.withUnsafeBufferPointer { v in body(View(offsets: o, values: v)) } }
+    }
 }
 
 /// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
@@ -301,7 +340,8 @@ struct GroupFigures {
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
-             ("payment fingerprints, keys and user agents shared within the group, by share of their users",
+             (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
+                : "payment fingerprints, keys and user agents shared within the group, by share of their users",
               formedByCredentials ? nil : sharedCredentials)]
         case .timing:
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
@@ -315,7 +355,8 @@ struct GroupFigures {
 
     /// `counts` is a scratch table of `index.users.count` zeros, left as it was found.
     static func measure(
-        _ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom, counts: inout [Int32]
+        _ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom, counts: inout [Int32],
+        formation: CandidateFormation = .networks
     ) -> GroupFigures {
         let n = group.count
         // Content: the members' template uses that fall on templates two or more members
@@ -323,58 +364,77 @@ struct GroupFigures {
         // template thousands of accounts send ("thanks", a popular question) counts for little,
         // one used only inside the group counts fully.
         // `counts` is all zeros between calls: each use clears what it touched.
+        // The loops below touch a few hundred thousand table entries per group and run for
+        // every random group, so they read the tables through pointers (no bounds or
+        // exclusivity checks, no slice per member); the sums are taken in the same order.
         var templateSharing: Double?
-        var uses = 0
-        for m in group {
-            for t in index.templates.keys(m) {
-                counts[Int(t)] += 1
-                uses += 1
-            }
-        }
-        if uses > 0 {
-            var shared = 0.0
-            for m in group {
-                for t in index.templates.keys(m) {
-                    let k = Double(counts[Int(t)])
-                    if k > 1 { shared += k / Double(index.users[Int(t)]) }
-                }
-            }
-            templateSharing = shared / Double(uses)
-        }
-        for m in group { for t in index.templates.keys(m) { counts[Int(t)] = 0 } }
-        // Infrastructure: per member, the strongest identifier it shares with another member,
-        // weighted by the share of that identifier's users who are members.
-        func shared(_ keys: FlatKeys) -> Double {
-            for m in group { for h in keys.keys(m) { counts[Int(h)] += 1 } }
-            var total = 0.0
-            for m in group {
-                var best = 0.0
-                for h in keys.keys(m) where counts[Int(h)] > 1 {
-                    best = max(best, Double(counts[Int(h)]) / Double(index.users[Int(h)]))
-                }
-                total += best
-            }
-            for m in group { for h in keys.keys(m) { counts[Int(h)] = 0 } }
-            return total / Double(n)
-        }
-        // Synchrony of metadata actions: per member, the mean over its sampled actions of the
-        // share of that action's takers who are members (0 for one no other member took).
         var actionSynchrony: Double?
-        var acting = 0
-        for m in group { for h in index.actions.keys(m) { counts[Int(h)] += 1 } }
-        var actionTotal = 0.0
-        for m in group {
-            let keys = index.actions.keys(m)
-            guard !keys.isEmpty else { continue }
-            acting += 1
-            var sum = 0.0
-            for h in keys where counts[Int(h)] > 1 { sum += Double(counts[Int(h)]) / Double(index.users[Int(h)]) }
-            actionTotal += sum / Double(keys.count)
+        var sharedAddresses = 0.0
+        var sharedCredentials = 0.0
+        counts.withUnsafeMutableBufferPointer { c in
+            index.users.withUnsafeBufferPointer { u in
+                index.templates.withView { templates in
+                    var uses = 0
+                    for m in group {
+                        for j in templates.range(m) {
+                            c[Int(templates.values[j])] += 1
+                            uses += 1
+                        }
+                    }
+                    if uses > 0 {
+                        var shared = 0.0
+                        for m in group {
+                            for j in templates.range(m) {
+                                let t = Int(templates.values[j])
+                                let k = Double(c[t])
+                                if k > 1 { shared += k / Double(u[t]) }
+                            }
+                        }
+                        templateSharing = shared / Double(uses)
+                    }
+                    for m in group { for j in templates.range(m) { c[Int(templates.values[j])] = 0 } }
+                }
+                // Infrastructure: per member, the strongest identifier it shares with another
+                // member, weighted by the share of that identifier's users who are members.
+                func shared(_ keys: FlatKeys.View) -> Double {
+                    for m in group { for j in keys.range(m) { c[Int(keys.values[j])] += 1 } }
+                    var total = 0.0
+                    for m in group {
+                        var best = 0.0
+                        for j in keys.range(m) {
+                            let h = Int(keys.values[j])
+                            if c[h] > 1 { best = max(best, Double(c[h]) / Double(u[h])) }
+                        }
+                        total += best
+                    }
+                    for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
+                    return total / Double(n)
+                }
+                // Synchrony of metadata actions: per member, the mean over its sampled actions
+                // of the share of that action's takers who are members (0 for one no other
+                // member took).
+                index.actions.withView { actions in
+                    var acting = 0
+                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] += 1 } }
+                    var actionTotal = 0.0
+                    for m in group {
+                        let keys = actions.range(m)
+                        guard !keys.isEmpty else { continue }
+                        acting += 1
+                        var sum = 0.0
+                        for j in keys {
+                            let h = Int(actions.values[j])
+                            if c[h] > 1 { sum += Double(c[h]) / Double(u[h]) }
+                        }
+                        actionTotal += sum / Double(keys.count)
+                    }
+                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] = 0 } }
+                    if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
+                }
+                sharedAddresses = index.addresses.withView(shared)
+                sharedCredentials = (formation == .content ? index.identities : index.credentials).withView(shared)
+            }
         }
-        for m in group { for h in index.actions.keys(m) { counts[Int(h)] = 0 } }
-        if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
-        let sharedAddresses = shared(index.addresses)
-        let sharedCredentials = shared(index.credentials)
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -520,7 +580,8 @@ enum NullModel {
     /// Each family's evidence for `members` against `config.nullSamples` volume-matched random
     /// groups of the same (measured) size. Deterministic for the config's seed and the members.
     static func evidence(
-        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formation: CandidateFormation = .content
+        for members: [Int], index: PopulationIndex, config: DetectionConfig, level: Double, formation: CandidateFormation = .content,
+        textCountsOnce: Bool = false
     ) -> [FamilyEvidence] {
         let group = measured(members, limit: config.maxMeasuredMembers)
         guard group.count >= 2, index.count > group.count else {
@@ -542,7 +603,7 @@ enum NullModel {
             return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
         })
         var counts = [Int32](repeating: 0, count: index.users.count)
-        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts)
+        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
         var nulls: [GroupFigures] = []
         nulls.reserveCapacity(config.nullSamples)
         // Sequential Monte Carlo (Besag & Clifford, "Sequential Monte Carlo p-values",
@@ -554,7 +615,7 @@ enum NullModel {
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
                 let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
-                var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts)
+                var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
                 // cluster of similar accounts is more uniform than that by selection): its
@@ -563,8 +624,16 @@ enum NullModel {
                 nulls.append(figures)
             }
             let families = summarize(observed: observed, nulls: nulls, members: group.count, formation: formation)
-            let settled = families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.count
-            let open = families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) }.count
+            let settled = EvidenceFamily.independentCount(
+                families.filter { $0.available && $0.pValue <= level / 100 && $0.exceedances == 0 }.map(\.evidence.family),
+                textCountsOnce: textCountsOnce)
+            // A family is out of reach once five random groups reached its figure and its
+            // p-value is above twice the level, or once its p-value is ten times the level: the
+            // normal tail (and the floor under its spread) no longer moves with more groups.
+            let open = EvidenceFamily.independentCount(
+                families.filter { $0.available && !($0.exceedances >= 5 && $0.pValue > 2 * level) && $0.pValue <= 10 * level }
+                    .map(\.evidence.family),
+                textCountsOnce: textCountsOnce)
             if settled >= config.requiredFamilies || open < config.requiredFamilies { return families.map(\.evidence) }
         }
         return summarize(observed: observed, nulls: nulls, members: group.count, formation: formation).map(\.evidence)
