@@ -231,7 +231,7 @@ struct HostileInputFileTests {
         ])
     }
 
-    @Test("a FIFO in a log directory is listed as skipped and never opened", .timeLimit(.minutes(5)))
+    @Test("a FIFO in a log directory is listed as skipped and never opened", .timeLimit(.minutes(10)))
     func fifoIsSkipped() throws {
         let dir = try TemporaryDirectory()
         try dir.write("logs/a.jsonl", text: logLine() + "\n")
@@ -245,7 +245,7 @@ struct HostileInputFileTests {
         #expect(report.inputProblems.map(\.problem) == ["skipped"])
     }
 
-    @Test("every bad input is reported (summary.json, report.html, stderr), the rest is read, exit 2", .timeLimit(.minutes(5)))
+    @Test("every bad input is reported (summary.json, report.html, stderr), the rest is read, exit 2", .timeLimit(.minutes(10)))
     func badInputsAreReported() throws {
         let dir = try TemporaryDirectory()
         let (logs, expected) = try Self.badInputs(dir)
@@ -487,7 +487,7 @@ struct OutputSetTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [".features.csv.tmp-1", "features.csv"])
     }
 
-    @Test("SIGKILL or SIGINT while analyze reads, detects, writes or swaps leaves the previous set whole", .timeLimit(.minutes(3)))
+    @Test("SIGKILL or SIGINT while analyze reads, detects, writes or swaps leaves the previous set whole", .timeLimit(.minutes(10)))
     func analyzeInterrupted() throws {
         let dir = try TemporaryDirectory()
         let days = SevenDays.shared
@@ -531,7 +531,7 @@ struct OutputSetTests {
         #expect(try siblings(of: out) == [])
     }
 
-    @Test("nightly: killed before its outputs are in place, both outputs and state stay as they were", .timeLimit(.minutes(3)))
+    @Test("nightly: killed before its outputs are in place, both outputs and state stay as they were", .timeLimit(.minutes(10)))
     func nightlyInterruptedBeforeSwap() throws {
         let dir = try TemporaryDirectory()
         let days = SevenDays.shared

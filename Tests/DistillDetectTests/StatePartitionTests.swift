@@ -72,7 +72,7 @@ struct StatePartitionTests {
     }
 
     @Test("detect from state writes analyze's clusters.csv and accounts.csv for 1, 2 and 7 splits and 1 and 4 partitions",
-          .timeLimit(.minutes(5)))
+          .timeLimit(.minutes(10)))
     func detectMatchesAnalyze() throws {
         let dir = try TemporaryDirectory()
         var config = AnalyzeConfig()
