@@ -45,15 +45,31 @@ public enum CSVReader {
         return rows
     }
 
-    /// Rows as dictionaries keyed by the header row.
+    /// Rows as dictionaries keyed by the header row. Throws `CSVFileError` when the file
+    /// cannot be read as UTF-8 text.
     public static func records(path: String) throws -> [[String: String]] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            var isDirectory: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                ? "no such file" : isDirectory.boolValue ? "a directory, not a CSV file" : "not readable as UTF-8 text"
+            throw CSVFileError(path: path, reason: reason)
+        }
         let all = rows(text)
         guard let header = all.first else { return [] }
         return all.dropFirst().filter { !($0.count == 1 && $0[0].isEmpty) }.map { row in
             Dictionary(zip(header, row).map { ($0, $1) }, uniquingKeysWith: { first, _ in first })
         }
     }
+}
+
+/// A CSV file that cannot be read; `description` names the file.
+public struct CSVFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): cannot read: \(reason)" }
 }
 
 public struct EvaluationResult: Codable, Sendable {

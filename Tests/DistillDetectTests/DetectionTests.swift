@@ -184,6 +184,19 @@ struct OutputSafetyTests {
 
 @Suite("evaluate")
 struct EvaluationTests {
+    @Test("a labels or accounts file that cannot be read is named in the error")
+    func unreadableFiles() throws {
+        let dir = try TemporaryDirectory()
+        for (path, reason) in [(dir.file("missing.csv"), "no such file"), (dir.path, "a directory, not a CSV file")] {
+            #expect(throws: CSVFileError.self) { try CSVReader.records(path: path) }
+            do {
+                _ = try CSVReader.records(path: path)
+            } catch {
+                #expect("\(error)" == "\(path): cannot read: \(reason)")
+            }
+        }
+    }
+
     @Test("precision, recall, F1, benign false-positive rate, fragmentation and look-alikes from hand-made files")
     func figures() throws {
         let dir = try TemporaryDirectory()
