@@ -107,6 +107,8 @@ struct PopulationIndex: @unchecked Sendable {
     let extractionShare: [Double]
     /// Names of the extraction-target topics, and per target the accounts' shares.
     let targetNames: [String]
+    /// The label of each target's test ("share of prompts on …"), made once for every group.
+    let targetLabels: [String]
     let targetShares: [[Double]]
     /// `Int64.min` where unknown.
     let createdAt: [Int64]
@@ -163,6 +165,8 @@ struct PopulationIndex: @unchecked Sendable {
     let dayProfiles: [Float]
     static let dayBlocks = 6
 
+
+    @inline(__always) private static func read(_ value: inout Int32) -> Int32 { value }
 
     init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
         count = accounts.count
@@ -226,14 +230,14 @@ struct PopulationIndex: @unchecked Sendable {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
-                    if let id = ids[h] {
-                        if counting { users[Int(id)] += 1 }
-                        flat.values.append(id)
-                        return
+                    // One hash lookup: a new key takes the next id where it is looked up.
+                    let next = Int32(users.count)
+                    let id = Self.read(&ids[h, default: next])
+                    if id == next {
+                        users.append(1)
+                    } else if counting {
+                        users[Int(id)] += 1
                     }
-                    let id = Int32(users.count)
-                    ids[h] = id
-                    users.append(1)
                     flat.values.append(id)
                 }
                 flat.endAccount()
@@ -266,6 +270,7 @@ struct PopulationIndex: @unchecked Sendable {
         self.withPrompt = withPrompt
         self.extractionShare = extraction
         targetNames = targetList.map { taxonomy.topicNames[Int($0)].replacingOccurrences(of: "_", with: " ") }
+        targetLabels = targetNames.map { "share of prompts on \($0)" }
         targetShares = perTarget
         self.createdAt = created
         self.stratum = stratum
@@ -350,6 +355,25 @@ struct GroupFigures {
         case .loadBalancing:
             [("volume uniformity 1/(1+CV)", uniformity),
              ("load round the clock: uniformity 1/(1+CV) of the members' summed profiles over the 4-hour blocks of the day", roundTheClock)]
+        }
+    }
+
+    /// The figure of test `k` of `family`: `tests(family, formation:)[k].1`, without building
+    /// the tests' labels and arrays (the null model reads every random group's figures after
+    /// each batch of groups).
+    func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
+        switch family {
+        case .content: return templateSharing
+        case .capability: return k == 0 ? extraction : targets[k - 1].1
+        case .infrastructure:
+            return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
+        case .timing:
+            switch k {
+            case 0: return formation == .credentials ? nil : createdTogether
+            case 1: return synchrony
+            default: return formation == .synchrony ? nil : actionSynchrony
+            }
+        case .loadBalancing: return k == 0 ? uniformity : roundTheClock
         }
     }
 
@@ -438,8 +462,8 @@ struct GroupFigures {
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
-        let targets = index.targetNames.enumerated().map { k, name -> (String, Double?) in
-            ("share of prompts on \(name)", prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
+        let targets = index.targetLabels.enumerated().map { k, label -> (String, Double?) in
+            (label, prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
         }
         // Timing: creation within the window of another member; synchrony along sampled pairs.
         let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
@@ -659,7 +683,8 @@ enum NullModel {
             var measurable = 0
             for (k, test) in tests.enumerated() {
                 guard let value = test.1 else { continue }
-                let reference = nulls.compactMap { $0.tests(family, formation: formation)[k].1 }
+                assert(nulls.allSatisfy { $0.figure(family, k, formation: formation)?.bitPattern == $0.tests(family, formation: formation)[k].1?.bitPattern })
+                let reference = nulls.compactMap { $0.figure(family, k, formation: formation) }
                 guard !reference.isEmpty else { continue }
                 measurable += 1
                 let mean = reference.reduce(0, +) / Double(reference.count)
