@@ -166,8 +166,6 @@ struct PopulationIndex: @unchecked Sendable {
     static let dayBlocks = 6
 
 
-    @inline(__always) private static func read(_ value: inout Int32) -> Int32 { value }
-
     init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
         count = accounts.count
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
@@ -175,6 +173,8 @@ struct PopulationIndex: @unchecked Sendable {
         var withPrompt = [Bool](repeating: false, count: count)
         var extraction = [Double](repeating: 0, count: count)
         let targetList = targets.sorted()
+        var isTarget = [Bool](repeating: false, count: Int(targetList.last ?? 0) + 1)
+        for t in targetList { isTarget[Int(t)] = true }
         var perTarget = Array(repeating: [Double](repeating: 0, count: count), count: targetList.count)
         var created = [Int64](repeating: .min, count: count)
         var synchrony: [UInt16] = []
@@ -191,9 +191,13 @@ struct PopulationIndex: @unchecked Sendable {
             exchanges[i] = Double(accounts[i].exchanges)
             withPrompt[i] = accounts[i].withPrompt > 0
             var inTargets = 0
-            for e in accounts[i].topics.entries where targets.contains(e.key) { inTargets += Int(e.count) }
-            extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
-            for (k, t) in targetList.enumerated() { perTarget[k][i] = accounts[i].topicShare(Int(t)) }
+            for e in accounts[i].topics.entries where Int(e.key) < isTarget.count && isTarget[Int(e.key)] { inTargets += Int(e.count) }
+            // As `topicShare`, the total summed once.
+            let topicTotal = accounts[i].topics.total
+            extraction[i] = topicTotal == 0 ? 0 : Double(inTargets) / Double(topicTotal)
+            for (k, t) in targetList.enumerated() {
+                perTarget[k][i] = topicTotal == 0 ? 0 : Double(accounts[i].topics.count(t)) / Double(topicTotal)
+            }
             created[i] = accounts[i].createdAt ?? .min
             let sketch = accounts[i].synchronySketch
             if !sketch.isEmpty {
@@ -223,16 +227,15 @@ struct PopulationIndex: @unchecked Sendable {
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
-        var ids: [UInt64: Int32] = [:]
+        var ids = DenseIDTable()
         var users: [Int32] = []
         // `counting: false` for a second view of keys already counted (their holders once).
         func dense(counting: Bool = true, _ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
-                    // One hash lookup: a new key takes the next id where it is looked up.
                     let next = Int32(users.count)
-                    let id = Self.read(&ids[h, default: next])
+                    let id = ids.id(for: h, next: next)
                     if id == next {
                         users.append(1)
                     } else if counting {
@@ -279,6 +282,57 @@ struct PopulationIndex: @unchecked Sendable {
         self.synchrony = synchrony
         self.synchronyRow = synchronyRow
         self.dayProfiles = dayProfiles
+    }
+}
+
+/// Dense ids of 64-bit keys (hashes already): open addressing with linear probing over flat
+/// arrays, each key mixed once by a multiplication (Fibonacci hashing, Knuth TAOCP vol. 3,
+/// 6.4). The population index looks up every account's every key once; a `Dictionary` hashed
+/// each with SipHash.
+struct DenseIDTable {
+    private var keys: [UInt64]
+    /// -1 where empty.
+    private var ids: [Int32]
+    private var shift: UInt64
+    private(set) var count = 0
+
+    init() {
+        keys = [UInt64](repeating: 0, count: 1 << 12)
+        ids = [Int32](repeating: -1, count: 1 << 12)
+        shift = 64 - 12
+    }
+
+    /// The id of `key`; a new key is given `next`.
+    mutating func id(for key: UInt64, next: Int32) -> Int32 {
+        if 2 * (count + 1) > keys.count { grow() }
+        let mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let id = ids[slot]
+            if id < 0 {
+                keys[slot] = key
+                ids[slot] = next
+                count += 1
+                return next
+            }
+            if keys[slot] == key { return id }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldIDs = ids
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        ids = [Int32](repeating: -1, count: oldKeys.count * 2)
+        shift -= 1
+        let mask = keys.count - 1
+        for k in oldIDs.indices where oldIDs[k] >= 0 {
+            var slot = Int(truncatingIfNeeded: (oldKeys[k] &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while ids[slot] >= 0 { slot = (slot + 1) & mask }
+            keys[slot] = oldKeys[k]
+            ids[slot] = oldIDs[k]
+        }
     }
 }
 
@@ -590,11 +644,21 @@ enum NullModel {
     /// (with replacement when the stratum is smaller than the group), members of `excluded`
     /// redrawn (up to 8 times: a stratum of nothing but members is its own reference).
     static func typicalGroup(like group: [Int], excluding excluded: Set<Int> = [], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+        typicalGroup(count: group.count, pool: typicalPool(like: group, index: index), excluding: excluded, rng: &rng)
+    }
+
+    /// The volume stratum of the group's median member, which `typicalGroup` draws from.
+    static func typicalPool(like group: [Int], index: PopulationIndex) -> [Int] {
         let volumes = group.map { index.exchanges[$0] }.sorted()
         let median = volumes[volumes.count / 2]
         let medianMember = group.first { index.exchanges[$0] == median } ?? group[0]
-        let pool = index.strata[index.stratum[medianMember]]
-        return group.map { _ in
+        return index.strata[index.stratum[medianMember]]
+    }
+
+    /// `count` accounts of `pool` (`typicalPool`), as `typicalGroup(like:)`: the pool found once
+    /// for all of a cluster's random groups.
+    static func typicalGroup(count: Int, pool: [Int], excluding excluded: Set<Int>, rng: inout SeededRandom) -> [Int] {
+        (0..<count).map { _ in
             var c = pool[rng.int(0..<pool.count)]
             for _ in 0..<8 where excluded.contains(c) { c = pool[rng.int(0..<pool.count)] }
             return c
@@ -636,6 +700,7 @@ enum NullModel {
         // still able to reach it. Deterministic: the batches and the rule depend on nothing
         // but the seed and the members.
         let batch = max(1, min(config.nullSamples, 50))
+        let typical = typicalPool(like: group, index: index)
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
                 let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
@@ -644,7 +709,8 @@ enum NullModel {
                 // volume (they copy the cluster's spread), nor against the whole population (a
                 // cluster of similar accounts is more uniform than that by selection): its
                 // reference is groups of accounts of the cluster's own typical volume.
-                figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, excluding: excluded, index: index, rng: &rng), index: index)
+                figures.uniformity = GroupFigures.uniformity(
+                    typicalGroup(count: group.count, pool: typical, excluding: excluded, rng: &rng), index: index)
                 nulls.append(figures)
             }
             let families = summarize(observed: observed, nulls: nulls, members: group.count, formation: formation)
