@@ -166,21 +166,32 @@ struct PopulationIndex: @unchecked Sendable {
     static let dayBlocks = 6
 
 
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
-        count = accounts.count
-        let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
-        var exchanges = [Double](repeating: 0, count: count)
-        var withPrompt = [Bool](repeating: false, count: count)
-        var extraction = [Double](repeating: 0, count: count)
-        let targetList = targets.sorted()
+    /// What the index keeps of each account apart from its keys (`keyTables`).
+    private struct AccountFigures {
+        var exchanges: [Double]
+        var withPrompt: [Bool]
+        var extraction: [Double]
+        var perTarget: [[Double]]
+        var created: [Int64]
+        var synchrony: [UInt16]
+        var synchronyRow: [UInt32]
+        var dayProfiles: [Float]
+        var stratum: [Int]
+        var strata: [[Int]]
+    }
+
+    private static func accountFigures(_ accounts: [AccountState], targetList: [UInt16]) -> AccountFigures {
+        var exchanges = [Double](repeating: 0, count: accounts.count)
+        var withPrompt = [Bool](repeating: false, count: accounts.count)
+        var extraction = [Double](repeating: 0, count: accounts.count)
         var isTarget = [Bool](repeating: false, count: Int(targetList.last ?? 0) + 1)
         for t in targetList { isTarget[Int(t)] = true }
-        var perTarget = Array(repeating: [Double](repeating: 0, count: count), count: targetList.count)
-        var created = [Int64](repeating: .min, count: count)
+        var perTarget = Array(repeating: [Double](repeating: 0, count: accounts.count), count: targetList.count)
+        var created = [Int64](repeating: .min, count: accounts.count)
         var synchrony: [UInt16] = []
-        var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: count)
+        var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: accounts.count)
         let blocks = Self.dayBlocks
-        var dayProfiles = [Float](repeating: 0, count: count * blocks)
+        var dayProfiles = [Float](repeating: 0, count: accounts.count * blocks)
         for i in accounts.indices {
             let total = accounts[i].hourOfWeek.total
             if total > 0 {
@@ -217,13 +228,25 @@ struct PopulationIndex: @unchecked Sendable {
         }
         // Volume strata: octaves of exchanges (1, 2–3, 4–7, ...), so accounts of one stratum
         // differ in volume by less than a factor of two at every volume.
-        var stratum = [Int](repeating: 0, count: count)
+        var stratum = [Int](repeating: 0, count: accounts.count)
         var strata = Array(repeating: [Int](), count: 64)
-        for i in 0..<count {
+        for i in 0..<accounts.count {
             let s = Int.bitWidth - 1 - max(1, accounts[i].exchanges).leadingZeroBitCount
             stratum[i] = s
             strata[s].append(i)
         }
+        return AccountFigures(
+            exchanges: exchanges, withPrompt: withPrompt, extraction: extraction, perTarget: perTarget, created: created,
+            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, stratum: stratum, strata: strata)
+    }
+
+    /// Each kind of key of every account as dense ids, and each id's holders.
+    private struct KeyTables {
+        var addresses, credentials, identities, templates, actions: FlatKeys
+        var users: [Int32]
+    }
+
+    private static func keyTables(_ accounts: [AccountState]) -> KeyTables {
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
@@ -251,37 +274,61 @@ struct PopulationIndex: @unchecked Sendable {
             set.forEach { add(StableHash.combine(kind &+ 0x1D, $0)) }
         }
         // Templates and identifiers hash apart (identifiers are tagged by kind), so one id space.
-        addresses = dense { i, add in
+        let addresses = dense { i, add in
             tagged(0, accounts[i].networks.values, add)
             tagged(1, accounts[i].ips.values, add)
         }
-        credentials = dense { i, add in
+        let credentials = dense { i, add in
             tagged(2, accounts[i].payments.values, add)
             tagged(3, accounts[i].userAgents.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
-        identities = dense(counting: false) { i, add in
+        let identities = dense(counting: false) { i, add in
             tagged(2, accounts[i].payments.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
-        templates = dense { i, add in accounts[i].templates.forEach(add) }
-        actions = dense { i, add in
+        let templates = dense { i, add in accounts[i].templates.forEach(add) }
+        let actions = dense { i, add in
             accounts[i].actionSketch.forEachFilledBin { b, v in add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v))) }
         }
-        self.users = users
-        self.exchanges = exchanges
-        self.withPrompt = withPrompt
-        self.extractionShare = extraction
+        return KeyTables(
+            addresses: addresses, credentials: credentials, identities: identities, templates: templates, actions: actions, users: users)
+    }
+
+    /// `threads`: with two or more, the key tables and the other figures are built at once
+    /// (each reads the states on its own; the result is the same).
+    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, threads: Int = 1) {
+        count = accounts.count
+        let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
+        let targetList = targets.sorted()
+        let keySlot = ResultSlots<UncheckedSendable<KeyTables>>(count: 1)
+        let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
+        let shared = UncheckedSendable(accounts)
+        runOnThreads(min(2, max(1, threads))) { t in
+            if t == 0 { keySlot.set(0, UncheckedSendable(Self.keyTables(shared.value))) }
+            if t == 1 || threads < 2 { figureSlot.set(0, UncheckedSendable(Self.accountFigures(shared.value, targetList: targetList))) }
+        }
+        let keys = keySlot.get(0).value
+        let figures = figureSlot.get(0).value
+        addresses = keys.addresses
+        credentials = keys.credentials
+        identities = keys.identities
+        templates = keys.templates
+        actions = keys.actions
+        self.users = keys.users
+        self.exchanges = figures.exchanges
+        self.withPrompt = figures.withPrompt
+        self.extractionShare = figures.extraction
         targetNames = targetList.map { taxonomy.topicNames[Int($0)].replacingOccurrences(of: "_", with: " ") }
         targetLabels = targetNames.map { "share of prompts on \($0)" }
-        targetShares = perTarget
-        self.createdAt = created
-        self.stratum = stratum
-        self.strata = strata
+        targetShares = figures.perTarget
+        self.createdAt = figures.created
+        self.stratum = figures.stratum
+        self.strata = figures.strata
         vocabulary = rarity
-        self.synchrony = synchrony
-        self.synchronyRow = synchronyRow
-        self.dayProfiles = dayProfiles
+        self.synchrony = figures.synchrony
+        self.synchronyRow = figures.synchronyRow
+        self.dayProfiles = figures.dayProfiles
     }
 }
 
