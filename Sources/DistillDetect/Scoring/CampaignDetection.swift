@@ -140,7 +140,8 @@ public enum CampaignDetection {
                 let background = (0..<min(200, outside.count)).map { outside[$0 * outside.count / min(200, outside.count)] }
                 guard let parts = ContentCommunities.split(
                     r.cluster.members, accounts: accounts, rarity: rarity, minPrompts: attachMinPrompts,
-                    minSize: options.minClusterSize, background: background, maxSharedShare: options.splitMaxSharedShare)
+                    minSize: options.minClusterSize, background: background, maxSharedShare: options.splitMaxSharedShare,
+                    threads: options.threads)
                 else {
                     split.append(r)
                     continue
