@@ -89,16 +89,20 @@ public enum ContentCommunities {
     /// without text to the largest part).
     static func split(
         _ members: [Int], accounts: [AccountState], rarity: VocabularyRarity, minPrompts: Int, minSize: Int,
-        background: [Int], maxSharedShare: Double, sampleSize: Int = 300
+        background: [Int], maxSharedShare: Double, sampleSize: Int = 300, threads: Int = 1
     ) -> [[Int]]? {
         let textual = members.filter { rarity.present[$0] && accounts[$0].withPrompt >= minPrompts }
         guard textual.count >= 2 * minSize else { return nil }
         let n = min(sampleSize, textual.count)
         let sample = (0..<n).map { textual[$0 * textual.count / n] }
         var w = [Double](repeating: 0, count: n * n)
+        // The similarities on all cores, rows in blocks kept in order (each figure is the same).
+        let sampleRows = parallelBlocks(count: n, blockSize: 8, threads: threads) { range in
+            range.map { i in ((i + 1)..<n).map { j in rarity.weightedSimilarity(sample[i], sample[j]) } }
+        }
         for i in 0..<n {
             for j in (i + 1)..<n {
-                let s = rarity.weightedSimilarity(sample[i], sample[j])
+                let s = sampleRows[i][j - i - 1]
                 w[i * n + j] = s
                 w[j * n + i] = s
             }
@@ -145,15 +149,24 @@ public enum ContentCommunities {
         var sampled: [[Int]] = Array(repeating: [], count: partOf.count)
         for g in groups.indices { sampled[partOf[uf.find(g)]!] += groups[g] }
         let inSample = Dictionary(uniqueKeysWithValues: sample.enumerated().map { ($0.element, $0.offset) })
-        for m in members {
-            if let i = inSample[m] {
-                parts[partOf[uf.find(groups.firstIndex { $0.contains(i) }!)]!].append(m)
-            } else if rarity.present[m] {
-                let scores = sampled.map { g -> Double in
+        // The part each member with text outside the sample resembles most, on all cores.
+        let probes = sampled
+        let closest = parallelBlocks(count: members.count, blockSize: 256, threads: threads) { range in
+            range.map { k -> Int in
+                let m = members[k]
+                guard inSample[m] == nil, rarity.present[m] else { return -1 }
+                let scores = probes.map { g -> Double in
                     let probe = g.prefix(64)
                     return probe.reduce(0.0) { $0 + rarity.weightedSimilarity(m, sample[$1]) } / Double(probe.count)
                 }
-                parts[scores.indices.max { (scores[$0], -$0) < (scores[$1], -$1) }!].append(m)
+                return scores.indices.max { (scores[$0], -$0) < (scores[$1], -$1) }!
+            }
+        }
+        for (k, m) in members.enumerated() {
+            if let i = inSample[m] {
+                parts[partOf[uf.find(groups.firstIndex { $0.contains(i) }!)]!].append(m)
+            } else if rarity.present[m] {
+                parts[closest[k]].append(m)
             } else {
                 parts[sampled.indices.max { (sampled[$0].count, -$0) < (sampled[$1].count, -$1) }!].append(m)
             }

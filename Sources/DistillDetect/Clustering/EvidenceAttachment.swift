@@ -146,14 +146,26 @@ public enum EvidenceAttachment {
 
     /// What an account is compared with: the cluster's own sketch values and network pool.
     struct Reference: Sendable {
-        let own: Set<UInt32>
+        /// The own values as a bit table indexed by `bin << 16 | value` (a megabyte for 128
+        /// bins): every outsider's every filled bin is looked up, a hash lookup each before.
+        let own: [UInt64]
         let pool: Set<UInt64>
+
+        init(own: some Sequence<UInt32>, pool: Set<UInt64>) {
+            var table = [UInt64](repeating: 0, count: AccountState.vocabularyBins << 10)
+            for key in own { table[Int(key >> 6)] |= 1 << UInt64(key & 63) }
+            self.own = table
+            self.pool = pool
+        }
 
         func counts(_ account: borrowing AccountState) -> Counts {
             var c = Counts()
-            account.vocabulary.forEachFilledBin { b, v in
-                c.bins += 1
-                if own.contains(UInt32(b) << 16 | UInt32(v)) { c.ownBins += 1 }
+            own.withUnsafeBufferPointer { table in
+                account.vocabulary.forEachFilledBin { b, v in
+                    c.bins += 1
+                    let key = Int(b) << 16 | Int(v)
+                    if table[key >> 6] & (1 << UInt64(key & 63)) != 0 { c.ownBins += 1 }
+                }
             }
             let nets = account.networks.values.hashes
             c.networks = nets.count

@@ -40,7 +40,8 @@ public enum NetworkPoolAttachment {
     static func candidates(
         for members: [Int], accounts: [AccountState], networkUsers: [UInt64: Int], taken: Set<Int>, level: Double
     ) -> [Int] {
-        let inCluster = Set(members)
+        var inCluster = [Bool](repeating: false, count: accounts.count)
+        for m in members { inCluster[m] = true }
         var inside: [UInt64: Int] = [:]
         for m in members { for h in accounts[m].networks.values.hashes { inside[h, default: 0] += 1 } }
         let pool = Set(inside.filter { 2 * $0.value >= networkUsers[$0.key, default: $0.value] }.map(\.key))
@@ -49,21 +50,23 @@ public enum NetworkPoolAttachment {
         var uses = 0
         var poolUses = 0
         var tested = 0
-        for i in accounts.indices where !inCluster.contains(i) {
+        // Pool networks per outside account, counted once for both passes.
+        var inPool = [Int32](repeating: 0, count: accounts.count)
+        for i in accounts.indices where !inCluster[i] {
             let nets = accounts[i].networks.values.hashes
             uses += nets.count
-            for h in nets where pool.contains(h) { poolUses += 1 }
+            var j: Int32 = 0
+            for h in nets where pool.contains(h) { j += 1 }
+            poolUses += Int(j)
+            inPool[i] = j
             if !taken.contains(i) && !nets.isEmpty { tested += 1 }
         }
         guard uses > 0, tested > 0 else { return [] }
         let p = Double(poolUses) / Double(uses)
         let cut = level / Double(tested)
         return accounts.indices.filter { i in
-            guard !inCluster.contains(i), !taken.contains(i) else { return false }
-            let nets = accounts[i].networks.values.hashes
-            var j = 0
-            for h in nets where pool.contains(h) { j += 1 }
-            return j >= 2 && binomialTail(j, nets.count, p) <= cut
+            guard !inCluster[i], inPool[i] >= 2, !taken.contains(i) else { return false }
+            return binomialTail(Int(inPool[i]), accounts[i].networks.values.hashes.count, p) <= cut
         }
     }
 }

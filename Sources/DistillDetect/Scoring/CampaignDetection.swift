@@ -104,7 +104,7 @@ public enum CampaignDetection {
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         // The null model's index of the population serves scoring only: with no candidate it
         // is left empty (over a million small accounts it is a few hundred MB).
-        let index = PopulationIndex(groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity)
+        let index = PopulationIndex(groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, threads: options.threads)
         let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)
@@ -140,7 +140,8 @@ public enum CampaignDetection {
                 let background = (0..<min(200, outside.count)).map { outside[$0 * outside.count / min(200, outside.count)] }
                 guard let parts = ContentCommunities.split(
                     r.cluster.members, accounts: accounts, rarity: rarity, minPrompts: attachMinPrompts,
-                    minSize: options.minClusterSize, background: background, maxSharedShare: options.splitMaxSharedShare)
+                    minSize: options.minClusterSize, background: background, maxSharedShare: options.splitMaxSharedShare,
+                    threads: options.threads)
                 else {
                     split.append(r)
                     continue

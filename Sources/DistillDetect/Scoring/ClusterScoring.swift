@@ -121,10 +121,10 @@ public enum ClusterScoring {
         var cot = 0
         var extraction = 0
         var topicCounts = [Int](repeating: 0, count: names.count)
-        var ips = Set<UInt64>()
         var networks: [UInt64: Int] = [:]
         var payments: [UInt64: Int] = [:]
         var orgs: [UInt64: Int] = [:]
+        // Members per IP address; its keys are the members' distinct addresses.
         var addresses: [UInt64: Int] = [:]
         var templates: [UInt64: Int] = [:]
         for m in members {
@@ -134,7 +134,6 @@ public enum ClusterScoring {
                 if Int(e.key) < topicCounts.count { topicCounts[Int(e.key)] += Int(e.count) }
                 if targets.contains(e.key) { extraction += Int(e.count) }
             }
-            ips.formUnion(accounts[m].ips.values.hashes)
             for h in accounts[m].ips.values.hashes { addresses[h, default: 0] += 1 }
             for h in accounts[m].networks.values.hashes { networks[h, default: 0] += 1 }
             for h in accounts[m].payments.values.hashes { payments[h, default: 0] += 1 }
@@ -216,10 +215,10 @@ public enum ClusterScoring {
         let site = addresses.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
         let sharedElsewhere = addresses.filter { $0.key != site && $0.value > 1 }.count
         if siteShare >= config.maxSiteShare
-            && (Double(ips.count) <= config.siteAddressesPerAccount * Double(n)
+            && (Double(addresses.count) <= config.siteAddressesPerAccount * Double(n)
                 || Double(sharedElsewhere) <= config.siteSharedAddressesPerAccount * Double(n)) {
             score *= 1 - siteShare
-            exculpation.append("\(pct(siteShare)) of the accounts are behind one IP address and use \(ips.count) addresses in all, \(sharedElsewhere) of the others shared between members: one site (a campus or office NAT)")
+            exculpation.append("\(pct(siteShare)) of the accounts are behind one IP address and use \(addresses.count) addresses in all, \(sharedElsewhere) of the others shared between members: one site (a campus or office NAT)")
         }
         // Several sites: classes or offices at several places. Most members share exactly one
         // address with other members (their campus or office NAT), each such address the site of
@@ -320,7 +319,7 @@ public enum ClusterScoring {
             members: members, score: score, exchanges: exchanges,
             inputTokens: members.map { accounts[$0].inputTokens }.saturatingSum(), outputTokens: members.map { accounts[$0].outputTokens }.saturatingSum(),
             firstSeen: members.map { accounts[$0].firstSeen }.min() ?? 0, lastSeen: members.map { accounts[$0].lastSeen }.max() ?? 0,
-            distinctIPs: ips.count, distinctNetworks: networks.count, sharedPayments: sharedPayments,
+            distinctIPs: addresses.count, distinctNetworks: networks.count, sharedPayments: sharedPayments,
             topTopic: names[topIndex], topTopicShare: topShare, extractionShare: extractionShare,
             templateSharing: templateSharing, chainOfThoughtShare: cotShare, contentSimilarity: contentSimilarity,
             synchrony: synchrony, creationSpreadHours: spreadHours, createdInBurstShare: burstShare, volumeCV: cv,

@@ -107,6 +107,8 @@ struct PopulationIndex: @unchecked Sendable {
     let extractionShare: [Double]
     /// Names of the extraction-target topics, and per target the accounts' shares.
     let targetNames: [String]
+    /// The label of each target's test ("share of prompts on …"), made once for every group.
+    let targetLabels: [String]
     let targetShares: [[Double]]
     /// `Int64.min` where unknown.
     let createdAt: [Int64]
@@ -164,19 +166,32 @@ struct PopulationIndex: @unchecked Sendable {
     static let dayBlocks = 6
 
 
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity) {
-        count = accounts.count
-        let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
-        var exchanges = [Double](repeating: 0, count: count)
-        var withPrompt = [Bool](repeating: false, count: count)
-        var extraction = [Double](repeating: 0, count: count)
-        let targetList = targets.sorted()
-        var perTarget = Array(repeating: [Double](repeating: 0, count: count), count: targetList.count)
-        var created = [Int64](repeating: .min, count: count)
+    /// What the index keeps of each account apart from its keys (`keyTables`).
+    private struct AccountFigures {
+        var exchanges: [Double]
+        var withPrompt: [Bool]
+        var extraction: [Double]
+        var perTarget: [[Double]]
+        var created: [Int64]
+        var synchrony: [UInt16]
+        var synchronyRow: [UInt32]
+        var dayProfiles: [Float]
+        var stratum: [Int]
+        var strata: [[Int]]
+    }
+
+    private static func accountFigures(_ accounts: [AccountState], targetList: [UInt16]) -> AccountFigures {
+        var exchanges = [Double](repeating: 0, count: accounts.count)
+        var withPrompt = [Bool](repeating: false, count: accounts.count)
+        var extraction = [Double](repeating: 0, count: accounts.count)
+        var isTarget = [Bool](repeating: false, count: Int(targetList.last ?? 0) + 1)
+        for t in targetList { isTarget[Int(t)] = true }
+        var perTarget = Array(repeating: [Double](repeating: 0, count: accounts.count), count: targetList.count)
+        var created = [Int64](repeating: .min, count: accounts.count)
         var synchrony: [UInt16] = []
-        var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: count)
+        var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: accounts.count)
         let blocks = Self.dayBlocks
-        var dayProfiles = [Float](repeating: 0, count: count * blocks)
+        var dayProfiles = [Float](repeating: 0, count: accounts.count * blocks)
         for i in accounts.indices {
             let total = accounts[i].hourOfWeek.total
             if total > 0 {
@@ -187,9 +202,13 @@ struct PopulationIndex: @unchecked Sendable {
             exchanges[i] = Double(accounts[i].exchanges)
             withPrompt[i] = accounts[i].withPrompt > 0
             var inTargets = 0
-            for e in accounts[i].topics.entries where targets.contains(e.key) { inTargets += Int(e.count) }
-            extraction[i] = accounts[i].topics.total == 0 ? 0 : Double(inTargets) / Double(accounts[i].topics.total)
-            for (k, t) in targetList.enumerated() { perTarget[k][i] = accounts[i].topicShare(Int(t)) }
+            for e in accounts[i].topics.entries where Int(e.key) < isTarget.count && isTarget[Int(e.key)] { inTargets += Int(e.count) }
+            // As `topicShare`, the total summed once.
+            let topicTotal = accounts[i].topics.total
+            extraction[i] = topicTotal == 0 ? 0 : Double(inTargets) / Double(topicTotal)
+            for (k, t) in targetList.enumerated() {
+                perTarget[k][i] = topicTotal == 0 ? 0 : Double(accounts[i].topics.count(t)) / Double(topicTotal)
+            }
             created[i] = accounts[i].createdAt ?? .min
             let sketch = accounts[i].synchronySketch
             if !sketch.isEmpty {
@@ -209,31 +228,42 @@ struct PopulationIndex: @unchecked Sendable {
         }
         // Volume strata: octaves of exchanges (1, 2–3, 4–7, ...), so accounts of one stratum
         // differ in volume by less than a factor of two at every volume.
-        var stratum = [Int](repeating: 0, count: count)
+        var stratum = [Int](repeating: 0, count: accounts.count)
         var strata = Array(repeating: [Int](), count: 64)
-        for i in 0..<count {
+        for i in 0..<accounts.count {
             let s = Int.bitWidth - 1 - max(1, accounts[i].exchanges).leadingZeroBitCount
             stratum[i] = s
             strata[s].append(i)
         }
+        return AccountFigures(
+            exchanges: exchanges, withPrompt: withPrompt, extraction: extraction, perTarget: perTarget, created: created,
+            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, stratum: stratum, strata: strata)
+    }
+
+    /// Each kind of key of every account as dense ids, and each id's holders.
+    private struct KeyTables {
+        var addresses, credentials, identities, templates, actions: FlatKeys
+        var users: [Int32]
+    }
+
+    private static func keyTables(_ accounts: [AccountState]) -> KeyTables {
         // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
         // Each kind of key is read straight from the states into its flat list, one pass per
         // kind (no per-account arrays: with a million small accounts those were the peak).
-        var ids: [UInt64: Int32] = [:]
+        var ids = DenseIDTable()
         var users: [Int32] = []
         // `counting: false` for a second view of keys already counted (their holders once).
         func dense(counting: Bool = true, _ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
             var flat = FlatKeys()
             for i in accounts.indices {
                 keysOf(i) { h in
-                    if let id = ids[h] {
-                        if counting { users[Int(id)] += 1 }
-                        flat.values.append(id)
-                        return
+                    let next = Int32(users.count)
+                    let id = ids.id(for: h, next: next)
+                    if id == next {
+                        users.append(1)
+                    } else if counting {
+                        users[Int(id)] += 1
                     }
-                    let id = Int32(users.count)
-                    ids[h] = id
-                    users.append(1)
                     flat.values.append(id)
                 }
                 flat.endAccount()
@@ -244,36 +274,112 @@ struct PopulationIndex: @unchecked Sendable {
             set.forEach { add(StableHash.combine(kind &+ 0x1D, $0)) }
         }
         // Templates and identifiers hash apart (identifiers are tagged by kind), so one id space.
-        addresses = dense { i, add in
+        let addresses = dense { i, add in
             tagged(0, accounts[i].networks.values, add)
             tagged(1, accounts[i].ips.values, add)
         }
-        credentials = dense { i, add in
+        let credentials = dense { i, add in
             tagged(2, accounts[i].payments.values, add)
             tagged(3, accounts[i].userAgents.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
-        identities = dense(counting: false) { i, add in
+        let identities = dense(counting: false) { i, add in
             tagged(2, accounts[i].payments.values, add)
             tagged(4, accounts[i].apiKeys, add)
         }
-        templates = dense { i, add in accounts[i].templates.forEach(add) }
-        actions = dense { i, add in
+        let templates = dense { i, add in accounts[i].templates.forEach(add) }
+        let actions = dense { i, add in
             accounts[i].actionSketch.forEachFilledBin { b, v in add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v))) }
         }
-        self.users = users
-        self.exchanges = exchanges
-        self.withPrompt = withPrompt
-        self.extractionShare = extraction
+        return KeyTables(
+            addresses: addresses, credentials: credentials, identities: identities, templates: templates, actions: actions, users: users)
+    }
+
+    /// `threads`: with two or more, the key tables and the other figures are built at once
+    /// (each reads the states on its own; the result is the same).
+    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, threads: Int = 1) {
+        count = accounts.count
+        let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
+        let targetList = targets.sorted()
+        let keySlot = ResultSlots<UncheckedSendable<KeyTables>>(count: 1)
+        let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
+        let shared = UncheckedSendable(accounts)
+        runOnThreads(min(2, max(1, threads))) { t in
+            if t == 0 { keySlot.set(0, UncheckedSendable(Self.keyTables(shared.value))) }
+            if t == 1 || threads < 2 { figureSlot.set(0, UncheckedSendable(Self.accountFigures(shared.value, targetList: targetList))) }
+        }
+        let keys = keySlot.get(0).value
+        let figures = figureSlot.get(0).value
+        addresses = keys.addresses
+        credentials = keys.credentials
+        identities = keys.identities
+        templates = keys.templates
+        actions = keys.actions
+        self.users = keys.users
+        self.exchanges = figures.exchanges
+        self.withPrompt = figures.withPrompt
+        self.extractionShare = figures.extraction
         targetNames = targetList.map { taxonomy.topicNames[Int($0)].replacingOccurrences(of: "_", with: " ") }
-        targetShares = perTarget
-        self.createdAt = created
-        self.stratum = stratum
-        self.strata = strata
+        targetLabels = targetNames.map { "share of prompts on \($0)" }
+        targetShares = figures.perTarget
+        self.createdAt = figures.created
+        self.stratum = figures.stratum
+        self.strata = figures.strata
         vocabulary = rarity
-        self.synchrony = synchrony
-        self.synchronyRow = synchronyRow
-        self.dayProfiles = dayProfiles
+        self.synchrony = figures.synchrony
+        self.synchronyRow = figures.synchronyRow
+        self.dayProfiles = figures.dayProfiles
+    }
+}
+
+/// Dense ids of 64-bit keys (hashes already): open addressing with linear probing over flat
+/// arrays, each key mixed once by a multiplication (Fibonacci hashing, Knuth TAOCP vol. 3,
+/// 6.4). The population index looks up every account's every key once; a `Dictionary` hashed
+/// each with SipHash.
+struct DenseIDTable {
+    private var keys: [UInt64]
+    /// -1 where empty.
+    private var ids: [Int32]
+    private var shift: UInt64
+    private(set) var count = 0
+
+    init() {
+        keys = [UInt64](repeating: 0, count: 1 << 12)
+        ids = [Int32](repeating: -1, count: 1 << 12)
+        shift = 64 - 12
+    }
+
+    /// The id of `key`; a new key is given `next`.
+    mutating func id(for key: UInt64, next: Int32) -> Int32 {
+        if 2 * (count + 1) > keys.count { grow() }
+        let mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let id = ids[slot]
+            if id < 0 {
+                keys[slot] = key
+                ids[slot] = next
+                count += 1
+                return next
+            }
+            if keys[slot] == key { return id }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldIDs = ids
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        ids = [Int32](repeating: -1, count: oldKeys.count * 2)
+        shift -= 1
+        let mask = keys.count - 1
+        for k in oldIDs.indices where oldIDs[k] >= 0 {
+            var slot = Int(truncatingIfNeeded: (oldKeys[k] &* 0x9E37_79B9_7F4A_7C15) >> shift)
+            while ids[slot] >= 0 { slot = (slot + 1) & mask }
+            keys[slot] = oldKeys[k]
+            ids[slot] = oldIDs[k]
+        }
     }
 }
 
@@ -350,6 +456,25 @@ struct GroupFigures {
         case .loadBalancing:
             [("volume uniformity 1/(1+CV)", uniformity),
              ("load round the clock: uniformity 1/(1+CV) of the members' summed profiles over the 4-hour blocks of the day", roundTheClock)]
+        }
+    }
+
+    /// The figure of test `k` of `family`: `tests(family, formation:)[k].1`, without building
+    /// the tests' labels and arrays (the null model reads every random group's figures after
+    /// each batch of groups).
+    func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
+        switch family {
+        case .content: return templateSharing
+        case .capability: return k == 0 ? extraction : targets[k - 1].1
+        case .infrastructure:
+            return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
+        case .timing:
+            switch k {
+            case 0: return formation == .credentials ? nil : createdTogether
+            case 1: return synchrony
+            default: return formation == .synchrony ? nil : actionSynchrony
+            }
+        case .loadBalancing: return k == 0 ? uniformity : roundTheClock
         }
     }
 
@@ -438,8 +563,8 @@ struct GroupFigures {
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
-        let targets = index.targetNames.enumerated().map { k, name -> (String, Double?) in
-            ("share of prompts on \(name)", prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
+        let targets = index.targetLabels.enumerated().map { k, label -> (String, Double?) in
+            (label, prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
         }
         // Timing: creation within the window of another member; synchrony along sampled pairs.
         let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
@@ -566,11 +691,21 @@ enum NullModel {
     /// (with replacement when the stratum is smaller than the group), members of `excluded`
     /// redrawn (up to 8 times: a stratum of nothing but members is its own reference).
     static func typicalGroup(like group: [Int], excluding excluded: Set<Int> = [], index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+        typicalGroup(count: group.count, pool: typicalPool(like: group, index: index), excluding: excluded, rng: &rng)
+    }
+
+    /// The volume stratum of the group's median member, which `typicalGroup` draws from.
+    static func typicalPool(like group: [Int], index: PopulationIndex) -> [Int] {
         let volumes = group.map { index.exchanges[$0] }.sorted()
         let median = volumes[volumes.count / 2]
         let medianMember = group.first { index.exchanges[$0] == median } ?? group[0]
-        let pool = index.strata[index.stratum[medianMember]]
-        return group.map { _ in
+        return index.strata[index.stratum[medianMember]]
+    }
+
+    /// `count` accounts of `pool` (`typicalPool`), as `typicalGroup(like:)`: the pool found once
+    /// for all of a cluster's random groups.
+    static func typicalGroup(count: Int, pool: [Int], excluding excluded: Set<Int>, rng: inout SeededRandom) -> [Int] {
+        (0..<count).map { _ in
             var c = pool[rng.int(0..<pool.count)]
             for _ in 0..<8 where excluded.contains(c) { c = pool[rng.int(0..<pool.count)] }
             return c
@@ -612,6 +747,7 @@ enum NullModel {
         // still able to reach it. Deterministic: the batches and the rule depend on nothing
         // but the seed and the members.
         let batch = max(1, min(config.nullSamples, 50))
+        let typical = typicalPool(like: group, index: index)
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
                 let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
@@ -620,7 +756,8 @@ enum NullModel {
                 // volume (they copy the cluster's spread), nor against the whole population (a
                 // cluster of similar accounts is more uniform than that by selection): its
                 // reference is groups of accounts of the cluster's own typical volume.
-                figures.uniformity = GroupFigures.uniformity(typicalGroup(like: group, excluding: excluded, index: index, rng: &rng), index: index)
+                figures.uniformity = GroupFigures.uniformity(
+                    typicalGroup(count: group.count, pool: typical, excluding: excluded, rng: &rng), index: index)
                 nulls.append(figures)
             }
             let families = summarize(observed: observed, nulls: nulls, members: group.count, formation: formation)
@@ -659,7 +796,8 @@ enum NullModel {
             var measurable = 0
             for (k, test) in tests.enumerated() {
                 guard let value = test.1 else { continue }
-                let reference = nulls.compactMap { $0.tests(family, formation: formation)[k].1 }
+                assert(nulls.allSatisfy { $0.figure(family, k, formation: formation)?.bitPattern == $0.tests(family, formation: formation)[k].1?.bitPattern })
+                let reference = nulls.compactMap { $0.figure(family, k, formation: formation) }
                 guard !reference.isEmpty else { continue }
                 measurable += 1
                 let mean = reference.reduce(0, +) / Double(reference.count)
