@@ -195,6 +195,13 @@ public struct AccountState: Equatable, Sendable {
             yield &box.fields.models
         }
     }
+    public internal(set) var modelUse: ModelUse {
+        get { box.fields.modelUse }
+        _modify {
+            makeUnique()
+            yield &box.fields.modelUse
+        }
+    }
     public internal(set) var countries: LabelledSet {
         get { box.fields.countries }
         _modify {
@@ -375,6 +382,9 @@ extension AccountState {
         }
         public internal(set) var payments = LabelledSet(capacity: 8, labelled: 3)
         public internal(set) var models = LabelledSet(capacity: 8, labelled: 3)
+        /// Per model: first exchange (epoch ms) and exchanges (`ModelUse`), for the pivot to a
+        /// newly released model.
+        public internal(set) var modelUse = ModelUse()
         public internal(set) var countries: LabelledSet {
             get { rare.value.countries }
             _modify { yield &rare.modify.countries }
@@ -574,6 +584,7 @@ extension AccountState.Fields {
         .summary(
             "actionSketch", \.actionSketch, since: 3,
             encode: CountedSketch.encode, decode: CountedSketch.decode),
+        .summary("modelUse", \.modelUse, since: 5),
     ]
 
     /// The fields' folds that run beside the hot fold, in schema order.

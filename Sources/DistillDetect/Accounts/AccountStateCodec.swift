@@ -265,3 +265,24 @@ extension SmallArray: StateFieldValue where Element == Exemplar {
         return list
     }
 }
+
+extension ModelUse: MergeableStateValue {
+    func encode(to w: inout ByteWriter) {
+        w.u32(UInt32(entries.count))
+        for e in entries {
+            w.u64(e.model)
+            w.i64(e.first)
+            w.u32(e.count)
+        }
+    }
+
+    static func decode(from r: inout ByteReader, prototype: ModelUse) throws -> ModelUse {
+        let n = try r.count(limit: ModelUse.capacity)
+        var entries: [Entry] = []
+        for _ in 0..<n { entries.append(Entry(model: try r.u64(), first: try r.i64(), count: try r.u32())) }
+        guard zip(entries, entries.dropFirst()).allSatisfy({ $0.model < $1.model }), entries.allSatisfy({ $0.model != 0 }) else {
+            throw r.corrupt("unsorted model use")
+        }
+        return ModelUse(entries: entries)
+    }
+}

@@ -60,6 +60,12 @@ struct HotAccountState {
     var actions = InlineArray<64, UInt16>(repeating: MinHashSketch.emptyBin)
     /// Network key of the last parsed address (0 when none), for the network action item.
     var lastNetworkKey: UInt64 = 0
+    /// The current run of exchanges with one model (hash, first time in epoch ms, count), handed
+    /// to the cold `modelUse` when the model changes and at the end: an account mostly keeps
+    /// its model, so the cold state is touched once per change, not once per exchange.
+    var modelRun: UInt64 = 0
+    var modelRunFirst = Int64.max
+    var modelRunCount: UInt32 = 0
     /// Ranks and text hashes of the exemplars kept in the cold state (its `exemplars`, in order).
     var exemplarCount = 0
     var exemplarRanks = InlineArray<3, UInt64>(repeating: 0)
@@ -198,8 +204,18 @@ struct HotAccountState {
         }
     }
 
+    /// Hands the current model run to the cold `modelUse`.
+    @inline(__always)
+    mutating func flushModelRun(into cold: inout AccountState.Fields) {
+        guard modelRunCount > 0 else { return }
+        cold.modelUse.add(modelRun, first: modelRunFirst, count: modelRunCount)
+        modelRunFirst = .max
+        modelRunCount = 0
+    }
+
     /// Hands every hot value to `cold`, which then equals the state built summary by summary.
     mutating func finish(into cold: inout AccountState.Fields) {
+        flushModelRun(into: &cold)
         cold.exchanges = cold.exchanges.addingSaturating(exchanges)
         cold.inputTokens = cold.inputTokens.addingSaturating(inputTokens)
         cold.outputTokens = cold.outputTokens.addingSaturating(outputTokens)
@@ -266,8 +282,18 @@ extension HotAccountState {
         // the envelope alone. An account's own API key is left out (it is never shared, so it
         // would only dilute the overlap of accounts acting together); shared keys are evidence
         // of the infrastructure family.
+        let model = Self.identifierHash(record, .model)
+        if model != 0 {
+            if model != modelRun {
+                flushModelRun(into: &cold)
+                modelRun = model
+            }
+            if ts < modelRunFirst { modelRunFirst = ts }
+            modelRunCount &+= 1
+            if modelRunCount == .max { flushModelRun(into: &cold) }
+        }
         let items = AccountState.actionItems(
-            ts: ts, network: lastNetworkKey, model: Self.identifierHash(record, .model),
+            ts: ts, network: lastNetworkKey, model: model,
             endpoint: Self.identifierHash(record, .endpoint), userAgent: Self.identifierHash(record, .userAgent))
         if let net = items.network { insertAction(net, kind: 0) }
         insertAction(items.client, kind: 1)

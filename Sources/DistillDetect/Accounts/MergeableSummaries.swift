@@ -360,3 +360,47 @@ public struct TimestampSample: Equatable, Sendable {
         self.entries = SmallArray(entries)
     }
 }
+
+/// Per model an account used (by the hash of the model's name, as `models` holds it): the time
+/// of its first exchange with the model (epoch ms) and its number of exchanges with it. Keeps
+/// the `capacity` smallest hashes (bottom-k), so two parts of one account merge exactly for
+/// every model kept: first times take the minimum, counts add. The null model reads it for the
+/// pivot to a newly released model (`PopulationIndex.pivotShare`).
+public struct ModelUse: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var model: UInt64
+        /// Epoch ms of the first exchange with the model.
+        public var first: Int64
+        public var count: UInt32
+    }
+
+    public static let capacity = 8
+    /// Ascending by `model`; inline while there is at most one (`SmallArray`).
+    public private(set) var entries = SmallArray<Entry>()
+
+    public init() {}
+
+    init(entries: [Entry]) { self.entries = SmallArray(entries) }
+
+    /// Adds `count` exchanges with `model` (hash, non-zero), the first of them at `first` (epoch ms).
+    public mutating func add(_ model: UInt64, first: Int64, count: UInt32) {
+        var lo = 0
+        var hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if entries[mid].model < model { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < entries.count && entries[lo].model == model {
+            entries[lo].first = min(entries[lo].first, first)
+            entries[lo].count = entries[lo].count.addingReportingOverflow(count).overflow ? .max : entries[lo].count + count
+            return
+        }
+        guard lo < Self.capacity else { return }
+        entries.insert(Entry(model: model, first: first, count: count), at: lo)
+        if entries.count > Self.capacity { _ = entries.removeLast() }
+    }
+
+    public mutating func merge(_ other: ModelUse) {
+        for e in other.entries { add(e.model, first: e.first, count: e.count) }
+    }
+}

@@ -35,6 +35,10 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var pairSamples = 256
     /// Two accounts created within this many hours of each other count as created together.
     public var creationWindowHours = 24.0
+    /// A model first seen in the run at least this many hours after the run began is a release
+    /// of the run; an account that takes it up within this many hours of its first appearance
+    /// pivoted to it (capability family, `ModelPivot`).
+    public var pivotWindowHours = 24.0
 
     // MARK: Exculpation
 
@@ -218,6 +222,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case maxMeasuredMembers = "max_measured_members"
         case pairSamples = "pair_samples"
         case creationWindowHours = "creation_window_hours"
+        case pivotWindowHours = "pivot_window_hours"
         case maxOrgShare = "max_org_share"
         case minDistinctTemplates = "min_distinct_templates"
         case minTemplateDiversity = "min_template_diversity"

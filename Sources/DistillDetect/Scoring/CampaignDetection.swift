@@ -104,7 +104,8 @@ public enum CampaignDetection {
         let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         // The null model's index of the population serves scoring only: with no candidate it
         // is left empty (over a million small accounts it is a few hundred MB).
-        let index = PopulationIndex(groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, threads: options.threads)
+        let index = PopulationIndex(
+            groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, pivotWindowHours: options.pivotWindowHours, threads: options.threads)
         let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)

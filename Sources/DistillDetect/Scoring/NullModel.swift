@@ -164,6 +164,10 @@ struct PopulationIndex: @unchecked Sendable {
     /// (all zero for an account with no timed exchange).
     let dayProfiles: [Float]
     static let dayBlocks = 6
+    /// Releases of the run and each account's share of traffic moved to them (`ModelPivot`),
+    /// and the label of the capability test that reads them.
+    let pivot: ModelPivot
+    let pivotLabel: String
 
 
     /// What the index keeps of each account apart from its keys (`keyTables`).
@@ -297,8 +301,11 @@ struct PopulationIndex: @unchecked Sendable {
 
     /// `threads`: with two or more, the key tables and the other figures are built at once
     /// (each reads the states on its own; the result is the same).
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, threads: Int = 1) {
+    /// `pivotWindowHours`: `DetectionConfig.pivotWindowHours`.
+    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, pivotWindowHours: Double = 24, threads: Int = 1) {
         count = accounts.count
+        pivot = ModelPivot(accounts, windowHours: pivotWindowHours)
+        pivotLabel = pivot.label(windowHours: pivotWindowHours)
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         let targetList = targets.sorted()
         let keySlot = ResultSlots<UncheckedSendable<KeyTables>>(count: 1)
@@ -421,6 +428,11 @@ struct GroupFigures {
     /// each weighted by the share of that item's holders who are members.
     var actionSynchrony: Double?
     var uniformity: Double
+    /// Mean of the members' shares of traffic moved to a model released in the run within the
+    /// pivot window (`ModelPivot`); nil when the run has no release.
+    var pivot: Double? = nil
+    /// The pivot test's label (`PopulationIndex.pivotLabel`), set on a cluster's own figures only.
+    var pivotLabel = ""
     /// Uniformity 1/(1+CV) over the six 4-hour blocks of the UTC day of the members' summed
     /// day profiles (each member's profile counts once, whatever its volume).
     var roundTheClock: Double?
@@ -443,7 +455,9 @@ struct GroupFigures {
         // target on its own as well (a synthetic-data campaign hides inside the population's
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
-        case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
+        // The pivot to a released model is tested beside the topics: the model is the capability
+        // a campaign copies, and the test needs no prompt text.
+        case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : []) + (pivot == nil ? [] : [(pivotLabel, pivot)])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
@@ -465,7 +479,10 @@ struct GroupFigures {
     func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
         switch family {
         case .content: return templateSharing
-        case .capability: return k == 0 ? extraction : targets[k - 1].1
+        case .capability:
+            if k == 0 { return extraction }
+            let topicTests = formation != .content ? targets.count : 0
+            return k <= topicTests ? targets[k - 1].1 : pivot
         case .infrastructure:
             return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
         case .timing:
@@ -590,7 +607,9 @@ struct GroupFigures {
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction, targets: targets,
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
-            actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index), roundTheClock: roundTheClock(group, index: index))
+            actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
+            pivot: index.pivot.releases.isEmpty ? nil : group.reduce(0.0) { $0 + Double(index.pivot.share[$1]) } / Double(n),
+            roundTheClock: roundTheClock(group, index: index))
     }
 
     /// Load round the clock: the members' day profiles summed (each account's exchanges as
@@ -738,7 +757,8 @@ enum NullModel {
             return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
         })
         var counts = [Int32](repeating: 0, count: index.users.count)
-        let observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
+        var observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
+        observed.pivotLabel = index.pivotLabel
         var nulls: [GroupFigures] = []
         nulls.reserveCapacity(config.nullSamples)
         // Sequential Monte Carlo (Besag & Clifford, "Sequential Monte Carlo p-values",
