@@ -115,13 +115,32 @@ public enum CampaignDetection {
         // Clusters are scored on all cores; each draws its null groups from its own seeded
         // stream, so the result does not depend on the thread count.
         let shared = UncheckedSendable((groups, accounts, internalLinks, baseline, taxonomy, index, formations, bursts))
-        let scored = parallelBlocks(count: groups.count, blockSize: 1, threads: options.threads) { range in
+        var scored = parallelBlocks(count: groups.count, blockSize: 1, threads: options.threads) { range in
             let (groups, accounts, internalLinks, baseline, taxonomy, index, formations, bursts) = shared.value
             return range.map {
                 ClusterScoring.score(
                     groups[$0], accounts: accounts, links: $0 < internalLinks.count ? internalLinks[$0] : [], baseline: baseline,
                     taxonomy: taxonomy, index: index, config: options, level: level, formation: formations[$0], bursts: bursts)
             }
+        }
+        // A reported block of shared networks keeps the members that carry its evidence
+        // (`Bystanders`): the others are the people whose home addresses a proxy pool rents.
+        // What is left is scored again, and stays reported only if it is reported on its own.
+        for c in scored.indices where scored[c].isReported && options.threshold == nil {
+            guard let kept = Bystanders.carriers(of: scored[c], accounts: accounts, index: index, config: options) else { continue }
+            let dropped = scored[c].members.count - kept.count
+            if kept.count >= options.minClusterSize {
+                var pruned = ClusterScoring.score(
+                    kept, accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index, config: options,
+                    level: level, formation: formations[c], bursts: bursts)
+                pruned.reasons += "; \(dropped) of the block's \(scored[c].members.count) accounts left out: they share its networks but carry none of its significant evidence (the users behind rented addresses)"
+                if pruned.isReported {
+                    scored[c] = pruned
+                    continue
+                }
+            }
+            scored[c].isReported = false
+            scored[c].verdict = "not reported: only \(kept.count) of the block's \(scored[c].members.count) accounts carry its significant evidence, and they are not reported on their own"
         }
         func ranked(_ a: ScoredCluster, _ b: ScoredCluster) -> Bool {
             (b.score, accounts[a.members[0]].accountID) < (a.score, accounts[b.members[0]].accountID)
@@ -272,6 +291,41 @@ public enum CampaignDetection {
             merged.formUnion(partners)
         }
         reported.removeAll { merged.contains($0.index) }
+        // Accounts created in one creation burst were signed up by one hand: a reported cluster
+        // at least half of whose members were created in creation bursts that hold two or more
+        // members of a larger reported cluster joins it (a campaign whose accounts ended up in
+        // several blocks: the proxy pool's, a credential block's), and the union is scored
+        // again; it stays merged only if it is still reported.
+        if reported.count > 1 {
+            let order = reported.indices.sorted { (reported[$1].cluster.members.count, $0) < (reported[$0].cluster.members.count, $1) }
+            var gone = Set<Int>()
+            for big in order where !gone.contains(big) {
+                var counts: [Int: Int] = [:]
+                for m in reported[big].cluster.members { if let b = bursts.burstOf[m] { counts[b, default: 0] += 1 } }
+                let held = Set(counts.filter { $0.value >= 2 }.keys)
+                guard !held.isEmpty else { continue }
+                var joining: [Int] = []
+                var parts: [Int] = []
+                for small in order where small != big && !gone.contains(small)
+                    && reported[small].cluster.members.count <= reported[big].cluster.members.count {
+                    let members = reported[small].cluster.members
+                    let inBursts = members.filter { bursts.burstOf[$0].map(held.contains) ?? false }.count
+                    guard 2 * inBursts >= members.count else { continue }
+                    joining += members
+                    parts.append(small)
+                }
+                guard !parts.isEmpty else { continue }
+                let members = Set(reported[big].cluster.members + joining).sorted()
+                var union = ClusterScoring.score(
+                    members, accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index,
+                    config: options, level: level, formation: formations[reported[big].index], bursts: bursts)
+                guard union.isReported else { continue }
+                gone.formUnion(parts)
+                union.reasons = reported[big].cluster.reasons + "; \(parts.count) more reported cluster(s) joined (\(members.count - reported[big].cluster.members.count) accounts), at least half of whose accounts were created in the creation bursts of this one"
+                reported[big].cluster = union
+            }
+            reported = reported.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
+        }
         reported.sort { ranked($0.cluster, $1.cluster) }
         var candidates = scored
         var replaced = Set<Int>()

@@ -21,8 +21,8 @@ struct ModelPivot: Sendable {
     /// exchange: the first percentile of first exchanges, so a stray old timestamp does not
     /// move it), by first appearance.
     let releases: [Release]
-    /// Per account: the share (0–1) of its exchanges that went to a release it took up within
-    /// the window of the release's first appearance.
+    /// Per account: the share (0–1) of its exchanges from the day of a release on that went to
+    /// a release it took up within the window of the release's first appearance.
     let share: [Float]
 
     /// `windowHours`: `DetectionConfig.pivotWindowHours`.
@@ -47,12 +47,21 @@ struct ModelPivot: Sendable {
         if !released.isEmpty {
             for (i, a) in accounts.enumerated() {
                 var moved: UInt64 = 0
+                var fromDay = Int64.max
                 for e in a.modelUse.entries {
                     guard let at = released[e.model], e.first - at <= window else { continue }
                     moved += UInt64(e.count)
+                    fromDay = min(fromDay, Timestamp.day(at))
                     adopters[e.model, default: 0] += 1
                 }
-                if moved > 0 { share[i] = Float(min(1, Double(moved) / Double(max(1, a.exchanges)))) }
+                if moved > 0 {
+                    // Of the exchanges from the release's day on (days are what the state
+                    // counts): what the account sent before the release is not traffic it
+                    // could have moved.
+                    var since: UInt64 = 0
+                    for d in a.activeDays.entries where Int64(d.key) >= fromDay { since += UInt64(d.count) }
+                    share[i] = Float(min(1, Double(moved) / Double(max(1, since))))
+                }
                 let labels = a.models.labels
                 for (k, h) in a.models.values.hashes.prefix(labels.count).enumerated() where released[h] != nil && names[h] == nil {
                     names[h] = labels[k]
