@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+@testable import DistillDetect
+
+/// The pivot to a model released in the run (`ModelPivot`): which models count as releases, and
+/// each account's share of traffic moved to one, read from the per-account `modelUse` that the
+/// real scan of a gzip file builds.
+@Suite("Model pivot")
+struct ModelPivotTests {
+    static let day0: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z
+    static let hour: Int64 = 3_600_000
+
+    static func line(_ account: String, _ ms: Int64, _ model: String) -> String {
+        #"{"timestamp":\#(ms),"account_id":"\#(account)","model":"\#(model)","ip":"198.51.100.7","status":200,"input_tokens":10,"output_tokens":20}"#
+    }
+
+    /// 120 ordinary accounts on `m-old` from the first day, one account whose clock is a year
+    /// behind (on `m-legacy`), and `m-new` first seen on day 2 at 10:00: one account moves to
+    /// it at once, one tries it once, one takes it up two days later.
+    static func lines() -> [String] {
+        var lines: [String] = []
+        for i in 0..<120 { lines.append(line("acct_bg_\(i)", day0 + Int64(i % 24) * hour, "m-old")) }
+        lines.append(line("acct_stray", day0 - 365 * 24 * hour, "m-legacy"))
+        let day2 = day0 + 48 * hour
+        for h in 0..<4 { lines.append(line("acct_pivot", day0 + Int64(h) * hour, "m-old")) }
+        lines.append(line("acct_pivot", day2 + 9 * hour, "m-old"))
+        for h in 10..<14 { lines.append(line("acct_pivot", day2 + Int64(h) * hour, "m-new")) }
+        for h in 0..<5 { lines.append(line("acct_pivot", day2 + 24 * hour + Int64(h) * hour, "m-new")) }
+        lines.append(line("acct_pivot", day2 + 30 * hour, "m-old"))
+        lines.append(line("acct_try", day2 + 12 * hour, "m-new"))
+        for h in 0..<9 { lines.append(line("acct_try", day2 + 14 * hour + Int64(h) * hour, "m-old")) }
+        lines.append(line("acct_late", day2 + 50 * hour, "m-new"))
+        lines.append(line("acct_late", day2 + 51 * hour, "m-new"))
+        return lines
+    }
+
+    @Test("a model first seen a day into the run is a release; shares count traffic from its day on, within a day of its first appearance")
+    func releasesAndShares() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.writeGzip("logs.jsonl.gz", members: [Array((Self.lines().joined(separator: "\n") + "\n").utf8)])
+        var options = ScanOptions()
+        options.threads = 1
+        let accounts = FeatureRun.run(inputs: try InputDiscovery.expand([path]), options: options, taxonomy: .builtIn).accounts
+        let pivot = ModelPivot(accounts, windowHours: 24)
+        // `m-old` is there from the start, and the stray account's year-old clock does not move
+        // the start of the run back (which would make every model a release).
+        #expect(pivot.releases.map(\.name) == ["m-new"])
+        #expect(pivot.releases.first?.firstSeen == Self.day0 + 58 * Self.hour)
+        #expect(pivot.releases.first?.adopters == 2)
+        func share(_ id: String) throws -> Float { pivot.share[try #require(accounts.firstIndex { $0.accountID == id })] }
+        // 9 of the 11 exchanges sent from the release's day on.
+        #expect(try share("acct_pivot") == Float(9.0 / 11.0))
+        #expect(try share("acct_try") == Float(0.1))
+        #expect(try share("acct_late") == 0)
+        #expect(try share("acct_bg_3") == 0)
+        #expect(pivot.label(windowHours: 24).contains("m-new first seen 2026-04-22 10:00 UTC"))
+    }
+
+    @Test("model use merges exactly: parts in any split give the whole, and the smallest model hashes are kept")
+    func modelUseMerges() {
+        var rng = SeededRandom(seed: 7)
+        let uses = (0..<40).map { _ in (model: UInt64(rng.int(1..<14)), first: Int64(rng.int(0..<1000)), count: UInt32(rng.int(1..<5))) }
+        var whole = ModelUse()
+        for u in uses { whole.add(u.model, first: u.first, count: u.count) }
+        #expect(whole.entries.count == ModelUse.capacity)
+        #expect(whole.entries.map(\.model) == Array(1...UInt64(ModelUse.capacity)))
+        for cut in [0, 13, 27, 40] {
+            var a = ModelUse()
+            var b = ModelUse()
+            for u in uses[..<cut] { a.add(u.model, first: u.first, count: u.count) }
+            for u in uses[cut...] { b.add(u.model, first: u.first, count: u.count) }
+            var ab = a
+            ab.merge(b)
+            b.merge(a)
+            #expect(ab == whole)
+            #expect(b == whole)
+        }
+        let firstOf3 = uses.filter { $0.model == 3 }.map(\.first).min()
+        #expect(whole.entries.first { $0.model == 3 }?.first == firstOf3)
+    }
+}
