@@ -12,7 +12,8 @@ import Foundation
 public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// Shared prompt templates, each weighted by the share of its users inside the group.
     case content
-    /// Concentration on the taxonomy's extraction targets, together and one by one.
+    /// Concentration on the taxonomy's extraction targets, together and one by one, and the
+    /// traffic moved to a model released during the run (`ModelPivot`).
     case capability
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
