@@ -75,6 +75,12 @@ public enum NightlyRun {
         // 2. Read them into per-day states (or take the night's saved ones).
         let report: ScanReport
         var newDays: [AccountState]
+        // New inputs read only in part (a gzip member cut short, an inflate or read error
+        // part-way, as a log still being written is): reported with where they end, left out of
+        // the stored days and not remembered. Kept, the part read would be counted again when
+        // the completed file (a new content hash) is read whole the next night.
+        var leftOut: [NightlySummary.SkippedInput] = []
+        var recordsLeftOut = 0
         if let stateNight = new.stateNight {
             report = stateNight.state.tally?.report ?? ScanReport()
             newDays = stateNight.state.accounts
@@ -84,6 +90,18 @@ public enum NightlyRun {
                 inputs: new.fresh.map(\.source), options: config.analyze.scan, taxonomy: taxonomy, keepContent: true, byDay: true)
             report = read.report
             newDays = read.accounts
+            let cut = read.report.inputs.filter { $0.cut != nil && $0.error == nil }
+            if !cut.isEmpty {
+                // Rare, so the complete inputs are simply read again without them: per-day
+                // states merge, they cannot be unmerged.
+                let names = Set(cut.map(\.file))
+                leftOut = cut.map { .init(file: $0.file, reason: "read only to byte \($0.cut!.offset) (\($0.cut!.kind)): left out until it reads in full") }
+                recordsLeftOut = cut.reduce(0) { $0 + $1.accepted }
+                newDays = FeatureRun.run(
+                    inputs: new.fresh.map(\.source).filter { !names.contains($0.displayName) }, options: config.analyze.scan,
+                    taxonomy: taxonomy, keepContent: true, byDay: true
+                ).accounts
+            }
         }
         let scanned = monotonicSeconds()
         TestPause.at("after-read")
@@ -142,12 +160,15 @@ public enum NightlyRun {
             ]) { $1 })
         summary.detection = DetectionSummary(options: config.analyze.detection, result: detection)
         summary.skippedFiles = walkSkipped
-        summary.nightly = NightlySummary(
+        var nightly = NightlySummary(
             state: config.statePath, run: run, replay: replay, asOf: window.asOfDay.map(Timestamp.formatDay),
             windowDays: config.windowDays, windowStart: window.start.map(Timestamp.formatDay), inputsRead: report.readableInputs,
             inputsSkipped: new.skipped, daysExpired: window.expired.map(Timestamp.formatDay),
             recordsBeforeWindow: window.recordsBeforeWindow, recordsAfterTomorrow: recordsAfterTomorrow,
             accountsInWindow: accounts.count, changes: changeCounts, failOn: config.failOn.rawValue, alert: alert)
+        nightly.inputsLeftOut = leftOut
+        nightly.recordsLeftOut = recordsLeftOut
+        summary.nightly = nightly
         // A night given no new input is no failure: it replays the window.
         summary.exitCode = RunSummary.exitCode(
             report: report, maxRejectRate: config.analyze.maxRejectRate, inputsGiven: !new.fresh.isEmpty, alert: alert).rawValue
@@ -163,20 +184,21 @@ public enum NightlyRun {
         ) { staging in try writeChanges(changes, firstReported: firstReported, asOf: asOf, directory: staging) }
 
         // 7. Then the state, in one transaction. A replay changes nothing. Inputs that could
-        // not be opened are not remembered, so the next run tries them again. Should the
+        // not be opened or were read only in part are not remembered, so the next run tries
+        // them again. Should the
         // commit fail, summary.json (already in place) is rewritten to say so: exit 1.
         if !replay {
             do {
                 let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
                 let read = new.fresh.compactMap { f -> StoredInput? in
-                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
+                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil, r.cut == nil else { return nil }
                     return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
                 } + (new.stateNight.map { [$0.input] } ?? [])
                 try store.commit(NightlyCommit(
                     run: run, asOfDay: window.asOfDay ?? 0, windowStart: window.start ?? .min,
                     finishedAt: Timestamp.format(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)), inputs: read,
                     dayStates: window.changedDays, accountFirstSeen: window.firstSeen, flaggedAccounts: flaggedIDs, clusters: now,
-                    nextClusterNumber: nextNumber, records: report.accepted))
+                    nextClusterNumber: nextNumber, records: report.accepted - recordsLeftOut))
             } catch {
                 summary.exitCode = RunExitCode.failure.rawValue
                 summary.stateError = "state not committed: \(error)"
@@ -348,7 +370,8 @@ public enum NightlyRun {
         return [
             ("As of", n.asOf ?? "no data yet"), ("Window", "\(n.windowDays) days from \(n.windowStart ?? "–")"),
             ("Run", "\(n.run)\(n.replay ? " (replay: no new input)" : "")"),
-            ("Inputs read / skipped", "\(n.inputsRead) / \(n.inputsSkipped.count)"),
+            ("Inputs read / skipped", "\(n.inputsRead) / \(n.inputsSkipped.count)"
+                + (n.inputsLeftOut.isEmpty ? "" : " (\(n.inputsLeftOut.count) read only in part and left out: \(n.recordsLeftOut) records)")),
             ("Records read this run", "\(s.recordsAccepted) accepted, \(s.recordsRejected) rejected"),
             ("Accounts in window", "\(n.accountsInWindow)"),
             ("Clusters", ClusterChangeKind.allCases.map { "\(n.changes[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")),

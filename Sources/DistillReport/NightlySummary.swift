@@ -21,6 +21,12 @@ public struct NightlySummary: Codable, Sendable {
     public var windowStart: String?
     public var inputsRead: Int
     public var inputsSkipped: [SkippedInput]
+    /// New inputs read only in part (a gzip member cut short, an inflate or read error part-way):
+    /// their records are left out of the stored days and the input is not remembered, so the
+    /// next night reads it again, whole once it is complete, with nothing counted twice.
+    public var inputsLeftOut: [SkippedInput] = []
+    /// Records those inputs gave before their cut: reported, not stored.
+    public var recordsLeftOut = 0
     public var daysExpired: [String]
     public var recordsBeforeWindow: Int
     /// Records dated after tomorrow by this machine's clock: not stored.
@@ -59,6 +65,8 @@ public struct NightlySummary: Codable, Sendable {
         case windowStart = "window_start"
         case inputsRead = "inputs_read"
         case inputsSkipped = "inputs_skipped"
+        case inputsLeftOut = "inputs_left_out"
+        case recordsLeftOut = "records_left_out"
         case daysExpired = "days_expired"
         case recordsBeforeWindow = "records_before_window"
         case recordsAfterTomorrow = "records_after_tomorrow"
