@@ -147,7 +147,10 @@ private final class ReferenceFold: ExchangeConsumer {
         if hash(.orgID) != 0 { a.orgs.insert(hash(.orgID)) { record.string(.orgID)! } }
         if hash(.paymentFingerprint) != 0 { a.payments.insert(hash(.paymentFingerprint)) { record.string(.paymentFingerprint)! } }
         if hash(.userAgent) != 0 { a.userAgents.insert(hash(.userAgent)) { record.string(.userAgent)! } }
-        if hash(.model) != 0 { a.models.insert(hash(.model)) { record.string(.model)! } }
+        if hash(.model) != 0 {
+            a.models.insert(hash(.model)) { record.string(.model)! }
+            a.modelUse.add(hash(.model), first: ts, count: 1)
+        }
         if hash(.country) != 0 { a.countries.insert(hash(.country)) { record.string(.country)! } }
         if record.toolCalls > 0 || record.toolResults > 0 || record.toolSetKey != 0 {
             a.toolCalls += record.toolCalls

@@ -645,13 +645,14 @@ struct ToolStateFormatTests {
         #expect(state.toolSets.hashes.count == 1)
         let blob = AccountStateFile.encodeAccount(state)
         #expect(try AccountStateFile.decodeAccount(blob, context: "test") == state)
-        // A blob of format 1 ends after the exemplars: cut off the tool fields (format 2) and
-        // the action sketch (format 3).
+        // A blob of format 1 ends after the exemplars: cut off the tool fields (format 2), the
+        // action sketch (format 3) and model use (format 5).
         var tail = ByteWriter()
         for v in [state.toolCalls, state.toolResults, state.toolExchanges] { tail.u64(UInt64(v)) }
         state.toolSets.encode(to: &tail)
         tail.u32(UInt32(AccountState.actionBins))
         for bin in state.actionSketch.bins { tail.u16(bin) }
+        state.modelUse.encode(to: &tail)
         let old = Array(blob.dropLast(tail.bytes.count))
         let read = try AccountStateFile.decodeAccount(old, context: "old")
         #expect(read.toolCalls == 0 && read.toolSets.hashes.isEmpty)

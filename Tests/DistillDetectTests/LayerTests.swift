@@ -38,11 +38,11 @@ struct LayerTests {
     func upwardUseFails() throws {
         let dir = try TemporaryDirectory()
         let core = try Self.copyOfCore(in: dir)
-        // Decode reaching up to the scored clusters.
-        try dir.write("core/Decode/Planted.swift", text: "func planted(_ cluster: ScoredCluster) -> Double { cluster.score }\n")
+        // Store (which Scoring does not use) reaching up to the scored clusters.
+        try dir.write("core/Store/Planted.swift", text: "func planted(_ cluster: ScoredCluster) -> Double { cluster.score }\n")
         let result = try Self.check(core)
         #expect(result.status == 1)
-        #expect(result.errors.contains("Decode uses a folder above it, Scoring: ScoredCluster"))
+        #expect(result.errors.contains("Store uses a folder above it, Scoring: ScoredCluster"))
     }
 
     @Test("two folders that use each other fail the check")

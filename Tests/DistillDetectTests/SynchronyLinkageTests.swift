@@ -180,9 +180,12 @@ struct SynchronyLinkageTests {
         let file = AccountStateFile(topicNames: CompiledTaxonomy.builtIn.topicNames, accounts: Array(accounts.prefix(50)))
         let back = try AccountStateFile.decode(file.encoded(), path: "x")
         #expect(back.accounts == file.accounts)
-        // A version-2 blob: the account without the trailing action-sketch field.
+        // A version-2 blob: the account without the trailing action-sketch field (format 3)
+        // and model use (format 5).
         let blob = AccountStateFile.encodeAccount(accounts[0])
-        let v2 = Array(blob.dropLast(4 + 2 * AccountState.actionBins))
+        var modelUse = ByteWriter()
+        accounts[0].modelUse.encode(to: &modelUse)
+        let v2 = Array(blob.dropLast(4 + 2 * AccountState.actionBins + modelUse.bytes.count))
         let old = try AccountStateFile.decodeAccount(v2, context: "v2")
         #expect(old.actionSketch.isEmpty && old.exchanges == accounts[0].exchanges)
     }
