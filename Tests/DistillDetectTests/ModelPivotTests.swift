@@ -80,3 +80,65 @@ struct ModelPivotTests {
         #expect(whole.entries.first { $0.model == 3 }?.first == firstOf3)
     }
 }
+
+/// `Bystanders`: a reported block of shared networks keeps the members that carry its evidence.
+@Suite("Bystanders of a network block")
+struct BystanderTests {
+    /// 200 ordinary accounts on networks of their own; 10 campaign accounts created within two
+    /// hours of each other that move to `m-new` on its first day, on a pool of two /24s; 6
+    /// people whose home addresses are in those /24s, created months apart, on `m-old` at hours
+    /// of their own.
+    static func accounts() throws -> (accounts: [AccountState], campaign: [Int], homes: [Int]) {
+        let day0 = ModelPivotTests.day0
+        let hour = ModelPivotTests.hour
+        func line(_ account: String, _ ms: Int64, _ model: String, ip: String, created: String) -> String {
+            #"{"timestamp":\#(ms),"account_id":"\#(account)","model":"\#(model)","ip":"\#(ip)","account_created":"\#(created)","status":200}"#
+        }
+        var lines: [String] = []
+        for i in 0..<200 {
+            for d in 0..<4 { lines.append(line("bg_\(i)", day0 + Int64(d) * 24 * hour + Int64(i % 20) * hour, "m-old", ip: "10.\(i).\(d).1", created: "2025-0\(1 + i % 9)-1\(i % 10)T00:00:00Z")) }
+        }
+        for i in 0..<10 {
+            let created = "2026-04-01T0\(i % 2):\(10 + i)0:00Z"
+            for k in 0..<3 { lines.append(line("camp_\(i)", day0 + Int64(k + i) * hour, "m-old", ip: "203.0.113.\(10 + (i + k) % 30)", created: created)) }
+            for k in 0..<6 { lines.append(line("camp_\(i)", day0 + 58 * hour + Int64(k + i) * hour, "m-new", ip: "198.51.100.\(10 + (i * k) % 30)", created: created)) }
+        }
+        for i in 0..<6 {
+            for d in 0..<4 {
+                lines.append(line("home_\(i)", day0 + Int64(d) * 24 * hour + Int64(7 + 2 * i) * hour, "m-old", ip: (i % 2 == 0 ? "203.0.113." : "198.51.100.") + "\(10 + i)", created: "2024-0\(1 + i)-15T00:00:00Z"))
+            }
+        }
+        let dir = try TemporaryDirectory()
+        let path = try dir.writeGzip("logs.jsonl.gz", members: [Array((lines.joined(separator: "\n") + "\n").utf8)])
+        var options = ScanOptions()
+        options.threads = 1
+        let accounts = FeatureRun.run(inputs: try InputDiscovery.expand([path]), options: options, taxonomy: .builtIn).accounts
+        let campaign = accounts.indices.filter { accounts[$0].accountID.hasPrefix("camp_") }
+        let homes = accounts.indices.filter { accounts[$0].accountID.hasPrefix("home_") }
+        return (accounts, campaign, homes)
+    }
+
+    @Test("the people behind a proxy pool's rented addresses are left out; a family of the group's own, or a content cluster, keeps everyone")
+    func carriers() throws {
+        let (accounts, campaign, homes) = try Self.accounts()
+        #expect(campaign.count == 10 && homes.count == 6)
+        let config = DetectionConfig()
+        let index = PopulationIndex(accounts, taxonomy: .builtIn, rarity: VocabularyRarity(accounts), pivotWindowHours: config.pivotWindowHours)
+        let baseline = PopulationBaseline.measure(accounts, taxonomy: .builtIn, options: config)
+        var block = ClusterScoring.score(
+            (campaign + homes).sorted(), accounts: accounts, links: [], baseline: baseline, taxonomy: .builtIn, index: index,
+            config: config, level: 0.01, formation: .networks)
+        // What the campaign half carries: the pivot and creation together.
+        block.significantFamilies = [.capability, .timing]
+        #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == campaign)
+        block.significantFamilies = [.capability]
+        #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == campaign)
+        // Load balancing is the group's: every member carries it.
+        block.significantFamilies = [.capability, .loadBalancing]
+        #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == nil)
+        // Only a block of networks has bystanders.
+        block.significantFamilies = [.capability, .timing]
+        block.formation = .content
+        #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == nil)
+    }
+}
