@@ -248,6 +248,7 @@ class World:
         self.name, self.seed, self.days, self.scale = name, seed, days, scale
         self.shape, self.no_content, self.c = shape, no_content, corpus
         self.rng = Random(f"adversary:{name}:{seed}")
+        self.early_adopters = 0.0  # share of ordinary users who move to the new model on its first day
         self.end_ms = START_MS + days * DAY
         self.lines = []  # (ts, json line)
         self.accounts = []
@@ -327,6 +328,13 @@ class World:
             model = "claude-opus-4"
         if model == "claude-opus-4" and t > self.model_release + 2 * DAY and r.random() < 0.3:
             model = NEW_MODEL
+        # --early-adopters: coding-agent users and a share of ordinary users move 85% of their
+        # traffic to the new model within 12 hours of its release (enthusiasts, a tool whose
+        # default changed). Keyed on the account id, so the rest of the scenario is unchanged.
+        if self.early_adopters > 0 and (a.kind == "coding_agent" or (
+                a.kind in ("benign", "cot_habit") and int(a.id[-4:], 16) % 1000 < self.early_adopters * 1000)):
+            if t > self.model_release + (int(a.id[-6:-4], 16) % 12) * HOUR and r.random() < 0.85:
+                model = NEW_MODEL
         lat = int(out_tok * r.uniform(9, 28) + r.randint(250, 900))
         content = None
         if not self.no_content:
@@ -969,10 +977,14 @@ def main(argv=None):
     ap.add_argument("--no-content", action="store_true", help="leave prompt, messages and system out of every record")
     ap.add_argument("--days", type=int, help="override the scenario's number of days")
     ap.add_argument("--shape", choices=["litellm", "gateway"], help="override the scenario's log shape")
+    ap.add_argument("--early-adopters", type=float, default=0.0,
+                    help="share of ordinary users (and every coding-agent user) that move to the new model within "
+                         "12 hours of its release (default 0)")
     args = ap.parse_args(argv)
     days, shape, content = SCENARIOS[args.scenario]
     w = World(args.scenario, args.seed, args.days or days, args.scale, args.shape or shape,
               args.no_content or not content, Corpus())
+    w.early_adopters = args.early_adopters
     P = Prompts(w.c)
     scenario(args.scenario, w, P, args)
     lines, accounts = w.write(args.out)
