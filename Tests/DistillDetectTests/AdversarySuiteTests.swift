@@ -15,14 +15,16 @@ struct AdversarySuiteTests {
         .deletingLastPathComponent()
 
     /// Builds one scenario with the suite's own script (python3, standard library only).
-    static func build(_ scenario: String, seed: Int, scale: Double = 0.3, into dir: TemporaryDirectory) throws -> String {
-        let out = dir.file(scenario)
+    static func build(
+        _ scenario: String, seed: Int, scale: Double = 0.3, earlyAdopters: Double = 0, into dir: TemporaryDirectory
+    ) throws -> String {
+        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : ""))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.repository.appendingPathComponent("adversary/build.py").path, "--scenario", scenario,
             "--seed", String(seed), "--scale", String(scale), "--out", out,
-        ]
+        ] + (earlyAdopters > 0 ? ["--early-adopters", String(earlyAdopters)] : [])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
@@ -83,6 +85,16 @@ struct AdversarySuiteTests {
     func benignOnly() throws {
         let dir = try TemporaryDirectory()
         let result = try Self.analyze(try Self.build("benign-only", seed: 1, into: dir), in: dir)
+        #expect(result.flagged == 0)
+    }
+
+    /// Ordinary users who move to a new model on its first day (coding-agent users, and a
+    /// quarter of the others) are no campaign: the pivot test (`ModelPivot`) is one capability
+    /// test, and what they share besides is what everyone shares.
+    @Test("early adopters of a new model give no cluster")
+    func earlyAdopters() throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build("benign-only", seed: 2, earlyAdopters: 0.25, into: dir), in: dir)
         #expect(result.flagged == 0)
     }
 }
