@@ -249,6 +249,7 @@ class World:
         self.shape, self.no_content, self.c = shape, no_content, corpus
         self.rng = Random(f"adversary:{name}:{seed}")
         self.early_adopters = 0.0  # share of ordinary users who move to the new model on its first day
+        self.group_switch = (set(), NEW_MODEL)  # (kinds, model): a product whose default model changed
         self.end_ms = START_MS + days * DAY
         self.lines = []  # (ts, json line)
         self.accounts = []
@@ -328,6 +329,10 @@ class World:
             model = "claude-opus-4"
         if model == "claude-opus-4" and t > self.model_release + 2 * DAY and r.random() < 0.3:
             model = NEW_MODEL
+        # --group-switch: every account of these kinds moves to the model two hours after the
+        # release, together (a product whose default changed, or a model of its own).
+        if a.kind in self.group_switch[0] and t > self.model_release + 2 * HOUR:
+            model = self.group_switch[1]
         # --early-adopters: coding-agent users and a share of ordinary users move 85% of their
         # traffic to the new model within 12 hours of its release (enthusiasts, a tool whose
         # default changed). Keyed on the account id, so the rest of the scenario is unchanged.
@@ -980,11 +985,16 @@ def main(argv=None):
     ap.add_argument("--early-adopters", type=float, default=0.0,
                     help="share of ordinary users (and every coding-agent user) that move to the new model within "
                          "12 hours of its release (default 0)")
+    ap.add_argument("--group-switch", default="",
+                    help="comma-separated kinds (e.g. cgnat,classroom) whose every account moves to the new model (or "
+                         "--group-switch-model) two hours after its release, together: a product whose default changed")
+    ap.add_argument("--group-switch-model", help="the model of --group-switch (default: the released model)")
     args = ap.parse_args(argv)
     days, shape, content = SCENARIOS[args.scenario]
     w = World(args.scenario, args.seed, args.days or days, args.scale, args.shape or shape,
               args.no_content or not content, Corpus())
     w.early_adopters = args.early_adopters
+    w.group_switch = (set(k for k in args.group_switch.split(",") if k), args.group_switch_model or NEW_MODEL)
     P = Prompts(w.c)
     scenario(args.scenario, w, P, args)
     lines, accounts = w.write(args.out)

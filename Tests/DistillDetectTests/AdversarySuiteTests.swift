@@ -16,15 +16,17 @@ struct AdversarySuiteTests {
 
     /// Builds one scenario with the suite's own script (python3, standard library only).
     static func build(
-        _ scenario: String, seed: Int, scale: Double = 0.3, earlyAdopters: Double = 0, into dir: TemporaryDirectory
+        _ scenario: String, seed: Int, scale: Double = 0.3, earlyAdopters: Double = 0, groupSwitch: String = "",
+        into dir: TemporaryDirectory
     ) throws -> String {
-        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : ""))
+        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : "") + (groupSwitch.isEmpty ? "" : "-switch"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.repository.appendingPathComponent("adversary/build.py").path, "--scenario", scenario,
             "--seed", String(seed), "--scale", String(scale), "--out", out,
         ] + (earlyAdopters > 0 ? ["--early-adopters", String(earlyAdopters)] : [])
+            + (groupSwitch.isEmpty ? [] : ["--group-switch", groupSwitch])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
@@ -91,6 +93,17 @@ struct AdversarySuiteTests {
     /// Ordinary users who move to a new model on its first day (coding-agent users, and a
     /// quarter of the others) are no campaign: the pivot test (`ModelPivot`) is one capability
     /// test, and what they share besides is what everyone shares.
+    /// Look-alikes whose product moved them to the released model together (a tool whose
+    /// default changed on release day): the move is their product's (one user agent), and in
+    /// any case it is timing evidence beside their synchrony, not a second family.
+    @Test("users a product moves to a new model together give no cluster")
+    func groupSwitch() throws {
+        let dir = try TemporaryDirectory()
+        let logs = try Self.build("benign-only", seed: 1, groupSwitch: "cgnat,classroom,coding_agent,popular_question", into: dir)
+        let result = try Self.analyze(logs, in: dir)
+        #expect(result.flagged == 0)
+    }
+
     @Test("early adopters of a new model give no cluster")
     func earlyAdopters() throws {
         let dir = try TemporaryDirectory()

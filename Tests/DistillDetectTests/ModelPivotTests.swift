@@ -11,13 +11,15 @@ struct ModelPivotTests {
     static let day0: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z
     static let hour: Int64 = 3_600_000
 
-    static func line(_ account: String, _ ms: Int64, _ model: String) -> String {
-        #"{"timestamp":\#(ms),"account_id":"\#(account)","model":"\#(model)","ip":"198.51.100.7","status":200,"input_tokens":10,"output_tokens":20}"#
+    static func line(_ account: String, _ ms: Int64, _ model: String, agent: String = "") -> String {
+        let ua = agent.isEmpty ? "" : #","user_agent":"\#(agent)""#
+        return #"{"timestamp":\#(ms),"account_id":"\#(account)","model":"\#(model)","ip":"198.51.100.7","status":200,"input_tokens":10,"output_tokens":20\#(ua)}"#
     }
 
     /// 120 ordinary accounts on `m-old` from the first day, one account whose clock is a year
-    /// behind (on `m-legacy`), and `m-new` first seen on day 2 at 10:00: one account moves to
-    /// it at once, one tries it once, one takes it up two days later.
+    /// behind (on `m-legacy`), and `m-new` first used on day 2 at 10:00, 10:30 and 11:00 (its
+    /// appearance: the third first use): one account moves to it at once, two try it on the
+    /// same morning, one tries it once at noon, one takes it up two days later.
     static func lines() -> [String] {
         var lines: [String] = []
         for i in 0..<120 { lines.append(line("acct_bg_\(i)", day0 + Int64(i % 24) * hour, "m-old")) }
@@ -28,14 +30,18 @@ struct ModelPivotTests {
         for h in 10..<14 { lines.append(line("acct_pivot", day2 + Int64(h) * hour, "m-new")) }
         for h in 0..<5 { lines.append(line("acct_pivot", day2 + 24 * hour + Int64(h) * hour, "m-new")) }
         lines.append(line("acct_pivot", day2 + 30 * hour, "m-old"))
+        lines.append(line("acct_early_1", day2 + 10 * hour + hour / 2, "m-new"))
+        lines.append(line("acct_early_2", day2 + 11 * hour, "m-new"))
         lines.append(line("acct_try", day2 + 12 * hour, "m-new"))
         for h in 0..<9 { lines.append(line("acct_try", day2 + 14 * hour + Int64(h) * hour, "m-old")) }
+        // Three users of one tool, moved by it in the afternoon.
+        for k in 0..<3 { lines.append(line("acct_tool_\(k)", day2 + Int64(13 + k) * hour, "m-new", agent: "tool/1.0")) }
         lines.append(line("acct_late", day2 + 50 * hour, "m-new"))
         lines.append(line("acct_late", day2 + 51 * hour, "m-new"))
         return lines
     }
 
-    @Test("a model first seen a day into the run is a release; shares count traffic from its day on, within a day of its first appearance")
+    @Test("a model that appears a day into the run is a release; shares count traffic from its day on, within a day of its appearance")
     func releasesAndShares() throws {
         let dir = try TemporaryDirectory()
         let path = try dir.writeGzip("logs.jsonl.gz", members: [Array((Self.lines().joined(separator: "\n") + "\n").utf8)])
@@ -46,15 +52,23 @@ struct ModelPivotTests {
         // `m-old` is there from the start, and the stray account's year-old clock does not move
         // the start of the run back (which would make every model a release).
         #expect(pivot.releases.map(\.name) == ["m-new"])
-        #expect(pivot.releases.first?.firstSeen == Self.day0 + 58 * Self.hour)
-        #expect(pivot.releases.first?.adopters == 2)
+        #expect(pivot.releases.first?.firstSeen == Self.day0 + 59 * Self.hour)
+        #expect(pivot.releases.first?.adopters == 7)
+        #expect(pivot.releases.first?.users == 8)
         func share(_ id: String) throws -> Float { pivot.share[try #require(accounts.firstIndex { $0.accountID == id })] }
         // 9 of the 11 exchanges sent from the release's day on.
         #expect(try share("acct_pivot") == Float(9.0 / 11.0))
         #expect(try share("acct_try") == Float(0.1))
         #expect(try share("acct_late") == 0)
         #expect(try share("acct_bg_3") == 0)
-        #expect(pivot.label(windowHours: 24).contains("m-new first seen 2026-04-22 10:00 UTC"))
+        #expect(pivot.label(windowHours: 24).contains("m-new out 2026-04-22 11:00 UTC, used by 8 accounts"))
+        // The group figure: a member's share weighted by the share of the release's users
+        // outside the group; nil when half the members that took it up send one user agent.
+        func group(_ ids: [String]) -> [Int] { ids.map { id in accounts.firstIndex { $0.accountID == id }! } }
+        let expected = (Double(Float(9.0 / 11.0)) + Double(Float(0.1))) * (1 - 2.0 / 8.0) / 4
+        #expect(abs(try #require(pivot.figure(group(["acct_pivot", "acct_try", "acct_bg_1", "acct_bg_2"]))) - expected) < 1e-12)
+        #expect(pivot.figure(group(["acct_tool_0", "acct_tool_1", "acct_tool_2", "acct_bg_1"])) == nil)
+        #expect(pivot.figure(group(["acct_tool_0", "acct_pivot", "acct_try", "acct_early_1"])) != nil)
     }
 
     @Test("model use merges exactly: parts in any split give the whole, and the smallest model hashes are kept")
@@ -86,8 +100,8 @@ struct ModelPivotTests {
 struct BystanderTests {
     /// 200 ordinary accounts on networks of their own; 10 campaign accounts created within two
     /// hours of each other that move to `m-new` on its first day, on a pool of two /24s; 6
-    /// people whose home addresses are in those /24s, created months apart, on `m-old` at hours
-    /// of their own.
+    /// people whose home addresses are in those /24s, created months apart, on `m-old` on days
+    /// the campaign is idle.
     static func accounts() throws -> (accounts: [AccountState], campaign: [Int], homes: [Int]) {
         let day0 = ModelPivotTests.day0
         let hour = ModelPivotTests.hour
@@ -99,12 +113,12 @@ struct BystanderTests {
             for d in 0..<4 { lines.append(line("bg_\(i)", day0 + Int64(d) * 24 * hour + Int64(i % 20) * hour, "m-old", ip: "10.\(i).\(d).1", created: "2025-0\(1 + i % 9)-1\(i % 10)T00:00:00Z")) }
         }
         for i in 0..<10 {
-            let created = "2026-04-01T0\(i % 2):\(10 + i)0:00Z"
+            let created = "2026-04-01T0\(i % 2):\(10 + i):00Z"
             for k in 0..<3 { lines.append(line("camp_\(i)", day0 + Int64(k + i) * hour, "m-old", ip: "203.0.113.\(10 + (i + k) % 30)", created: created)) }
             for k in 0..<6 { lines.append(line("camp_\(i)", day0 + 58 * hour + Int64(k + i) * hour, "m-new", ip: "198.51.100.\(10 + (i * k) % 30)", created: created)) }
         }
         for i in 0..<6 {
-            for d in 0..<4 {
+            for d in [1, 3] {
                 lines.append(line("home_\(i)", day0 + Int64(d) * 24 * hour + Int64(7 + 2 * i) * hour, "m-old", ip: (i % 2 == 0 ? "203.0.113." : "198.51.100.") + "\(10 + i)", created: "2024-0\(1 + i)-15T00:00:00Z"))
             }
         }
@@ -128,16 +142,20 @@ struct BystanderTests {
         var block = ClusterScoring.score(
             (campaign + homes).sorted(), accounts: accounts, links: [], baseline: baseline, taxonomy: .builtIn, index: index,
             config: config, level: 0.01, formation: .networks)
-        // What the campaign half carries: the pivot and creation together.
-        block.significantFamilies = [.capability, .timing]
+        // What the campaign half carries, by the timing family's strongest test: the pivot to the
+        // release, or creation together.
+        let timing = try #require(block.evidence.firstIndex { $0.family == .timing })
+        block.significantFamilies = [.timing]
+        block.evidence[timing].label = index.pivotLabel
+        block.evidence[timing].nullMean = 0.05
         #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == campaign)
-        block.significantFamilies = [.capability]
+        block.evidence[timing].label = "created within a day of another member"
         #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == campaign)
         // Load balancing is the group's: every member carries it.
-        block.significantFamilies = [.capability, .loadBalancing]
+        block.significantFamilies = [.timing, .loadBalancing]
         #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == nil)
         // Only a block of networks has bystanders.
-        block.significantFamilies = [.capability, .timing]
+        block.significantFamilies = [.timing]
         block.formation = .content
         #expect(Bystanders.carriers(of: block, accounts: accounts, index: index, config: config) == nil)
     }

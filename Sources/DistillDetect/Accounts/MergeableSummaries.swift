@@ -365,7 +365,7 @@ public struct TimestampSample: Equatable, Sendable {
 /// of its first exchange with the model (epoch ms) and its number of exchanges with it. Keeps
 /// the `capacity` smallest hashes (bottom-k), so two parts of one account merge exactly for
 /// every model kept: first times take the minimum, counts add. The null model reads it for the
-/// pivot to a newly released model (`PopulationIndex.pivotShare`).
+/// pivot to a newly released model (`ModelPivot`).
 public struct ModelUse: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public var model: UInt64

@@ -173,4 +173,39 @@ public enum ContentCommunities {
         }
         return parts.sorted { ($0.count, $1[0]) > ($1.count, $0[0]) }
     }
+
+    /// Whether two clusters' text makes them one campaign, by the rule `split` keeps two
+    /// communities together with: the mean rarity-weighted vocabulary similarity across them is
+    /// above the mean similarity of their members with `background` accounts plus
+    /// `maxSharedShare` of the gap to their own mean similarity within (the smaller of the
+    /// two). Each is compared on an evenly spaced sample of at most `sampleSize` members with at
+    /// least `minPrompts` prompts; false when either has fewer than two.
+    static func sameCampaign(
+        _ a: [Int], _ b: [Int], accounts: [AccountState], rarity: VocabularyRarity, minPrompts: Int, background: [Int],
+        maxSharedShare: Double, sampleSize: Int = 64
+    ) -> Bool {
+        func sample(_ members: [Int]) -> [Int] {
+            let textual = members.filter { rarity.present[$0] && accounts[$0].withPrompt >= minPrompts }
+            let n = min(sampleSize, textual.count)
+            return (0..<n).map { textual[$0 * textual.count / n] }
+        }
+        let sa = sample(a)
+        let sb = sample(b)
+        guard sa.count >= 2, sb.count >= 2 else { return false }
+        func within(_ g: [Int]) -> Double {
+            var total = 0.0
+            for i in g.indices { for j in (i + 1)..<g.count { total += rarity.weightedSimilarity(g[i], g[j]) } }
+            return total / Double(g.count * (g.count - 1) / 2)
+        }
+        func across(_ g: [Int], _ h: [Int]) -> Double {
+            guard !g.isEmpty, !h.isEmpty else { return 0 }
+            var total = 0.0
+            for x in g { for y in h { total += rarity.weightedSimilarity(x, y) } }
+            return total / Double(g.count * h.count)
+        }
+        let outside = background.filter { rarity.present[$0] }
+        let base = (across(sa, outside) + across(sb, outside)) / 2
+        let bar = base + maxSharedShare * (min(within(sa), within(sb)) - base)
+        return across(sa, sb) > bar
+    }
 }

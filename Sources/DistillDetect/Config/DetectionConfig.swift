@@ -37,7 +37,7 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     public var creationWindowHours = 24.0
     /// A model first seen in the run at least this many hours after the run began is a release
     /// of the run; an account that takes it up within this many hours of its first appearance
-    /// pivoted to it (capability family, `ModelPivot`).
+    /// pivoted to it (timing family, `ModelPivot`).
     public var pivotWindowHours = 24.0
 
     // MARK: Exculpation

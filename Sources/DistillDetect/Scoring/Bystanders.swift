@@ -6,51 +6,74 @@ import Foundation
 
 enum Bystanders {
     /// The members of `cluster`, a block of shared networks, that carry at least one of its
-    /// significant families apart from the shared addresses that formed it, by what each
-    /// member shows on its own:
-    /// - content: a prompt template another member also sent;
-    /// - capability: most of its traffic from a release's day on moved to the release
-    ///   (`ModelPivot`), or nearly all of its prompts on extraction targets (0.9);
-    /// - infrastructure: a payment fingerprint or API key another member holds;
-    /// - timing: created within `creationWindowHours` of another member, or a client action
-    ///   (model · endpoint · user agent in a 10-minute bucket) another member took;
+    /// significant families themselves, each by the family's strongest test (the one its
+    /// p-value comes from):
+    /// - content, or a credential or action test: the member holds a template, card, key, user
+    ///   agent or action item that another member holds and that is the group's (members are at
+    ///   least half of its holders in the run: a popular prompt or browser is no one's);
+    /// - capability: the member's own share (of prompts on the extraction targets, or on the
+    ///   one target tested) is above the random groups' mean;
+    /// - timing by creation: created within `creationWindowHours` of another member; by
+    ///   prompt synchrony: agrees with another member in a bin of the synchrony sketch; by the
+    ///   pivot: its share of traffic moved to a release is above the random groups' mean;
     /// - load balancing is a property of the group, carried by every member.
-    /// Returns nil when every member carries something or no family but the formation's is
-    /// significant.
+    /// Returns nil when every member carries something, when the cluster is not a block of
+    /// networks, or when no family is significant.
     static func carriers(of cluster: ScoredCluster, accounts: [AccountState], index: PopulationIndex, config: DetectionConfig) -> [Int]? {
         let families = Set(cluster.significantFamilies)
         guard cluster.formation == .networks, !families.isEmpty, !families.contains(.loadBalancing) else { return nil }
         let members = cluster.members
         var carries = [Bool](repeating: false, count: members.count)
-        func shared(_ keysOf: (Int) -> [UInt64]) {
-            var holders: [UInt64: Int] = [:]
-            let keys = members.map(keysOf)
-            for list in keys { for k in Set(list) { holders[k, default: 0] += 1 } }
-            for (i, list) in keys.enumerated() where list.contains(where: { holders[$0]! > 1 }) { carries[i] = true }
-        }
-        if families.contains(.content) {
-            shared { accounts[$0].templates.hashes }
-        }
-        if families.contains(.capability) {
-            for (i, m) in members.enumerated() where index.pivot.share[m] >= 0.5 || (index.withPrompt[m] && index.extractionShare[m] >= 0.9) {
-                carries[i] = true
+        /// Marks the members holding a key of `keys` that two or more members hold, members
+        /// being at least half of its holders.
+        func ownKeys(_ keys: FlatKeys) {
+            var inside: [Int32: Int32] = [:]
+            for m in members { for k in keys.keys(m) { inside[k, default: 0] += 1 } }
+            for (i, m) in members.enumerated() where !carries[i] {
+                carries[i] = keys.keys(m).contains { k in
+                    let n = inside[k]!
+                    return n >= 2 && 2 * Int(n) >= Int(index.users[Int(k)])
+                }
             }
         }
-        if families.contains(.infrastructure) {
-            shared { accounts[$0].payments.values.hashes + accounts[$0].apiKeys.hashes.map { $0 ^ 0x6B65_79 } }
-        }
-        if families.contains(.timing) {
-            let window = Int64(config.creationWindowHours * 3_600_000)
-            let created = members.enumerated().compactMap { i, m in index.createdAt[m] == .min ? nil : (at: index.createdAt[m], i: i) }
-                .sorted { ($0.at, $0.i) < ($1.at, $1.i) }
-            for (k, c) in created.enumerated()
-            where (k > 0 && c.at - created[k - 1].at <= window) || (k + 1 < created.count && created[k + 1].at - c.at <= window) {
-                carries[c.i] = true
-            }
-            shared { m in
-                var items: [UInt64] = []
-                accounts[m].actionSketch.forEachFilledBin { b, v in if b >= AccountState.actionBins / 2 { items.append(UInt64(b) << 16 | UInt64(v)) } }
-                return items
+        for evidence in cluster.evidence where families.contains(evidence.family) {
+            switch evidence.family {
+            case .content:
+                ownKeys(index.templates)
+            case .capability:
+                let figure: (Int) -> Double
+                if let k = index.targetLabels.firstIndex(of: evidence.label) {
+                    figure = { index.withPrompt[$0] ? index.targetShares[k][$0] : 0 }
+                } else {
+                    figure = { index.withPrompt[$0] ? index.extractionShare[$0] : 0 }
+                }
+                for (i, m) in members.enumerated() where figure(m) > evidence.nullMean { carries[i] = true }
+            case .infrastructure:
+                ownKeys(index.credentials)
+            case .timing:
+                if evidence.label == index.pivotLabel {
+                    for (i, m) in members.enumerated() where Double(index.pivot.share[m]) > evidence.nullMean { carries[i] = true }
+                } else if evidence.label.hasPrefix("created") {
+                    let window = Int64(config.creationWindowHours * 3_600_000)
+                    let created = members.enumerated().compactMap { i, m in index.createdAt[m] == .min ? nil : (at: index.createdAt[m], i: i) }
+                        .sorted { ($0.at, $0.i) < ($1.at, $1.i) }
+                    for (k, c) in created.enumerated()
+                    where (k > 0 && c.at - created[k - 1].at <= window) || (k + 1 < created.count && created[k + 1].at - c.at <= window) {
+                        carries[c.i] = true
+                    }
+                } else if evidence.label.hasPrefix("synchrony") {
+                    // Against up to 64 other members (evenly spaced): enough to find a partner in
+                    // a synchronized group without comparing every pair of a large block.
+                    let withSketch = members.filter { index.hasSynchrony($0) }
+                    let sample = NullModel.measured(withSketch, limit: 64)
+                    for (i, m) in members.enumerated() where index.hasSynchrony(m) {
+                        if sample.contains(where: { $0 != m && index.synchronyAgreement(m, $0) > 0 }) { carries[i] = true }
+                    }
+                } else {
+                    ownKeys(index.actions)
+                }
+            case .loadBalancing:
+                return nil
             }
         }
         guard carries.contains(false) else { return nil }

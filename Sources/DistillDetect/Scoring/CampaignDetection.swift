@@ -321,10 +321,47 @@ public enum CampaignDetection {
                     config: options, level: level, formation: formations[reported[big].index], bursts: bursts)
                 guard union.isReported else { continue }
                 gone.formUnion(parts)
-                union.reasons = reported[big].cluster.reasons + "; \(parts.count) more reported cluster(s) joined (\(members.count - reported[big].cluster.members.count) accounts), at least half of whose accounts were created in the creation bursts of this one"
+                union.reasons += "; \(parts.count) more reported cluster(s) joined (\(members.count - reported[big].cluster.members.count) accounts), at least half of whose accounts were created in the creation bursts of this one"
                 reported[big].cluster = union
             }
+            // The joined clusters' candidate rows go, as the credential merge's do (a split
+            // part shares its candidate index with the part that stays).
+            let goneIndices = Set(gone.map { reported[$0].index })
             reported = reported.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
+            merged.formUnion(goneIndices.subtracting(reported.map(\.index)))
+        }
+        // Parts of one campaign come out as several reported clusters when its accounts fall in
+        // several candidates (its main proxy block and a block of its small accounts): a
+        // reported cluster whose text is one campaign's with a larger reported cluster's, by the
+        // rule the content split keeps two communities together with
+        // (`ContentCommunities.sameCampaign`), joins it, and stays joined only if the union is
+        // still reported.
+        if reported.count > 1 {
+            let inside = Set(reported.flatMap(\.cluster.members))
+            let outside = accounts.indices.filter { !inside.contains($0) && accounts[$0].withPrompt >= attachMinPrompts }
+            let background = (0..<min(200, outside.count)).map { outside[$0 * outside.count / min(200, outside.count)] }
+            let order = reported.indices.sorted { (reported[$1].cluster.members.count, $0) < (reported[$0].cluster.members.count, $1) }
+            var gone = Set<Int>()
+            for (position, small) in order.enumerated().reversed() where !gone.contains(small) {
+                for big in order[..<position] where !gone.contains(big) {
+                    guard ContentCommunities.sameCampaign(
+                        reported[small].cluster.members, reported[big].cluster.members, accounts: accounts, rarity: rarity,
+                        minPrompts: attachMinPrompts, background: background, maxSharedShare: options.splitMaxSharedShare)
+                    else { continue }
+                    let members = Set(reported[big].cluster.members + reported[small].cluster.members).sorted()
+                    var union = ClusterScoring.score(
+                        members, accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index,
+                        config: options, level: level, formation: formations[reported[big].index], bursts: bursts)
+                    guard union.isReported else { continue }
+                    union.reasons += "; a reported cluster of \(reported[small].cluster.members.count) accounts joined whose text is this campaign's (rarity-weighted vocabulary similarity across them beyond \(String(format: "%g", options.splitMaxSharedShare)) of the gap between outsiders' and their own)"
+                    reported[big].cluster = union
+                    gone.insert(small)
+                    break
+                }
+            }
+            let goneIndices = Set(gone.map { reported[$0].index })
+            reported = reported.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
+            merged.formUnion(goneIndices.subtracting(reported.map(\.index)))
         }
         reported.sort { ranked($0.cluster, $1.cluster) }
         var candidates = scored

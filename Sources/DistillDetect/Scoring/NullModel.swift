@@ -12,14 +12,14 @@ import Foundation
 public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// Shared prompt templates, each weighted by the share of its users inside the group.
     case content
-    /// Concentration on the taxonomy's extraction targets, together and one by one, and the
-    /// traffic moved to a model released during the run (`ModelPivot`).
+    /// Concentration on the taxonomy's extraction targets, together and one by one.
     case capability
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
     case infrastructure
-    /// Accounts created together, and actions in the same 10-minute buckets (synchrony of
-    /// near-duplicate prompts, and of metadata actions: network, model, endpoint, user agent).
+    /// Accounts created together, actions in the same 10-minute buckets (synchrony of
+    /// near-duplicate prompts, and of metadata actions: network, model, endpoint, user agent),
+    /// and traffic moved to a model within a day of its release (`ModelPivot`).
     case timing
     /// Equal volumes across accounts, and load spread round the clock (accounts each working
     /// all day, or taking turns).
@@ -430,8 +430,12 @@ struct GroupFigures {
     var actionSynchrony: Double?
     var uniformity: Double
     /// Mean of the members' shares of traffic moved to a model released in the run within the
-    /// pivot window (`ModelPivot`); nil when the run has no release.
+    /// pivot window, each weighted by the share of the release's users outside the group
+    /// (`ModelPivot.figure`); nil when the run has no release.
     var pivot: Double? = nil
+    /// Whether the run has a release, so that the pivot test is listed (its figure may still be
+    /// nil for a group: `ModelPivot.figure`).
+    var pivotTested = false
     /// The pivot test's label (`PopulationIndex.pivotLabel`), set on a cluster's own figures only.
     var pivotLabel = ""
     /// Uniformity 1/(1+CV) over the six 4-hour blocks of the UTC day of the members' summed
@@ -456,9 +460,7 @@ struct GroupFigures {
         // target on its own as well (a synthetic-data campaign hides inside the population's
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
-        // The pivot to a released model is tested beside the topics: the model is the capability
-        // a campaign copies, and the test needs no prompt text.
-        case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : []) + (pivot == nil ? [] : [(pivotLabel, pivot)])
+        case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
@@ -468,6 +470,10 @@ struct GroupFigures {
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
              ("actions (network, model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers",
               formation == .synchrony ? nil : actionSynchrony)]
+            // The pivot to a released model is a moment the members share, and the model is part
+            // of every action item above: a group that moves to a model together also acts on it
+            // in the same buckets, so the two are one family's evidence, not two.
+            + (pivotTested ? [(pivotLabel, pivot)] : [])
         case .loadBalancing:
             [("volume uniformity 1/(1+CV)", uniformity),
              ("load round the clock: uniformity 1/(1+CV) of the members' summed profiles over the 4-hour blocks of the day", roundTheClock)]
@@ -480,17 +486,15 @@ struct GroupFigures {
     func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
         switch family {
         case .content: return templateSharing
-        case .capability:
-            if k == 0 { return extraction }
-            let topicTests = formation != .content ? targets.count : 0
-            return k <= topicTests ? targets[k - 1].1 : pivot
+        case .capability: return k == 0 ? extraction : targets[k - 1].1
         case .infrastructure:
             return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
         case .timing:
             switch k {
             case 0: return formation == .credentials ? nil : createdTogether
             case 1: return synchrony
-            default: return formation == .synchrony ? nil : actionSynchrony
+            case 2: return formation == .synchrony ? nil : actionSynchrony
+            default: return pivot
             }
         case .loadBalancing: return k == 0 ? uniformity : roundTheClock
         }
@@ -609,7 +613,7 @@ struct GroupFigures {
             templateSharing: templateSharing, extraction: extraction, targets: targets,
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
-            pivot: index.pivot.releases.isEmpty ? nil : group.reduce(0.0) { $0 + Double(index.pivot.share[$1]) } / Double(n),
+            pivot: index.pivot.releases.isEmpty ? nil : index.pivot.figure(group), pivotTested: !index.pivot.releases.isEmpty,
             roundTheClock: roundTheClock(group, index: index))
     }
 
