@@ -32,7 +32,14 @@ public enum NightlyRun {
         var source: InputSource
         var hash: String?
         var bytes: Int64
+        /// Read only in part on an earlier night with these very bytes: it has stopped
+        /// growing, so what can be read of it is stored this time.
+        var settled = false
     }
+
+    /// `StoredInput.records` of an input read only in part and left out: remembered so that,
+    /// unchanged the next night, its readable part is stored once.
+    static let leftOutRecords = -1
 
     /// The inputs the state has not read before, by content, and a night's state built
     /// elsewhere (`--state-input`) when it is new.
@@ -77,10 +84,13 @@ public enum NightlyRun {
         var newDays: [AccountState]
         // New inputs read only in part (a gzip member cut short, an inflate or read error
         // part-way, as a log still being written is): reported with where they end, left out of
-        // the stored days and not remembered. Kept, the part read would be counted again when
-        // the completed file (a new content hash) is read whole the next night.
+        // the stored days and remembered as left out. Kept, the part read would be counted again
+        // when the completed file (a new content hash) is read whole the next night; the same
+        // bytes the next night mean it stopped growing (damaged for good), and its readable part
+        // is stored then, once.
         var leftOut: [NightlySummary.SkippedInput] = []
         var recordsLeftOut = 0
+        var secondReport: ScanReport?
         if let stateNight = new.stateNight {
             report = stateNight.state.tally?.report ?? ScanReport()
             newDays = stateNight.state.accounts
@@ -90,17 +100,21 @@ public enum NightlyRun {
                 inputs: new.fresh.map(\.source), options: config.analyze.scan, taxonomy: taxonomy, keepContent: true, byDay: true)
             report = read.report
             newDays = read.accounts
-            let cut = read.report.inputs.filter { $0.cut != nil && $0.error == nil }
+            let settled = Set(new.fresh.filter(\.settled).map(\.source.displayName))
+            let cut = read.report.inputs.filter { $0.cut != nil && $0.error == nil && !settled.contains($0.file) }
             if !cut.isEmpty {
-                // Rare, so the complete inputs are simply read again without them: per-day
-                // states merge, they cannot be unmerged.
+                // The complete inputs are read again without them (per-day states merge; they
+                // cannot be unmerged): twice the reading on such a night.
                 let names = Set(cut.map(\.file))
-                leftOut = cut.map { .init(file: $0.file, reason: "read only to byte \($0.cut!.offset) (\($0.cut!.kind)): left out until it reads in full") }
+                leftOut = cut.map {
+                    .init(file: $0.file, reason: "read only to byte \($0.cut!.offset) (\($0.cut!.kind)): left out until it reads in full or stops changing")
+                }
                 recordsLeftOut = cut.reduce(0) { $0 + $1.accepted }
-                newDays = FeatureRun.run(
+                let again = FeatureRun.run(
                     inputs: new.fresh.map(\.source).filter { !names.contains($0.displayName) }, options: config.analyze.scan,
-                    taxonomy: taxonomy, keepContent: true, byDay: true
-                ).accounts
+                    taxonomy: taxonomy, keepContent: true, byDay: true)
+                newDays = again.accounts
+                secondReport = again.report
             }
         }
         let scanned = monotonicSeconds()
@@ -190,9 +204,17 @@ public enum NightlyRun {
         if !replay {
             do {
                 let reports = Dictionary(report.inputs.map { ($0.file, $0) }) { a, _ in a }
+                // What was stored comes from the second read when there was one: an input that
+                // failed there is not remembered.
+                let stored = Dictionary((secondReport ?? report).inputs.map { ($0.file, $0) }) { a, _ in a }
+                let leftOutNames = Set(leftOut.map(\.file))
                 let read = new.fresh.compactMap { f -> StoredInput? in
-                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil, r.cut == nil else { return nil }
-                    return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: r.accepted)
+                    guard let hash = f.hash, let r = reports[f.source.displayName], r.error == nil else { return nil }
+                    if leftOutNames.contains(f.source.displayName) {
+                        return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: Self.leftOutRecords)
+                    }
+                    guard let s = stored[f.source.displayName], s.error == nil, s.cut == nil || f.settled else { return nil }
+                    return StoredInput(contentHash: hash, name: f.source.displayName, bytes: f.bytes, records: s.accepted)
                 } + (new.stateNight.map { [$0.input] } ?? [])
                 try store.commit(NightlyCommit(
                     run: run, asOfDay: window.asOfDay ?? 0, windowStart: window.start ?? .min,
@@ -244,7 +266,10 @@ public enum NightlyRun {
                     hash: nil, bytes: 0))
                 continue
             }
-            if let previous = known[hash] {
+            if let previous = known[hash], previous.records == Self.leftOutRecords, hashesThisRun[hash] == nil {
+                hashesThisRun[hash] = path
+                new.fresh.append(FreshInput(source: input, hash: hash, bytes: bytes, settled: true))
+            } else if let previous = known[hash] {
                 new.skipped.append(.init(file: path, reason: "already read (as \(previous.name))"))
             } else if let twin = hashesThisRun[hash] {
                 new.skipped.append(.init(file: path, reason: "same content as \(twin)"))

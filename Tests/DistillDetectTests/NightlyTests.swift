@@ -60,10 +60,11 @@ struct NightlyTests {
     let days = SevenDays.shared
 
     /// A log still being written when the night runs: its gzip is cut short. The part read is
-    /// reported and left out, and the file is not remembered; the next night reads the whole
+    /// reported and left out (the file remembered as left out); the next night reads the whole
     /// file (a new content hash) once, so no record is counted twice. Before, the part was
     /// stored and the file remembered, and the completed file's records up to the cut were
-    /// stored again.
+    /// stored again. A file that stays cut (the same bytes the next night) is damaged for good:
+    /// its readable part is stored then, once.
     @Test("an input read only in part is left out and read whole the next night, nothing counted twice")
     func partialInputReadAgain() throws {
         let dir = try TemporaryDirectory()
@@ -76,7 +77,7 @@ struct NightlyTests {
         #expect(first.nightly?.inputsLeftOut.map(\.file) == [path])
         #expect((first.nightly?.recordsLeftOut ?? 0) > 0)
         #expect(first.nightly?.accountsInWindow == 0)
-        #expect(try NightlyStore(path: state, topicNames: CompiledTaxonomy.builtIn.topicNames).inputs().isEmpty)
+        #expect(try NightlyStore(path: state, topicNames: CompiledTaxonomy.builtIn.topicNames).inputs().values.map(\.records) == [NightlyRun.leftOutRecords])
 
         try whole.write(to: URL(fileURLWithPath: path))
         let second = try NightlyRun.run(paths: [path], outputDirectory: dir.file("n2"), config: nightlyConfig(state: state))
@@ -93,6 +94,20 @@ struct NightlyTests {
         }
         #expect(try stored(state) == (try stored(dir.file("once.sqlite"))))
         #expect(try stored(state) == once.recordsAccepted)
+
+        // Damaged for good: the same cut file two nights running is stored the second night,
+        // and a third night reads nothing.
+        let damaged = dir.file("damaged.sqlite")
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: path))
+        let night1 = try NightlyRun.run(paths: [path], outputDirectory: dir.file("d1"), config: nightlyConfig(state: damaged))
+        #expect(try stored(damaged) == 0)
+        let night2 = try NightlyRun.run(paths: [path], outputDirectory: dir.file("d2"), config: nightlyConfig(state: damaged))
+        #expect(night2.nightly?.inputsLeftOut.isEmpty == true)
+        #expect(night2.exitCode == RunExitCode.rejectRateExceeded.rawValue)
+        #expect(try stored(damaged) == night1.nightly?.recordsLeftOut)
+        let night3 = try NightlyRun.run(paths: [path], outputDirectory: dir.file("d3"), config: nightlyConfig(state: damaged))
+        #expect(night3.nightly?.inputsSkipped.count == 1)
+        #expect(try stored(damaged) == night1.nightly?.recordsLeftOut)
         #expect(try partition(dir.file("n2/accounts.csv")) == (try partition(dir.file("once/accounts.csv"))))
     }
 
