@@ -181,21 +181,19 @@ public enum CampaignDetection {
         var joined = Array(repeating: [String](), count: reported.count)
         // Only when something is reported: a profile per account is 112 bytes of heap.
         let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
-        let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
-        let credentialHolders = reported.isEmpty ? [:] : CredentialAttachment.holders(accounts)
-        let estimatedNetworkHolders = reported.isEmpty ? [:] : EvidenceAttachment.networkHolders(accounts)
+        // Networks and credentials by the ids the null model's index gave them.
+        let tables = reported.isEmpty ? nil : HolderTables(accounts, index: index)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
                 minPrompts: attachMinPrompts, rarity: rarity, config: options)
             let byPool = NetworkPoolAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, networkUsers: networkUsers, taken: taken.union(byWindows),
-                level: level)
+                for: reported[k].cluster.members, accounts: accounts, tables: tables!, taken: taken.union(byWindows), level: level)
             let byCredentials = CredentialAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, holders: credentialHolders,
+                for: reported[k].cluster.members, accounts: accounts, tables: tables!,
                 taken: taken.union(byWindows).union(byPool))
             let byEvidence = EvidenceAttachment.candidates(
-                for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, networkHolders: estimatedNetworkHolders,
+                for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, tables: tables!,
                 taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level, threads: options.threads)
             let extra = (byWindows + byPool + byCredentials + byEvidence).sorted()
             guard !extra.isEmpty else { continue }
