@@ -179,13 +179,11 @@ public enum CampaignDetection {
         var taken = Set(reported.flatMap(\.cluster.members))
         // What joined each reported cluster, in words: kept when the cluster is scored again.
         var joined = Array(repeating: [String](), count: reported.count)
-        // Only when something is reported: a profile per account is 112 bytes of heap.
-        let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
         // Networks and credentials by the ids the null model's index gave them.
         let tables = reported.isEmpty ? nil : HolderTables(accounts, index: index)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
+                for: reported[k].cluster.members, accounts: accounts, taken: taken, topics: taxonomy.topicNames.count,
                 minPrompts: attachMinPrompts, rarity: rarity, config: options)
             let byPool = NetworkPoolAttachment.candidates(
                 for: reported[k].cluster.members, accounts: accounts, tables: tables!, taken: taken.union(byWindows), level: level)
