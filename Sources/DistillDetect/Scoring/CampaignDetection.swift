@@ -101,10 +101,15 @@ public enum CampaignDetection {
             + synchronyGroups.map { _ in .synchrony } + credentialBlocks.map { _ in .credentials }
         let linkedBy = formations.map(\.families)
         let t2 = monotonicSeconds()
-        let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         // The null model's index of the population serves scoring only: with no candidate it
-        // is left empty (over a million small accounts it is a few hundred MB).
-        let index = PopulationIndex(groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, threads: options.threads)
+        // is left empty (over a million small accounts it is a few hundred MB). The baseline is
+        // measured on the index's threads, as they come free.
+        let baselineSlot = ResultSlots<PopulationBaseline>(count: 1)
+        let states = UncheckedSendable(accounts)
+        let index = PopulationIndex(groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, threads: options.threads) {
+            baselineSlot.set(0, PopulationBaseline.measure(states.value, taxonomy: taxonomy, options: options))
+        }
+        let baseline = baselineSlot.take(0)
         let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)

@@ -333,22 +333,29 @@ struct PopulationIndex: @unchecked Sendable {
 
     /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
     /// figures are built at once (each reads the states on its own; the result is the same).
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, threads: Int = 1) {
+    /// `alongside`: other work that reads the states (the run's `PopulationBaseline`), run on
+    /// the same threads once one of them is free.
+    init(
+        _ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, threads: Int = 1,
+        alongside: (@Sendable () -> Void)? = nil
+    ) {
         count = accounts.count
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         let targetList = targets.sorted()
-        // Three independent passes over the states, claimed by the threads in turn.
+        // Independent passes over the states, claimed by the threads in turn, the longest first.
         let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys)>>(count: 1)
         let textSlot = ResultSlots<UncheckedSendable<(KeySpace, templates: FlatKeys, actions: FlatKeys)>>(count: 1)
         let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
         let shared = UncheckedSendable(accounts)
-        let claim = WorkCounter(limit: 3)
-        runOnThreads(min(3, max(1, threads))) { _ in
+        let jobs = alongside == nil ? 3 : 4
+        let claim = WorkCounter(limit: jobs)
+        runOnThreads(min(jobs, max(1, threads))) { _ in
             while let job = claim.claim() {
                 switch job {
-                case 0: identifierSlot.set(0, UncheckedSendable(Self.identifierKeys(shared.value)))
+                case 0: figureSlot.set(0, UncheckedSendable(Self.accountFigures(shared.value, targetList: targetList)))
                 case 1: textSlot.set(0, UncheckedSendable(Self.textAndActionKeys(shared.value)))
-                default: figureSlot.set(0, UncheckedSendable(Self.accountFigures(shared.value, targetList: targetList)))
+                case 2: identifierSlot.set(0, UncheckedSendable(Self.identifierKeys(shared.value)))
+                default: alongside?()
                 }
             }
         }
