@@ -151,15 +151,32 @@ struct PopulationIndex: @unchecked Sendable {
         case (true, false), (false, true):
             let value = UInt16(truncatingIfNeeded: rx & Self.constantRow != 0 ? rx : ry)
             let row = Int(rx & Self.constantRow != 0 ? ry : rx) * bins
-            return synchrony.withUnsafeBufferPointer { d in (0..<bins).reduce(0) { $0 + (d[row + $1] == value ? 1 : 0) } }
+            return synchrony.withUnsafeBufferPointer { d in
+                Self.agreement(d.baseAddress! + row, bins: bins) { _ in SIMD16(repeating: value) }
+            }
         case (false, false):
             return synchrony.withUnsafeBufferPointer { d in
-                let bx = Int(rx) * bins
-                let by = Int(ry) * bins
-                return (0..<bins).reduce(0) { $0 + (d[bx + $1] == d[by + $1] ? 1 : 0) }
+                let other = UnsafeRawPointer(d.baseAddress! + Int(ry) * bins)
+                return Self.agreement(d.baseAddress! + Int(rx) * bins, bins: bins) {
+                    other.loadUnaligned(fromByteOffset: $0 * 32, as: SIMD16<UInt16>.self)
+                }
             }
         }
     }
+
+    /// How many of the `bins` values at `row` (a multiple of 16) equal the lanes of
+    /// `other(chunk)` for each chunk of 16 values: compared 16 at a time.
+    @inline(__always)
+    private static func agreement(_ row: UnsafePointer<UInt16>, bins: Int, _ other: (Int) -> SIMD16<UInt16>) -> Int {
+        let raw = UnsafeRawPointer(row)
+        var equal = SIMD16<UInt16>(repeating: 0)
+        for chunk in 0..<(bins / 16) {
+            let values = raw.loadUnaligned(fromByteOffset: chunk * 32, as: SIMD16<UInt16>.self)
+            equal &+= SIMD16(repeating: 1).replacing(with: 0, where: values .!= other(chunk))
+        }
+        return Int(equal.wrappedSum())
+    }
+
     /// Per account, its exchanges' share in each of the `dayBlocks` 4-hour blocks of the UTC day
     /// (all zero for an account with no timed exchange).
     let dayProfiles: [Float]
