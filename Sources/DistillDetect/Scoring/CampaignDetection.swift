@@ -11,6 +11,11 @@ public struct DetectionResult: Sendable {
     /// The significance level each family was tested at (`ClusterScoring.familyLevel`).
     public var familyLevel: Double
     public var config: DetectionConfig
+    /// Wall seconds per stage: `linkage`, `clustering`, `synchrony`, `credentials`, `scoring`
+    /// (the population baseline, the null model's index, every candidate scored, the final
+    /// ranking), `communities` (reported clusters split along their content communities, the
+    /// parts scored) and `attachment` (accounts attached to reported clusters, which are scored
+    /// again, and blocks merged by shared credentials).
     public var seconds: [String: Double]
     /// Supported synchrony links (0 when synchrony linkage is off).
     public var synchronyLinks = 0
@@ -136,6 +141,7 @@ public enum CampaignDetection {
         // a reported cluster is split into the content communities it holds when each part is
         // still reported on its own (`ContentCommunities`).
         // The cluster each split part came from: its network pool is the parts' pool.
+        let tCommunities = monotonicSeconds()
         var splitFrom: [Int: [Int]] = [:]
         if !reported.isEmpty {
             var split: [(index: Int, cluster: ScoredCluster)] = []
@@ -155,18 +161,24 @@ public enum CampaignDetection {
                 // A part is its own cluster when it is reported on its own, or carries evidence
                 // of its own (a significant family) and no exculpation: the union's evidence
                 // (reported) covers it, the split only says which accounts act together.
-                let scoredParts = parts.map { part -> ScoredCluster in
-                    let set = Set(part)
-                    var s = ClusterScoring.score(
-                        part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
-                        baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
-                        formation: formations[r.index], bursts: bursts)
-                    if !s.isReported && options.threshold == nil && !s.exculpated && !s.significantFamilies.isEmpty {
-                        s.isReported = true
-                        s.verdict = "reported: part of a reported cluster of \(r.cluster.members.count) accounts (\(r.cluster.significantFamilies.count) families significant at p <= \(String(format: "%.2g", level))), split along its content communities; \(s.significantFamilies.count) significant on its own"
+                // The parts are scored on all cores, each from its own seeded stream.
+                let context = UncheckedSendable((parts, partLinks, r, accounts, baseline, taxonomy, index, formations, bursts))
+                let scoredParts = parallelBlocks(count: parts.count, blockSize: 1, threads: options.threads) { range in
+                    let (parts, partLinks, r, accounts, baseline, taxonomy, index, formations, bursts) = context.value
+                    return range.map { k -> ScoredCluster in
+                        let part = parts[k]
+                        let set = Set(part)
+                        var s = ClusterScoring.score(
+                            part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
+                            baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
+                            formation: formations[r.index], bursts: bursts)
+                        if !s.isReported && options.threshold == nil && !s.exculpated && !s.significantFamilies.isEmpty {
+                            s.isReported = true
+                            s.verdict = "reported: part of a reported cluster of \(r.cluster.members.count) accounts (\(r.cluster.significantFamilies.count) families significant at p <= \(String(format: "%.2g", level))), split along its content communities; \(s.significantFamilies.count) significant on its own"
+                        }
+                        s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity), whose evidence was: \(r.cluster.verdict)"
+                        return s
                     }
-                    s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity), whose evidence was: \(r.cluster.verdict)"
-                    return s
                 }
                 if scoredParts.allSatisfy(\.isReported) {
                     split += scoredParts.map { (index: r.index, cluster: $0) }
@@ -181,6 +193,7 @@ public enum CampaignDetection {
         // some of its phrasing join it, and so do accounts living inside its network pool,
         // accounts holding its own cards or keys, and accounts whose vocabulary falls on its own
         // phrasing from networks in its pool; the cluster is then scored again with them.
+        let tAttachment = monotonicSeconds()
         var taken = Set(reported.flatMap(\.cluster.members))
         // What joined each reported cluster, in words: kept when the cluster is scored again.
         var joined = Array(repeating: [String](), count: reported.count)
@@ -271,6 +284,7 @@ public enum CampaignDetection {
             reported[k].cluster = union
             merged.formUnion(partners)
         }
+        let tAttached = monotonicSeconds()
         reported.removeAll { merged.contains($0.index) }
         reported.sort { ranked($0.cluster, $1.cluster) }
         var candidates = scored
@@ -286,7 +300,8 @@ public enum CampaignDetection {
             reported: reported.map(\.cluster), candidates: candidates, links: links.count, baseline: baseline,
             familyLevel: level, config: options,
             seconds: ["linkage": t1 - t0, "clustering": (t2a - t1) + (t2 - t2c), "synchrony": t2b - t2a, "credentials": t2c - t2b,
-                      "scoring": t3 - t2],
+                      "scoring": (tCommunities - t2) + (t3 - tAttached), "communities": tAttachment - tCommunities,
+                      "attachment": tAttached - tAttachment],
             synchronyLinks: synchronyLinks, synchronyGroups: synchronyFound, creationBursts: bursts.bursts.count,
             credentialBlocks: credentialBlocks.count)
     }
