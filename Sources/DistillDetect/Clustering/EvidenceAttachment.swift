@@ -181,13 +181,20 @@ public enum EvidenceAttachment {
         tables: HolderTables, taken: Set<Int>, level: Double, threads: Int
     ) -> [Int] {
         let inCluster = Set(members)
-        var memberHolders: [UInt32: Int] = [:]
-        for m in members {
-            accounts[m].vocabulary.forEachFilledBin { b, v in memberHolders[UInt32(b) << 16 | UInt32(v), default: 0] += 1 }
+        // The members' values bin by bin, each bin's counted in one table of 65,536 (a
+        // dictionary of every member's every bin before).
+        var binValues = Array(repeating: [UInt16](), count: AccountState.vocabularyBins)
+        for m in members { accounts[m].vocabulary.forEachFilledBin { b, v in binValues[b].append(v) } }
+        var memberHolders = [Int32](repeating: 0, count: 1 << 16)
+        var own: [UInt32] = []
+        for (b, values) in binValues.enumerated() {
+            for v in values { memberHolders[Int(v)] += 1 }
+            for v in values where memberHolders[Int(v)] > 0 {
+                let holders = Int(memberHolders[Int(v)])
+                memberHolders[Int(v)] = 0
+                if holders >= 2 && 2 * holders >= rarity.holders(bin: b, value: v) { own.append(UInt32(b) << 16 | UInt32(v)) }
+            }
         }
-        let own = Set(memberHolders.filter {
-            $0.value >= 2 && 2 * $0.value >= rarity.holders(bin: Int($0.key >> 16), value: UInt16($0.key & 0xFFFF))
-        }.map(\.key))
         var inside: [Int32: Double] = [:]
         for m in poolMembers ?? members {
             let w = 1 / coverage(accounts[m].networks.values)
