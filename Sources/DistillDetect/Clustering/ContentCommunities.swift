@@ -137,10 +137,15 @@ public enum ContentCommunities {
         // Within, across and background similarity of each group.
         let within = groups.map { g in g.reduce(0.0) { $0 + mean($1, g) } / Double(g.count) }
         let outside = background.filter { rarity.present[$0] }
+        // Each sampled member's similarities with the background on all cores, rows in blocks
+        // kept in order; summed below in the same order as one by one.
+        let backgroundRows = outside.isEmpty ? [] : parallelBlocks(count: n, blockSize: 8, threads: threads) { range in
+            range.map { i in outside.map { rarity.weightedSimilarity(sample[i], $0) } }
+        }
         let backgroundMean = groups.map { g -> Double in
             guard !outside.isEmpty else { return 0 }
             var total = 0.0
-            for i in g { for o in outside { total += rarity.weightedSimilarity(sample[i], o) } }
+            for i in g { for s in backgroundRows[i] { total += s } }
             return total / Double(g.count * outside.count)
         }
         var uf = UnionFind(count: groups.count)
