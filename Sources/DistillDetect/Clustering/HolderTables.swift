@@ -7,9 +7,11 @@
 
 struct HolderTables: Sendable {
     /// Account i's network ids are `networkIDs[networkOffsets[i]..<networkOffsets[i + 1]]`, in
-    /// the order of `networks.values.hashes`.
+    /// the order of `networks.values.hashes`; its credential ids likewise.
     private let networkOffsets: [UInt32]
     private let networkIDs: [Int32]
+    private let credentialOffsets: [UInt32]
+    private let credentialIDs: [Int32]
     /// Accounts holding each id (of any kind): for a network, a payment fingerprint or an API
     /// key, the accounts whose sets keep it.
     let holders: [Int32]
@@ -17,30 +19,39 @@ struct HolderTables: Sendable {
     /// (`EvidenceAttachment.coverage`, Horvitz–Thompson), summed in account order; 0 for ids
     /// of other kinds.
     let estimatedHolders: [Double]
-    private let index: PopulationIndex
 
-    /// O(accounts' networks). `index` must index `accounts` (not be the empty index).
-    init(_ accounts: [AccountState], index: PopulationIndex) {
-        precondition(index.count == accounts.count, "the index must index the accounts")
-        var offsets: [UInt32] = [0]
-        offsets.reserveCapacity(accounts.count + 1)
-        var ids: [Int32] = []
-        var estimated = [Double](repeating: 0, count: index.users.count)
+    /// `holders`: accounts holding each id. `addresses(i)`: account i's address ids, those of
+    /// its networks first (in the order of `networks.values.hashes`), then any others (its
+    /// IPs). `credentials(i)`: the ids of its payment fingerprints and API keys. O(accounts'
+    /// networks and credentials).
+    init(
+        _ accounts: [AccountState], holders: [Int32], addresses: (Int) -> ArraySlice<Int32>,
+        credentials: (Int) -> ArraySlice<Int32>
+    ) {
+        var networkOffsets: [UInt32] = [0]
+        var networkIDs: [Int32] = []
+        var credentialOffsets: [UInt32] = [0]
+        var credentialIDs: [Int32] = []
+        networkOffsets.reserveCapacity(accounts.count + 1)
+        credentialOffsets.reserveCapacity(accounts.count + 1)
+        var estimated = [Double](repeating: 0, count: holders.count)
         for i in accounts.indices {
-            // The index lists an account's networks first among its addresses, then its IPs.
             let networks = accounts[i].networks.values
             let w = 1 / EvidenceAttachment.coverage(networks)
-            for id in index.addresses.keys(i).prefix(networks.count) {
-                ids.append(id)
+            for id in addresses(i).prefix(networks.count) {
+                networkIDs.append(id)
                 estimated[Int(id)] += w
             }
-            offsets.append(UInt32(ids.count))
+            networkOffsets.append(UInt32(networkIDs.count))
+            credentialIDs += credentials(i)
+            credentialOffsets.append(UInt32(credentialIDs.count))
         }
-        networkOffsets = offsets
-        networkIDs = ids
-        holders = index.users
+        self.networkOffsets = networkOffsets
+        self.networkIDs = networkIDs
+        self.credentialOffsets = credentialOffsets
+        self.credentialIDs = credentialIDs
+        self.holders = holders
         estimatedHolders = estimated
-        self.index = index
     }
 
     /// Number of ids: the size of a table indexed by id.
@@ -50,5 +61,5 @@ struct HolderTables: Sendable {
     func networks(_ i: Int) -> ArraySlice<Int32> { networkIDs[Int(networkOffsets[i])..<Int(networkOffsets[i + 1])] }
 
     /// Account i's payment fingerprint and API key ids.
-    func credentials(_ i: Int) -> ArraySlice<Int32> { index.identities.keys(i) }
+    func credentials(_ i: Int) -> ArraySlice<Int32> { credentialIDs[Int(credentialOffsets[i])..<Int(credentialOffsets[i + 1])] }
 }

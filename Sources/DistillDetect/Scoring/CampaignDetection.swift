@@ -306,3 +306,13 @@ public enum CampaignDetection {
             credentialBlocks: credentialBlocks.count)
     }
 }
+
+extension HolderTables {
+    /// The attachments' tables of `accounts`, read from the ids and holders of their null-model
+    /// index (which lists each account's networks first among its addresses).
+    init(_ accounts: [AccountState], index: PopulationIndex) {
+        precondition(index.count == accounts.count, "the index must index the accounts")
+        self.init(
+            accounts, holders: index.users, addresses: { index.addresses.keys($0) }, credentials: { index.identities.keys($0) })
+    }
+}
