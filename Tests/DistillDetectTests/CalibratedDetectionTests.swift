@@ -79,6 +79,39 @@ struct CalibratedDetectionTests {
         }
     }
 
+    /// The index keeps synchrony sketches densified (a sketch of one filled bin as its value
+    /// alone) and compares them 16 bins at a time: the counts must be those of the densified
+    /// sketches compared bin by bin.
+    @Test("the index's synchrony agreement counts the bins on which two densified sketches agree")
+    func synchronyAgreement() throws {
+        let dir = try TemporaryDirectory()
+        _ = try SyntheticLogGenerator.run(
+            config: generatorConfig(exchanges: 20_000, days: 3, seed: 48), outputDirectory: dir.file("logs"))
+        let accounts = FeatureRun.run(
+            inputs: try InputDiscovery.expand([dir.file("logs")]), options: ScanOptions(), taxonomy: .builtIn).accounts
+        let index = PopulationIndex(accounts, taxonomy: .builtIn, rarity: VocabularyRarity(accounts))
+        #expect(accounts.indices.allSatisfy { index.hasSynchrony($0) == !accounts[$0].synchronySketch.isEmpty })
+        let timed = accounts.indices.filter { index.hasSynchrony($0) }
+        let rows = timed.map { accounts[$0].synchronySketch.densified() }
+        var filled = [Int](repeating: 0, count: timed.count)
+        for (k, i) in timed.enumerated() { accounts[i].synchronySketch.forEachFilledBin { _, _ in filled[k] += 1 } }
+        // Both forms of row are exercised: one filled bin, and more.
+        #expect(filled.contains(1) && filled.contains { $0 > 1 })
+        var rng = SeededRandom(seed: 49)
+        var wrong = 0
+        var partial = 0
+        // Random pairs, each account with itself, and neighbours (campaign accounts come in runs).
+        let pairs = (0..<3000).map { _ in (rng.int(0..<timed.count), rng.int(0..<timed.count)) }
+            + timed.indices.map { ($0, $0) } + timed.indices.dropFirst().map { ($0 - 1, $0) }
+        for (x, y) in pairs {
+            let reference = zip(rows[x], rows[y]).filter { $0 == $1 }.count
+            if index.synchronyAgreement(timed[x], timed[y]) != reference { wrong += 1 }
+            if reference > 0 && reference < AccountState.synchronyBins { partial += 1 }
+        }
+        #expect(wrong == 0)
+        #expect(partial > 20, "\(partial) pairs agreeing on some bins but not all")
+    }
+
     @Test("teacher prompts that generate training data are an extraction target")
     func syntheticDataTopic() throws {
         let taxonomy = CompiledTaxonomy.builtIn

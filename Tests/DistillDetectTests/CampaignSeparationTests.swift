@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DistillDetect
+@testable import DistillGenerate
 
 /// The statistics behind evidence attachment and the content split, against references.
 @Suite("Evidence attachment and content communities")
@@ -104,5 +105,67 @@ struct CampaignSeparationTests {
         var uniform = [Double](repeating: 0.1, count: n * n)
         for i in 0..<n { uniform[i * n + i] = 0 }
         #expect(Set(ContentCommunities.louvain(uniform, n: n)).count == 1)
+    }
+
+    /// The attachments read holders from the null model's index: each network and credential
+    /// must have one id, and the holders (and estimated holders) a pass over the states counts.
+    @Test("holder tables give each network and credential the holders a pass over the states counts")
+    func holderTables() throws {
+        let dir = try TemporaryDirectory()
+        _ = try SyntheticLogGenerator.run(
+            config: generatorConfig(exchanges: 20_000, days: 3, seed: 47), outputDirectory: dir.file("logs"))
+        let accounts = FeatureRun.run(
+            inputs: try InputDiscovery.expand([dir.file("logs")]), options: ScanOptions(), taxonomy: .builtIn).accounts
+        for threads in [1, 2] {
+            let index = PopulationIndex(accounts, taxonomy: .builtIn, rarity: VocabularyRarity(accounts), threads: threads)
+            let tables = HolderTables(accounts, index: index)
+            // The reference: dictionaries by hash, credentials tagged by kind.
+            var networkHolders: [UInt64: Int] = [:]
+            var estimated: [UInt64: Double] = [:]
+            var credentialHolders: [UInt64: Int] = [:]
+            func credentials(_ a: AccountState) -> [UInt64] {
+                a.payments.values.hashes.map { StableHash.combine(1, $0) } + a.apiKeys.hashes.map { StableHash.combine(2, $0) }
+            }
+            for a in accounts {
+                let w = 1 / EvidenceAttachment.coverage(a.networks.values)
+                for h in a.networks.values.hashes {
+                    networkHolders[h, default: 0] += 1
+                    estimated[h, default: 0] += w
+                }
+                for h in credentials(a) { credentialHolders[h, default: 0] += 1 }
+            }
+            var idOf: [UInt64: Int32] = [:]
+            var hashOf: [Int32: UInt64] = [:]
+            var wrong = 0
+            var sharedNetworks = 0
+            var sharedCredentials = 0
+            for i in accounts.indices {
+                let networks = accounts[i].networks.values.hashes
+                let ids = Array(tables.networks(i))
+                #expect(ids.count == networks.count)
+                for (h, id) in zip(networks, ids) {
+                    if idOf[h, default: id] != id || hashOf[id, default: h] != h { wrong += 1 }
+                    idOf[h] = id
+                    hashOf[id] = h
+                    if Int(tables.holders[Int(id)]) != networkHolders[h] || tables.estimatedHolders[Int(id)] != estimated[h] { wrong += 1 }
+                    if networkHolders[h]! > 1 { sharedNetworks += 1 }
+                }
+                let held = credentials(accounts[i])
+                let credentialIDs = Array(tables.credentials(i))
+                #expect(credentialIDs.count == held.count)
+                for (h, id) in zip(held, credentialIDs) {
+                    if idOf[h, default: id] != id || hashOf[id, default: h] != h { wrong += 1 }
+                    idOf[h] = id
+                    hashOf[id] = h
+                    if Int(tables.holders[Int(id)]) != credentialHolders[h] { wrong += 1 }
+                    if credentialHolders[h]! > 1 { sharedCredentials += 1 }
+                }
+            }
+            #expect(wrong == 0, "threads \(threads)")
+            // The generated campaigns share networks and cards, and rotate over more networks
+            // than an account keeps: the counts and the weights were put to the test.
+            #expect(sharedNetworks > 100 && sharedCredentials > 20, "\(sharedNetworks) \(sharedCredentials)")
+            #expect(accounts.contains { $0.networks.values.saturated })
+        }
     }
 }

@@ -26,23 +26,33 @@ public enum ContentCommunities {
             var moved = true
             var anyMove = false
             var passes = 0
+            // Node i's link weight to each community, and the communities it touches: a flat
+            // table cleared after each node instead of a dictionary per node (weights are
+            // positive, so a community is new to the node while its weight is 0).
+            var links = [Double](repeating: 0, count: size)
+            var touched: [Int] = []
             while moved && passes < 50 {
                 moved = false
                 passes += 1
                 for i in 0..<size {
-                    var links: [Int: Double] = [:]
-                    for j in 0..<size where j != i && weights[i * size + j] > 0 { links[of[j], default: 0] += weights[i * size + j] }
+                    for j in 0..<size where j != i && weights[i * size + j] > 0 {
+                        if links[of[j]] == 0 { touched.append(of[j]) }
+                        links[of[j]] += weights[i * size + j]
+                    }
+                    touched.sort()
                     let own = of[i]
                     communityDegree[own] -= degree[i]
                     var best = own
-                    var bestGain = (links[own] ?? 0) - communityDegree[own] * degree[i] / total
-                    for (c, k) in links.sorted(by: { $0.key < $1.key }) where c != own {
-                        let gain = k - communityDegree[c] * degree[i] / total
+                    var bestGain = links[own] - communityDegree[own] * degree[i] / total
+                    for c in touched where c != own {
+                        let gain = links[c] - communityDegree[c] * degree[i] / total
                         if gain > bestGain + 1e-12 {
                             best = c
                             bestGain = gain
                         }
                     }
+                    for c in touched { links[c] = 0 }
+                    touched.removeAll(keepingCapacity: true)
                     communityDegree[best] += degree[i]
                     if best != own {
                         of[i] = best
@@ -127,10 +137,15 @@ public enum ContentCommunities {
         // Within, across and background similarity of each group.
         let within = groups.map { g in g.reduce(0.0) { $0 + mean($1, g) } / Double(g.count) }
         let outside = background.filter { rarity.present[$0] }
+        // Each sampled member's similarities with the background on all cores, rows in blocks
+        // kept in order; summed below in the same order as one by one.
+        let backgroundRows = outside.isEmpty ? [] : parallelBlocks(count: n, blockSize: 8, threads: threads) { range in
+            range.map { i in outside.map { rarity.weightedSimilarity(sample[i], $0) } }
+        }
         let backgroundMean = groups.map { g -> Double in
             guard !outside.isEmpty else { return 0 }
             var total = 0.0
-            for i in g { for o in outside { total += rarity.weightedSimilarity(sample[i], o) } }
+            for i in g { for s in backgroundRows[i] { total += s } }
             return total / Double(g.count * outside.count)
         }
         var uf = UnionFind(count: groups.count)

@@ -9,29 +9,22 @@
 public enum CredentialAttachment {
     /// Accounts (indices, ascending) outside `members` and `taken` that hold a payment
     /// fingerprint or API key of the cluster (held by two or more members, who are at least half
-    /// of its holders). `holders` is `holders(_:)` of the run. O(members' credentials + accounts'
-    /// credentials).
-    static func candidates(for members: [Int], accounts: [AccountState], holders: [UInt64: Int], taken: Set<Int>) -> [Int] {
-        var inside: [UInt64: Int] = [:]
-        for m in members { for h in credentials(accounts[m]) { inside[h, default: 0] += 1 } }
-        let own = Set(inside.filter { $0.value >= 2 && 2 * $0.value >= holders[$0.key, default: $0.value] }.map(\.key))
-        guard !own.isEmpty else { return [] }
-        let inCluster = Set(members)
-        return accounts.indices.filter { i in
-            !inCluster.contains(i) && !taken.contains(i) && credentials(accounts[i]).contains { own.contains($0) }
+    /// of its holders). `tables` are the run's (`HolderTables`). O(members' credentials +
+    /// accounts' credentials).
+    static func candidates(for members: [Int], accounts: [AccountState], tables: HolderTables, taken: Set<Int>) -> [Int] {
+        var inside: [Int32: Int32] = [:]
+        for m in members { for id in tables.credentials(m) { inside[id, default: 0] += 1 } }
+        var own = [Bool](repeating: false, count: tables.idCount)
+        var owned = 0
+        for (id, count) in inside where count >= 2 && 2 * count >= tables.holders[Int(id)] {
+            own[Int(id)] = true
+            owned += 1
         }
-    }
-
-    /// Accounts holding each payment fingerprint and API key (tagged apart), counted once per run.
-    static func holders(_ accounts: [AccountState]) -> [UInt64: Int] {
-        var holders: [UInt64: Int] = [:]
-        for i in accounts.indices { for h in credentials(accounts[i]) { holders[h, default: 0] += 1 } }
-        return holders
-    }
-
-    /// An account's payment fingerprints and API keys, tagged by kind.
-    static func credentials(_ account: borrowing AccountState) -> [UInt64] {
-        account.payments.values.hashes.map { StableHash.combine(CredentialBlocks.Kind.payment.rawValue, $0) }
-            + account.apiKeys.hashes.map { StableHash.combine(CredentialBlocks.Kind.apiKey.rawValue, $0) }
+        guard owned > 0 else { return [] }
+        var inCluster = [Bool](repeating: false, count: accounts.count)
+        for m in members { inCluster[m] = true }
+        return accounts.indices.filter { i in
+            !inCluster[i] && tables.credentials(i).contains { own[Int($0)] } && !taken.contains(i)
+        }
     }
 }

@@ -124,17 +124,6 @@ public enum EvidenceAttachment {
         return max(Double(last) / 18_446_744_073_709_551_616.0, 1e-9)
     }
 
-    /// Estimated holders of each network over the run (each holder weighted by 1 / coverage of
-    /// its network set).
-    static func networkHolders(_ accounts: [AccountState]) -> [UInt64: Double] {
-        var holders: [UInt64: Double] = [:]
-        for i in accounts.indices {
-            let w = 1 / coverage(accounts[i].networks.values)
-            for h in accounts[i].networks.values.hashes { holders[h, default: 0] += w }
-        }
-        return holders
-    }
-
     /// One account's counts against a cluster: filled vocabulary bins and those holding the
     /// cluster's own values; networks and those in the cluster's pool.
     struct Counts {
@@ -149,16 +138,18 @@ public enum EvidenceAttachment {
         /// The own values as a bit table indexed by `bin << 16 | value` (a megabyte for 128
         /// bins): every outsider's every filled bin is looked up, a hash lookup each before.
         let own: [UInt64]
-        let pool: Set<UInt64>
+        /// By network id (`HolderTables`).
+        let pool: [Bool]
 
-        init(own: some Sequence<UInt32>, pool: Set<UInt64>) {
+        init(own: some Sequence<UInt32>, pool: [Bool]) {
             var table = [UInt64](repeating: 0, count: AccountState.vocabularyBins << 10)
             for key in own { table[Int(key >> 6)] |= 1 << UInt64(key & 63) }
             self.own = table
             self.pool = pool
         }
 
-        func counts(_ account: borrowing AccountState) -> Counts {
+        /// `networks`: the account's network ids.
+        func counts(_ account: borrowing AccountState, networks: ArraySlice<Int32>) -> Counts {
             var c = Counts()
             own.withUnsafeBufferPointer { table in
                 account.vocabulary.forEachFilledBin { b, v in
@@ -167,9 +158,8 @@ public enum EvidenceAttachment {
                     if table[key >> 6] & (1 << UInt64(key & 63)) != 0 { c.ownBins += 1 }
                 }
             }
-            let nets = account.networks.values.hashes
-            c.networks = nets.count
-            for h in nets where pool.contains(h) { c.poolNetworks += 1 }
+            c.networks = networks.count
+            for id in networks where pool[Int(id)] { c.poolNetworks += 1 }
             return c
         }
     }
@@ -183,36 +173,49 @@ public enum EvidenceAttachment {
     /// holders; its pool, networks at least half of whose (estimated) holders are members.
     /// `poolMembers`: the accounts whose pool it is, when not `members` (the cluster a part was
     /// split from: campaigns sharing one proxy pool, each of them too small a share of its
-    /// networks' holders to call them its own). `networkHolders` is `networkHolders(accounts)`.
+    /// networks' holders to call them its own). `tables` are the run's (`HolderTables`): the
+    /// estimated holders of a network weight each holder by 1 / coverage of its network set.
     /// O(accounts × sketch bins).
     static func candidates(
         for members: [Int], poolOf poolMembers: [Int]? = nil, accounts: [AccountState], rarity: VocabularyRarity,
-        networkHolders: [UInt64: Double], taken: Set<Int>, level: Double, threads: Int
+        tables: HolderTables, taken: Set<Int>, level: Double, threads: Int
     ) -> [Int] {
         let inCluster = Set(members)
-        var memberHolders: [UInt32: Int] = [:]
-        for m in members {
-            accounts[m].vocabulary.forEachFilledBin { b, v in memberHolders[UInt32(b) << 16 | UInt32(v), default: 0] += 1 }
+        // The members' values bin by bin, each bin's counted in one table of 65,536 (a
+        // dictionary of every member's every bin before).
+        var binValues = Array(repeating: [UInt16](), count: AccountState.vocabularyBins)
+        for m in members { accounts[m].vocabulary.forEachFilledBin { b, v in binValues[b].append(v) } }
+        var memberHolders = [Int32](repeating: 0, count: 1 << 16)
+        var own: [UInt32] = []
+        for (b, values) in binValues.enumerated() {
+            for v in values { memberHolders[Int(v)] += 1 }
+            for v in values where memberHolders[Int(v)] > 0 {
+                let holders = Int(memberHolders[Int(v)])
+                memberHolders[Int(v)] = 0
+                if holders >= 2 && 2 * holders >= rarity.holders(bin: b, value: v) { own.append(UInt32(b) << 16 | UInt32(v)) }
+            }
         }
-        let own = Set(memberHolders.filter {
-            $0.value >= 2 && 2 * $0.value >= rarity.holders(bin: Int($0.key >> 16), value: UInt16($0.key & 0xFFFF))
-        }.map(\.key))
-        var inside: [UInt64: Double] = [:]
+        var inside: [Int32: Double] = [:]
         for m in poolMembers ?? members {
             let w = 1 / coverage(accounts[m].networks.values)
-            for h in accounts[m].networks.values.hashes { inside[h, default: 0] += w }
+            for id in tables.networks(m) { inside[id, default: 0] += w }
         }
-        let pool = Set(inside.filter { 2 * $0.value >= networkHolders[$0.key, default: $0.value] - 1e-9 }.map(\.key))
-        guard !own.isEmpty, !pool.isEmpty else { return [] }
+        var pool = [Bool](repeating: false, count: tables.idCount)
+        var poolSize = 0
+        for (id, weight) in inside where 2 * weight >= tables.estimatedHolders[Int(id)] - 1e-9 {
+            pool[Int(id)] = true
+            poolSize += 1
+        }
+        guard !own.isEmpty, poolSize > 0 else { return [] }
         let reference = Reference(own: own, pool: pool)
         // Every outsider's counts, on all cores in blocks kept in order. Accounts of reported
         // clusters (`taken`) are no outsiders: another campaign's accounts sharing this one's
         // proxy pool or public questions would widen the null they are not part of.
         let outsiders = accounts.indices.filter { !inCluster.contains($0) && !taken.contains($0) }
-        let shared = UncheckedSendable((accounts, outsiders, reference))
+        let shared = UncheckedSendable((accounts, outsiders, reference, tables))
         let counts = parallelBlocks(count: outsiders.count, blockSize: 4096, threads: threads) { range in
-            let (accounts, outsiders, reference) = shared.value
-            return range.map { reference.counts(accounts[outsiders[$0]]) }
+            let (accounts, outsiders, reference, tables) = shared.value
+            return range.map { reference.counts(accounts[outsiders[$0]], networks: tables.networks(outsiders[$0])) }
         }
         let tested = outsiders.indices.filter { counts[$0].bins > 0 && counts[$0].networks > 0 }
         guard !tested.isEmpty else { return [] }

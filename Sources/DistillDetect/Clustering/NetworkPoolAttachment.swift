@@ -26,26 +26,24 @@ public enum NetworkPoolAttachment {
         return min(1, total)
     }
 
-    /// Accounts holding each network, counted once for a run (`users(_:)`).
-    static func users(_ accounts: [AccountState]) -> [UInt64: Int] {
-        var users: [UInt64: Int] = [:]
-        for i in accounts.indices { for h in accounts[i].networks.values.hashes { users[h, default: 0] += 1 } }
-        return users
-    }
-
     /// Accounts (indices, ascending) outside `taken` whose networks lie in the pool of the
     /// cluster `members` (networks at least half of whose holders are members) more than chance
     /// allows: binomial tail at most `level` divided by the number of accounts tested.
-    /// `networkUsers` is `users(accounts)`.
+    /// `tables` are the run's (`HolderTables`). O(members' networks + accounts' networks).
     static func candidates(
-        for members: [Int], accounts: [AccountState], networkUsers: [UInt64: Int], taken: Set<Int>, level: Double
+        for members: [Int], accounts: [AccountState], tables: HolderTables, taken: Set<Int>, level: Double
     ) -> [Int] {
         var inCluster = [Bool](repeating: false, count: accounts.count)
         for m in members { inCluster[m] = true }
-        var inside: [UInt64: Int] = [:]
-        for m in members { for h in accounts[m].networks.values.hashes { inside[h, default: 0] += 1 } }
-        let pool = Set(inside.filter { 2 * $0.value >= networkUsers[$0.key, default: $0.value] }.map(\.key))
-        guard !pool.isEmpty else { return [] }
+        var inside: [Int32: Int32] = [:]
+        for m in members { for id in tables.networks(m) { inside[id, default: 0] += 1 } }
+        var pool = [Bool](repeating: false, count: tables.idCount)
+        var poolSize = 0
+        for (id, count) in inside where 2 * count >= tables.holders[Int(id)] {
+            pool[Int(id)] = true
+            poolSize += 1
+        }
+        guard poolSize > 0 else { return [] }
         // How often an outside account's network is a pool network.
         var uses = 0
         var poolUses = 0
@@ -53,10 +51,10 @@ public enum NetworkPoolAttachment {
         // Pool networks per outside account, counted once for both passes.
         var inPool = [Int32](repeating: 0, count: accounts.count)
         for i in accounts.indices where !inCluster[i] {
-            let nets = accounts[i].networks.values.hashes
+            let nets = tables.networks(i)
             uses += nets.count
             var j: Int32 = 0
-            for h in nets where pool.contains(h) { j += 1 }
+            for id in nets where pool[Int(id)] { j += 1 }
             poolUses += Int(j)
             inPool[i] = j
             if !taken.contains(i) && !nets.isEmpty { tested += 1 }
@@ -66,7 +64,7 @@ public enum NetworkPoolAttachment {
         let cut = level / Double(tested)
         return accounts.indices.filter { i in
             guard !inCluster[i], inPool[i] >= 2, !taken.contains(i) else { return false }
-            return binomialTail(Int(inPool[i]), accounts[i].networks.values.hashes.count, p) <= cut
+            return binomialTail(Int(inPool[i]), tables.networks(i).count, p) <= cut
         }
     }
 }

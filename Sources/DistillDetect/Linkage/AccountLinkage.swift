@@ -74,10 +74,13 @@ public enum AccountLinkage {
 
     /// Topic shares followed by the chain-of-thought share.
     static func profile(_ a: borrowing AccountState, topics: Int) -> [Double] {
-        var p: [Double] = []
-        p.reserveCapacity(topics + 1)
-        for t in 0..<topics { p.append(a.topicShare(t)) }
-        p.append(a.chainOfThoughtShare)
+        // `topicShare` of each topic, the histogram read once.
+        var p = [Double](repeating: 0, count: topics + 1)
+        let total = a.topics.total
+        if total > 0 {
+            for e in a.topics.entries where Int(e.key) < topics { p[Int(e.key)] = Double(e.count) / Double(total) }
+        }
+        p[topics] = a.chainOfThoughtShare
         return p
     }
 

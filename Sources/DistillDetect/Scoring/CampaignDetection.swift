@@ -11,6 +11,11 @@ public struct DetectionResult: Sendable {
     /// The significance level each family was tested at (`ClusterScoring.familyLevel`).
     public var familyLevel: Double
     public var config: DetectionConfig
+    /// Wall seconds per stage: `linkage`, `clustering`, `synchrony`, `credentials`, `scoring`
+    /// (the population baseline, the null model's index, every candidate scored, the final
+    /// ranking), `communities` (reported clusters split along their content communities, the
+    /// parts scored) and `attachment` (accounts attached to reported clusters, which are scored
+    /// again, and blocks merged by shared credentials).
     public var seconds: [String: Double]
     /// Supported synchrony links (0 when synchrony linkage is off).
     public var synchronyLinks = 0
@@ -101,11 +106,18 @@ public enum CampaignDetection {
             + synchronyGroups.map { _ in .synchrony } + credentialBlocks.map { _ in .credentials }
         let linkedBy = formations.map(\.families)
         let t2 = monotonicSeconds()
-        let baseline = PopulationBaseline.measure(accounts, taxonomy: taxonomy, options: options)
         // The null model's index of the population serves scoring only: with no candidate it
-        // is left empty (over a million small accounts it is a few hundred MB).
+        // is left empty (over a million small accounts it is a few hundred MB). The baseline is
+        // measured on the index's threads, as they come free.
+        let baselineSlot = ResultSlots<PopulationBaseline>(count: 1)
+        let states = UncheckedSendable(accounts)
         let index = PopulationIndex(
-            groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, pivotWindowHours: options.pivotWindowHours, threads: options.threads)
+            groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, pivotWindowHours: options.pivotWindowHours,
+            threads: options.threads
+        ) {
+            baselineSlot.set(0, PopulationBaseline.measure(states.value, taxonomy: taxonomy, options: options))
+        }
+        let baseline = baselineSlot.take(0)
         let level = ClusterScoring.familyLevel(candidates: groups.count, config: options)
         // Each cluster's internal links, bucketed once.
         var clusterOf = [Int](repeating: -1, count: accounts.count)
@@ -151,6 +163,7 @@ public enum CampaignDetection {
         // a reported cluster is split into the content communities it holds when each part is
         // still reported on its own (`ContentCommunities`).
         // The cluster each split part came from: its network pool is the parts' pool.
+        let tCommunities = monotonicSeconds()
         var splitFrom: [Int: [Int]] = [:]
         if !reported.isEmpty {
             var split: [(index: Int, cluster: ScoredCluster)] = []
@@ -170,18 +183,24 @@ public enum CampaignDetection {
                 // A part is its own cluster when it is reported on its own, or carries evidence
                 // of its own (a significant family) and no exculpation: the union's evidence
                 // (reported) covers it, the split only says which accounts act together.
-                let scoredParts = parts.map { part -> ScoredCluster in
-                    let set = Set(part)
-                    var s = ClusterScoring.score(
-                        part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
-                        baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
-                        formation: formations[r.index], bursts: bursts)
-                    if !s.isReported && options.threshold == nil && !s.exculpated && !s.significantFamilies.isEmpty {
-                        s.isReported = true
-                        s.verdict = "reported: part of a reported cluster of \(r.cluster.members.count) accounts (\(r.cluster.significantFamilies.count) families significant at p <= \(String(format: "%.2g", level))), split along its content communities; \(s.significantFamilies.count) significant on its own"
+                // The parts are scored on all cores, each from its own seeded stream.
+                let context = UncheckedSendable((parts, partLinks, r, accounts, baseline, taxonomy, index, formations, bursts))
+                let scoredParts = parallelBlocks(count: parts.count, blockSize: 1, threads: options.threads) { range in
+                    let (parts, partLinks, r, accounts, baseline, taxonomy, index, formations, bursts) = context.value
+                    return range.map { k -> ScoredCluster in
+                        let part = parts[k]
+                        let set = Set(part)
+                        var s = ClusterScoring.score(
+                            part, accounts: accounts, links: partLinks.filter { set.contains($0.a) && set.contains($0.b) },
+                            baseline: baseline, taxonomy: taxonomy, index: index, config: options, level: level,
+                            formation: formations[r.index], bursts: bursts)
+                        if !s.isReported && options.threshold == nil && !s.exculpated && !s.significantFamilies.isEmpty {
+                            s.isReported = true
+                            s.verdict = "reported: part of a reported cluster of \(r.cluster.members.count) accounts (\(r.cluster.significantFamilies.count) families significant at p <= \(String(format: "%.2g", level))), split along its content communities; \(s.significantFamilies.count) significant on its own"
+                        }
+                        s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity), whose evidence was: \(r.cluster.verdict)"
+                        return s
                     }
-                    s.reasons += "; split from a cluster of \(r.cluster.members.count) accounts along its content communities (Louvain on rarity-weighted vocabulary similarity), whose evidence was: \(r.cluster.verdict)"
-                    return s
                 }
                 if scoredParts.allSatisfy(\.isReported) {
                     split += scoredParts.map { (index: r.index, cluster: $0) }
@@ -196,26 +215,23 @@ public enum CampaignDetection {
         // some of its phrasing join it, and so do accounts living inside its network pool,
         // accounts holding its own cards or keys, and accounts whose vocabulary falls on its own
         // phrasing from networks in its pool; the cluster is then scored again with them.
+        let tAttachment = monotonicSeconds()
         var taken = Set(reported.flatMap(\.cluster.members))
         // What joined each reported cluster, in words: kept when the cluster is scored again.
         var joined = Array(repeating: [String](), count: reported.count)
-        // Only when something is reported: a profile per account is 112 bytes of heap.
-        let profiles = reported.isEmpty ? [] : accounts.map { AccountLinkage.profile($0, topics: taxonomy.topicNames.count) }
-        let networkUsers = reported.isEmpty ? [:] : NetworkPoolAttachment.users(accounts)
-        let credentialHolders = reported.isEmpty ? [:] : CredentialAttachment.holders(accounts)
-        let estimatedNetworkHolders = reported.isEmpty ? [:] : EvidenceAttachment.networkHolders(accounts)
+        // Networks and credentials by the ids the null model's index gave them.
+        let tables = reported.isEmpty ? nil : HolderTables(accounts, index: index)
         for k in reported.indices {
             let byWindows = WindowAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, taken: taken, profiles: profiles,
+                for: reported[k].cluster.members, accounts: accounts, taken: taken, topics: taxonomy.topicNames.count,
                 minPrompts: attachMinPrompts, rarity: rarity, config: options)
             let byPool = NetworkPoolAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, networkUsers: networkUsers, taken: taken.union(byWindows),
-                level: level)
+                for: reported[k].cluster.members, accounts: accounts, tables: tables!, taken: taken.union(byWindows), level: level)
             let byCredentials = CredentialAttachment.candidates(
-                for: reported[k].cluster.members, accounts: accounts, holders: credentialHolders,
+                for: reported[k].cluster.members, accounts: accounts, tables: tables!,
                 taken: taken.union(byWindows).union(byPool))
             let byEvidence = EvidenceAttachment.candidates(
-                for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, networkHolders: estimatedNetworkHolders,
+                for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, tables: tables!,
                 taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level, threads: options.threads)
             let extra = (byWindows + byPool + byCredentials + byEvidence).sorted()
             guard !extra.isEmpty else { continue }
@@ -290,6 +306,7 @@ public enum CampaignDetection {
             reported[k].cluster = union
             merged.formUnion(partners)
         }
+        let tAttached = monotonicSeconds()
         reported.removeAll { merged.contains($0.index) }
         // Accounts created in one creation burst were signed up by one hand: a reported cluster
         // at least half of whose members were created in creation bursts that hold two or more
@@ -377,8 +394,19 @@ public enum CampaignDetection {
             reported: reported.map(\.cluster), candidates: candidates, links: links.count, baseline: baseline,
             familyLevel: level, config: options,
             seconds: ["linkage": t1 - t0, "clustering": (t2a - t1) + (t2 - t2c), "synchrony": t2b - t2a, "credentials": t2c - t2b,
-                      "scoring": t3 - t2],
+                      "scoring": (tCommunities - t2) + (t3 - tAttached), "communities": tAttachment - tCommunities,
+                      "attachment": tAttached - tAttachment],
             synchronyLinks: synchronyLinks, synchronyGroups: synchronyFound, creationBursts: bursts.bursts.count,
             credentialBlocks: credentialBlocks.count)
+    }
+}
+
+extension HolderTables {
+    /// The attachments' tables of `accounts`, read from the ids and holders of their null-model
+    /// index (which lists each account's networks first among its addresses).
+    init(_ accounts: [AccountState], index: PopulationIndex) {
+        precondition(index.count == accounts.count, "the index must index the accounts")
+        self.init(
+            accounts, holders: index.users, addresses: { index.addresses.keys($0) }, credentials: { index.identities.keys($0) })
     }
 }

@@ -146,9 +146,15 @@ public enum ClusterScoring {
         let cv = n > 1 ? (volumes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot() / max(mean, 1) : 0
         let internalLinks = links
         let contentSimilarity = internalLinks.isEmpty ? 0 : internalLinks.reduce(0) { $0 + $1.content } / Double(internalLinks.count)
-        // Synchrony: mean similarity of (10-minute bucket, near-duplicate prompt) actions along links.
-        let synchrony = internalLinks.isEmpty ? 0 : internalLinks.prefix(2000).reduce(0) {
-            $0 + MinHashSketch.similarity(accounts[$1.a].synchronySketch, accounts[$1.b].synchronySketch)
+        // Synchrony: mean similarity of (10-minute bucket, near-duplicate prompt) actions along
+        // links, from the sketches the index holds densified (the same figure as
+        // `MinHashSketch.similarity`, without densifying both sketches of every link again).
+        let synchrony = internalLinks.isEmpty ? 0 : internalLinks.prefix(2000).reduce(0) { sum, link in
+            guard index.count == accounts.count else {
+                return sum + MinHashSketch.similarity(accounts[link.a].synchronySketch, accounts[link.b].synchronySketch)
+            }
+            guard index.hasSynchrony(link.a), index.hasSynchrony(link.b) else { return sum }
+            return sum + Double(index.synchronyAgreement(link.a, link.b)) / Double(AccountState.synchronyBins)
         } / Double(min(internalLinks.count, 2000))
         let sharedNetworkShare = Double(members.filter { m in accounts[m].networks.values.hashes.contains { networks[$0, default: 0] > 1 } }.count) / Double(n)
         let sharedPayments = payments.values.filter { $0 > 1 }.count

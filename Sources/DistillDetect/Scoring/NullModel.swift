@@ -152,15 +152,32 @@ struct PopulationIndex: @unchecked Sendable {
         case (true, false), (false, true):
             let value = UInt16(truncatingIfNeeded: rx & Self.constantRow != 0 ? rx : ry)
             let row = Int(rx & Self.constantRow != 0 ? ry : rx) * bins
-            return synchrony.withUnsafeBufferPointer { d in (0..<bins).reduce(0) { $0 + (d[row + $1] == value ? 1 : 0) } }
+            return synchrony.withUnsafeBufferPointer { d in
+                Self.agreement(d.baseAddress! + row, bins: bins) { _ in SIMD16(repeating: value) }
+            }
         case (false, false):
             return synchrony.withUnsafeBufferPointer { d in
-                let bx = Int(rx) * bins
-                let by = Int(ry) * bins
-                return (0..<bins).reduce(0) { $0 + (d[bx + $1] == d[by + $1] ? 1 : 0) }
+                let other = UnsafeRawPointer(d.baseAddress! + Int(ry) * bins)
+                return Self.agreement(d.baseAddress! + Int(rx) * bins, bins: bins) {
+                    other.loadUnaligned(fromByteOffset: $0 * 32, as: SIMD16<UInt16>.self)
+                }
             }
         }
     }
+
+    /// How many of the `bins` values at `row` (a multiple of 16) equal the lanes of
+    /// `other(chunk)` for each chunk of 16 values: compared 16 at a time.
+    @inline(__always)
+    private static func agreement(_ row: UnsafePointer<UInt16>, bins: Int, _ other: (Int) -> SIMD16<UInt16>) -> Int {
+        let raw = UnsafeRawPointer(row)
+        var equal = SIMD16<UInt16>(repeating: 0)
+        for chunk in 0..<(bins / 16) {
+            let values = raw.loadUnaligned(fromByteOffset: chunk * 32, as: SIMD16<UInt16>.self)
+            equal &+= SIMD16(repeating: 1).replacing(with: 0, where: values .!= other(chunk))
+        }
+        return Int(equal.wrappedSum())
+    }
+
     /// Per account, its exchanges' share in each of the `dayBlocks` 4-hour blocks of the UTC day
     /// (all zero for an account with no timed exchange).
     let dayProfiles: [Float]
@@ -251,73 +268,126 @@ struct PopulationIndex: @unchecked Sendable {
         var users: [Int32]
     }
 
-    private static func keyTables(_ accounts: [AccountState]) -> KeyTables {
-        // Dense ids: a group's counts go into a flat table instead of a dictionary or a sort.
-        // Each kind of key is read straight from the states into its flat list, one pass per
-        // kind (no per-account arrays: with a million small accounts those were the peak).
+    /// One space of dense ids: a group's counts go into a flat table instead of a dictionary
+    /// or a sort.
+    private struct KeySpace {
         var ids = DenseIDTable()
+        /// Accounts holding each id.
         var users: [Int32] = []
-        // `counting: false` for a second view of keys already counted (their holders once).
-        func dense(counting: Bool = true, _ keysOf: (Int, (UInt64) -> Void) -> Void) -> FlatKeys {
-            var flat = FlatKeys()
-            for i in accounts.indices {
-                keysOf(i) { h in
-                    let next = Int32(users.count)
-                    let id = ids.id(for: h, next: next)
-                    if id == next {
-                        users.append(1)
-                    } else if counting {
-                        users[Int(id)] += 1
-                    }
-                    flat.values.append(id)
-                }
-                flat.endAccount()
+
+        /// Appends the id of `key` to `flat`; `counting: false` for a second view of keys
+        /// already counted (their holders once).
+        @inline(__always)
+        mutating func add(_ key: UInt64, to flat: inout FlatKeys, counting: Bool = true) {
+            let next = Int32(users.count)
+            let id = ids.id(for: key, next: next)
+            if id == next {
+                users.append(1)
+            } else if counting {
+                users[Int(id)] += 1
             }
-            return flat
+            flat.values.append(id)
         }
-        func tagged(_ kind: UInt64, _ set: BottomKSet, _ add: (UInt64) -> Void) {
-            set.forEach { add(StableHash.combine(kind &+ 0x1D, $0)) }
-        }
-        // Templates and identifiers hash apart (identifiers are tagged by kind), so one id space.
-        let addresses = dense { i, add in
-            tagged(0, accounts[i].networks.values, add)
-            tagged(1, accounts[i].ips.values, add)
-        }
-        let credentials = dense { i, add in
-            tagged(2, accounts[i].payments.values, add)
-            tagged(3, accounts[i].userAgents.values, add)
-            tagged(4, accounts[i].apiKeys, add)
-        }
-        let identities = dense(counting: false) { i, add in
-            tagged(2, accounts[i].payments.values, add)
-            tagged(4, accounts[i].apiKeys, add)
-        }
-        let templates = dense { i, add in accounts[i].templates.forEach(add) }
-        let actions = dense { i, add in
-            accounts[i].actionSketch.forEachFilledBin { b, v in add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v))) }
-        }
-        return KeyTables(
-            addresses: addresses, credentials: credentials, identities: identities, templates: templates, actions: actions, users: users)
     }
 
-    /// `threads`: with two or more, the key tables and the other figures are built at once
-    /// (each reads the states on its own; the result is the same).
-    /// `pivotWindowHours`: `DetectionConfig.pivotWindowHours`.
-    init(_ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, pivotWindowHours: Double = 24, threads: Int = 1) {
+    @inline(__always)
+    private static func tagged(_ kind: UInt64, _ key: UInt64) -> UInt64 { StableHash.combine(kind &+ 0x1D, key) }
+
+    /// Identifiers, tagged by kind: addresses (networks and IPs), credentials (payment
+    /// fingerprints, user agents, API keys) and identities (payment fingerprints and API keys
+    /// again: ids of `credentials`, counted there). One pass over the states, each kind into
+    /// its own flat list (no per-account arrays: with a million small accounts those were the
+    /// peak).
+    private static func identifierKeys(_ accounts: [AccountState]) -> (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys) {
+        var space = KeySpace()
+        var addresses = FlatKeys()
+        var credentials = FlatKeys()
+        var identities = FlatKeys()
+        for i in accounts.indices {
+            accounts[i].networks.values.forEach { space.add(tagged(0, $0), to: &addresses) }
+            accounts[i].ips.values.forEach { space.add(tagged(1, $0), to: &addresses) }
+            let payments = accounts[i].payments.values
+            let keys = accounts[i].apiKeys
+            payments.forEach { space.add(tagged(2, $0), to: &credentials) }
+            accounts[i].userAgents.values.forEach { space.add(tagged(3, $0), to: &credentials) }
+            keys.forEach { space.add(tagged(4, $0), to: &credentials) }
+            payments.forEach { space.add(tagged(2, $0), to: &identities, counting: false) }
+            keys.forEach { space.add(tagged(4, $0), to: &identities, counting: false) }
+            addresses.endAccount()
+            credentials.endAccount()
+            identities.endAccount()
+        }
+        return (space, addresses, credentials, identities)
+    }
+
+    /// Template keys and metadata action items (tagged by bin), as `identifierKeys`.
+    private static func textAndActionKeys(_ accounts: [AccountState]) -> (KeySpace, templates: FlatKeys, actions: FlatKeys) {
+        var space = KeySpace()
+        var templates = FlatKeys()
+        var actions = FlatKeys()
+        for i in accounts.indices {
+            accounts[i].templates.forEach { space.add($0, to: &templates) }
+            accounts[i].actionSketch.forEachFilledBin { b, v in
+                space.add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v)), to: &actions)
+            }
+            templates.endAccount()
+            actions.endAccount()
+        }
+        return (space, templates, actions)
+    }
+
+    /// The two spaces of keys as one: the second's ids follow the first's. Templates and
+    /// identifiers hash apart (identifiers are tagged by kind), so the two spaces share no key
+    /// and the ids are those one space over both would give.
+    private static func keyTables(
+        _ identifiers: (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys),
+        _ text: (KeySpace, templates: FlatKeys, actions: FlatKeys)
+    ) -> KeyTables {
+        let offset = Int32(identifiers.0.users.count)
+        var templates = text.templates
+        var actions = text.actions
+        for k in templates.values.indices { templates.values[k] += offset }
+        for k in actions.values.indices { actions.values[k] += offset }
+        return KeyTables(
+            addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities,
+            templates: templates, actions: actions, users: identifiers.0.users + text.0.users)
+    }
+
+    /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
+    /// figures are built at once (each reads the states on its own; the result is the same).
+    /// `alongside`: other work that reads the states (the run's `PopulationBaseline`), run on
+    /// the same threads once one of them is free. `pivotWindowHours`:
+    /// `DetectionConfig.pivotWindowHours`.
+    init(
+        _ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, pivotWindowHours: Double = 24,
+        threads: Int = 1, alongside: (@Sendable () -> Void)? = nil
+    ) {
         count = accounts.count
-        pivot = ModelPivot(accounts, windowHours: pivotWindowHours)
-        pivotLabel = pivot.label(windowHours: pivotWindowHours)
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         let targetList = targets.sorted()
-        let keySlot = ResultSlots<UncheckedSendable<KeyTables>>(count: 1)
+        // Independent passes over the states, claimed by the threads in turn, the longest first.
+        let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys)>>(count: 1)
+        let textSlot = ResultSlots<UncheckedSendable<(KeySpace, templates: FlatKeys, actions: FlatKeys)>>(count: 1)
         let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
+        let pivotSlot = ResultSlots<ModelPivot>(count: 1)
         let shared = UncheckedSendable(accounts)
-        runOnThreads(min(2, max(1, threads))) { t in
-            if t == 0 { keySlot.set(0, UncheckedSendable(Self.keyTables(shared.value))) }
-            if t == 1 || threads < 2 { figureSlot.set(0, UncheckedSendable(Self.accountFigures(shared.value, targetList: targetList))) }
+        let jobs = alongside == nil ? 4 : 5
+        let claim = WorkCounter(limit: jobs)
+        runOnThreads(min(jobs, max(1, threads))) { _ in
+            while let job = claim.claim() {
+                switch job {
+                case 0: figureSlot.set(0, UncheckedSendable(Self.accountFigures(shared.value, targetList: targetList)))
+                case 1: textSlot.set(0, UncheckedSendable(Self.textAndActionKeys(shared.value)))
+                case 2: identifierSlot.set(0, UncheckedSendable(Self.identifierKeys(shared.value)))
+                case 3: pivotSlot.set(0, ModelPivot(shared.value, windowHours: pivotWindowHours))
+                default: alongside?()
+                }
+            }
         }
-        let keys = keySlot.get(0).value
-        let figures = figureSlot.get(0).value
+        let keys = Self.keyTables(identifierSlot.take(0).value, textSlot.take(0).value)
+        let figures = figureSlot.take(0).value
+        pivot = pivotSlot.take(0)
+        pivotLabel = pivot.label(windowHours: pivotWindowHours)
         addresses = keys.addresses
         credentials = keys.credentials
         identities = keys.identities
