@@ -84,11 +84,7 @@ struct CalibratedDetectionTests {
     /// sketches compared bin by bin.
     @Test("the index's synchrony agreement counts the bins on which two densified sketches agree")
     func synchronyAgreement() throws {
-        let dir = try TemporaryDirectory()
-        _ = try SyntheticLogGenerator.run(
-            config: generatorConfig(exchanges: 20_000, days: 3, seed: 48), outputDirectory: dir.file("logs"))
-        let accounts = FeatureRun.run(
-            inputs: try InputDiscovery.expand([dir.file("logs")]), options: ScanOptions(), taxonomy: .builtIn).accounts
+        let accounts = try generatedAccounts(exchanges: 20_000, days: 3, seed: 48)
         let index = PopulationIndex(accounts, taxonomy: .builtIn, rarity: VocabularyRarity(accounts))
         #expect(accounts.indices.allSatisfy { index.hasSynchrony($0) == !accounts[$0].synchronySketch.isEmpty })
         let timed = accounts.indices.filter { index.hasSynchrony($0) }

@@ -111,11 +111,7 @@ struct CampaignSeparationTests {
     /// must have one id, and the holders (and estimated holders) a pass over the states counts.
     @Test("holder tables give each network and credential the holders a pass over the states counts")
     func holderTables() throws {
-        let dir = try TemporaryDirectory()
-        _ = try SyntheticLogGenerator.run(
-            config: generatorConfig(exchanges: 20_000, days: 3, seed: 47), outputDirectory: dir.file("logs"))
-        let accounts = FeatureRun.run(
-            inputs: try InputDiscovery.expand([dir.file("logs")]), options: ScanOptions(), taxonomy: .builtIn).accounts
+        let accounts = try generatedAccounts(exchanges: 20_000, days: 3, seed: 47)
         for threads in [1, 2] {
             let index = PopulationIndex(accounts, taxonomy: .builtIn, rarity: VocabularyRarity(accounts), threads: threads)
             let tables = HolderTables(accounts, index: index)

@@ -100,3 +100,10 @@ func generatorConfig(
 ) -> GeneratorConfig {
     GeneratorConfig(exchanges: exchanges, days: days, seed: seed, style: style, campaigns: campaigns, lookalikes: lookalikes)
 }
+
+/// The account states of a generated run (`generatorConfig` defaults), read from its gzip files.
+func generatedAccounts(exchanges: Int, days: Int, seed: UInt64) throws -> [AccountState] {
+    let dir = try TemporaryDirectory()
+    _ = try SyntheticLogGenerator.run(config: generatorConfig(exchanges: exchanges, days: days, seed: seed), outputDirectory: dir.file("logs"))
+    return FeatureRun.run(inputs: try InputDiscovery.expand([dir.file("logs")]), options: ScanOptions(), taxonomy: .builtIn).accounts
+}
