@@ -323,7 +323,9 @@ public enum CampaignDetection {
                 guard !held.isEmpty else { continue }
                 var joining: [Int] = []
                 var parts: [Int] = []
-                for small in order where small != big && !gone.contains(small)
+                // Parts split from one cluster along their text stay apart: the split said they
+                // are different campaigns.
+                for small in order where small != big && !gone.contains(small) && reported[small].index != reported[big].index
                     && reported[small].cluster.members.count <= reported[big].cluster.members.count {
                     let members = reported[small].cluster.members
                     let inBursts = members.filter { bursts.burstOf[$0].map(held.contains) ?? false }.count
@@ -352,7 +354,7 @@ public enum CampaignDetection {
         // reported cluster whose text is one campaign's with a larger reported cluster's, by the
         // rule the content split keeps two communities together with
         // (`ContentCommunities.sameCampaign`), joins it, and stays joined only if the union is
-        // still reported.
+        // still reported. Parts split from one cluster stay apart (the split decided).
         if reported.count > 1 {
             let inside = Set(reported.flatMap(\.cluster.members))
             let outside = accounts.indices.filter { !inside.contains($0) && accounts[$0].withPrompt >= attachMinPrompts }
@@ -360,7 +362,7 @@ public enum CampaignDetection {
             let order = reported.indices.sorted { (reported[$1].cluster.members.count, $0) < (reported[$0].cluster.members.count, $1) }
             var gone = Set<Int>()
             for (position, small) in order.enumerated().reversed() where !gone.contains(small) {
-                for big in order[..<position] where !gone.contains(big) {
+                for big in order[..<position] where !gone.contains(big) && reported[small].index != reported[big].index {
                     guard ContentCommunities.sameCampaign(
                         reported[small].cluster.members, reported[big].cluster.members, accounts: accounts, rarity: rarity,
                         minPrompts: attachMinPrompts, background: background, maxSharedShare: options.splitMaxSharedShare)
