@@ -12,10 +12,11 @@ enum Bystanders {
     ///   agent or action item that another member holds and that is the group's (members are at
     ///   least half of its holders in the run: a popular prompt or browser is no one's);
     /// - capability: the member's own share (of prompts on the extraction targets, or on the
-    ///   one target tested) is above the random groups' mean;
+    ///   one target tested) is nearer the cluster's figure than the random groups' mean;
     /// - timing by creation: created within `creationWindowHours` of another member; by
     ///   prompt synchrony: agrees with another member in a bin of the synchrony sketch; by the
-    ///   pivot: its share of traffic moved to a release is above the random groups' mean;
+    ///   pivot: its share of traffic moved to a release is nearer the cluster's figure than the
+    ///   random groups' mean;
     /// - load balancing is a property of the group, carried by every member.
     /// Returns nil when every member carries something, when the cluster is not a block of
     /// networks, or when no family is significant.
@@ -36,6 +37,9 @@ enum Bystanders {
                 }
             }
         }
+        // A member's own share carries a family when it is nearer the cluster's figure than the
+        // random groups' mean: above the mean alone is what half of any population is.
+        func bar(_ evidence: FamilyEvidence) -> Double { (evidence.nullMean + evidence.statistic) / 2 }
         for evidence in cluster.evidence where families.contains(evidence.family) {
             switch evidence.family {
             case .content:
@@ -47,12 +51,12 @@ enum Bystanders {
                 } else {
                     figure = { index.withPrompt[$0] ? index.extractionShare[$0] : 0 }
                 }
-                for (i, m) in members.enumerated() where figure(m) > evidence.nullMean { carries[i] = true }
+                for (i, m) in members.enumerated() where figure(m) > bar(evidence) { carries[i] = true }
             case .infrastructure:
                 ownKeys(index.credentials)
             case .timing:
                 if evidence.label == index.pivotLabel {
-                    for (i, m) in members.enumerated() where Double(index.pivot.share[m]) > evidence.nullMean { carries[i] = true }
+                    for (i, m) in members.enumerated() where Double(index.pivot.share[m]) > bar(evidence) { carries[i] = true }
                 } else if evidence.label.hasPrefix("created") {
                     let window = Int64(config.creationWindowHours * 3_600_000)
                     let created = members.enumerated().compactMap { i, m in index.createdAt[m] == .min ? nil : (at: index.createdAt[m], i: i) }
