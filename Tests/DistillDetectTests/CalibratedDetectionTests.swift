@@ -127,15 +127,28 @@ struct CalibratedDetectionTests {
     /// them) and capability (coding) both stand out against random groups; but the cluster was
     /// selected on that text, so the two count as one family, and nothing beyond the text ties
     /// them together.
+    /// Coding exercises and languages of the text-only communities below.
+    static let homeworkTasks = [
+        "binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
+        "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
+        "quicksort with a random pivot",
+    ]
+    static let homeworkLanguages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
+
+    /// A directory holding seven generated days of ordinary traffic (no campaign, no
+    /// look-alike) under `logs/background`.
+    static func background(seed: UInt64) throws -> TemporaryDirectory {
+        let dir = try TemporaryDirectory()
+        let config = generatorConfig(exchanges: 20_000, days: 7, seed: seed, campaigns: [], lookalikes: false)
+        _ = try SyntheticLogGenerator.run(config: config, outputDirectory: dir.file("logs/background"))
+        return dir
+    }
+
     @Test("a community sharing text and topics but nothing else is a candidate, not a reported cluster")
     func textOnlyCommunity() throws {
-        let dir = try TemporaryDirectory()
-        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 43, campaigns: [], lookalikes: false)
-        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
-        let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
-                     "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
-                     "quicksort with a random pivot"]
-        let languages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
+        let dir = try Self.background(seed: 43)
+        let tasks = Self.homeworkTasks
+        let languages = Self.homeworkLanguages
         var rng = SeededRandom(seed: 44)
         var lines: [String] = []
         let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z, the background's first day
@@ -170,13 +183,9 @@ struct CalibratedDetectionTests {
     /// not see them; their content, capability, shared networks and synchrony all stand out.
     @Test("classes at several campus NATs sharing homework are people at several sites, not a campaign")
     func classesAtSeveralSites() throws {
-        let dir = try TemporaryDirectory()
-        let background = generatorConfig(exchanges: 20_000, days: 7, seed: 45, campaigns: [], lookalikes: false)
-        _ = try SyntheticLogGenerator.run(config: background, outputDirectory: dir.file("logs/background"))
-        let tasks = ["binary search", "a hash map with chaining", "merge sort", "Dijkstra's shortest path", "a trie for prefix lookups",
-                     "an LRU cache", "topological sort", "a min-heap priority queue", "union-find with path compression",
-                     "quicksort with a random pivot"]
-        let languages = ["Python", "Java", "C", "Rust", "Go", "Kotlin", "TypeScript", "Haskell"]
+        let dir = try Self.background(seed: 45)
+        let tasks = Self.homeworkTasks
+        let languages = Self.homeworkLanguages
         var rng = SeededRandom(seed: 46)
         var lines: [String] = []
         let start: Int64 = 1_776_643_200_000  // 2026-04-20T00:00:00Z
