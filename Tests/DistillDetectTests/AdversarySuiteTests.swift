@@ -17,16 +17,16 @@ struct AdversarySuiteTests {
     /// Builds one scenario with the suite's own script (python3, standard library only).
     static func build(
         _ scenario: String, seed: Int, scale: Double = 0.3, earlyAdopters: Double = 0, groupSwitch: String = "",
-        into dir: TemporaryDirectory
+        noContent: Bool = false, into dir: TemporaryDirectory
     ) throws -> String {
-        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : "") + (groupSwitch.isEmpty ? "" : "-switch"))
+        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : "") + (groupSwitch.isEmpty ? "" : "-switch") + (noContent ? "-no-content" : ""))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.repository.appendingPathComponent("adversary/build.py").path, "--scenario", scenario,
             "--seed", String(seed), "--scale", String(scale), "--out", out,
         ] + (earlyAdopters > 0 ? ["--early-adopters", String(earlyAdopters)] : [])
-            + (groupSwitch.isEmpty ? [] : ["--group-switch", groupSwitch])
+            + (groupSwitch.isEmpty ? [] : ["--group-switch", groupSwitch]) + (noContent ? ["--no-content"] : [])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()

@@ -262,11 +262,13 @@ public enum CampaignDetection {
         // of whose accounts hold a payment fingerprint or an API key of a reported block
         // (accounts paid for, or driven, by the same hand on another subnet) joins it, and the
         // union is scored again; it stays merged only if it is still reported. A block with
-        // evidence of its own beyond what it shares (a family other than infrastructure
-        // significant: its accounts act in sync, were created together, or balance load) joins
+        // evidence of its own of coordination (content, timing or load balancing significant: its
+        // accounts share templates, act in sync, were created together, or balance load) joins
         // whole, the credentials being the second family that ties it to the operator; a block
         // without (a residential range the operator's proxies share with ordinary users) gives
-        // only the accounts holding those credentials. (Content clusters already link accounts
+        // only the accounts holding those credentials. Capability is no such evidence: it is
+        // what each member asks for on its own, and a residential range that two campaigns'
+        // proxies rotate through asks for what both campaigns do. (Content clusters already link accounts
         // that share a card and some vocabulary.)
         var merged = Set<Int>()
         for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
@@ -292,7 +294,7 @@ public enum CampaignDetection {
                 }
                 guard !holding.isEmpty, Double(holding.count) >= options.mergeMinCredentialShare * Double(rest.count) else { continue }
                 partners.append(c)
-                joining += scored[c].significantFamilies.contains { $0 != .infrastructure } ? rest : holding
+                joining += scored[c].significantFamilies.contains { $0 != .infrastructure && $0 != .capability } ? rest : holding
             }
             guard !partners.isEmpty else { continue }
             let members = Set(reported[k].cluster.members + joining)

@@ -12,7 +12,8 @@ import Foundation
 public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// Shared prompt templates, each weighted by the share of its users inside the group.
     case content
-    /// Concentration on the taxonomy's extraction targets, together and one by one.
+    /// Concentration on the taxonomy's extraction targets, together and one by one, and the
+    /// length of the answers taken (completion tokens per exchange).
     case capability
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
@@ -186,6 +187,11 @@ struct PopulationIndex: @unchecked Sendable {
     /// and the label of the capability test that reads them.
     let pivot: ModelPivot
     let pivotLabel: String
+    /// Per account, its mean completion tokens per exchange as a rank among the accounts that
+    /// have completion tokens (the share of them with a lower mean, ties counted half: 0–1);
+    /// -1 for an account with none, and for every account when the logs carry no token counts.
+    let completionRank: [Float]
+    static let completionLabel = "completion length: mean completion tokens per exchange, as a rank among the run's accounts (0–1)"
 
 
     /// What the index keeps of each account apart from its keys (`keyTables`).
@@ -198,6 +204,7 @@ struct PopulationIndex: @unchecked Sendable {
         var synchrony: [UInt16]
         var synchronyRow: [UInt32]
         var dayProfiles: [Float]
+        var completionRank: [Float]
         var stratum: [Int]
         var strata: [[Int]]
     }
@@ -248,6 +255,20 @@ struct PopulationIndex: @unchecked Sendable {
                 }
             }
         }
+        // Completion length as a rank: answers' token counts are heavy-tailed, and a rank reads
+        // the same whatever the model's verbosity or the run's mix.
+        var completionRank = [Float](repeating: -1, count: accounts.count)
+        let answered = accounts.indices.filter { accounts[$0].outputTokens > 0 && accounts[$0].exchanges > 0 }
+            .map { (mean: Double(accounts[$0].outputTokens) / Double(accounts[$0].exchanges), i: $0) }
+            .sorted { ($0.mean, $0.i) < ($1.mean, $1.i) }
+        var lower = 0
+        while lower < answered.count {
+            var upper = lower
+            while upper + 1 < answered.count && answered[upper + 1].mean == answered[lower].mean { upper += 1 }
+            let rank = Float((Double(lower) + Double(upper - lower) / 2) / Double(answered.count))
+            for k in lower...upper { completionRank[answered[k].i] = rank }
+            lower = upper + 1
+        }
         // Volume strata: octaves of exchanges (1, 2–3, 4–7, ...), so accounts of one stratum
         // differ in volume by less than a factor of two at every volume.
         var stratum = [Int](repeating: 0, count: accounts.count)
@@ -259,7 +280,8 @@ struct PopulationIndex: @unchecked Sendable {
         }
         return AccountFigures(
             exchanges: exchanges, withPrompt: withPrompt, extraction: extraction, perTarget: perTarget, created: created,
-            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, stratum: stratum, strata: strata)
+            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, completionRank: completionRank,
+            stratum: stratum, strata: strata)
     }
 
     /// Each kind of key of every account as dense ids, and each id's holders.
@@ -407,6 +429,7 @@ struct PopulationIndex: @unchecked Sendable {
         self.synchrony = figures.synchrony
         self.synchronyRow = figures.synchronyRow
         self.dayProfiles = figures.dayProfiles
+        self.completionRank = figures.completionRank
     }
 }
 
@@ -491,6 +514,9 @@ struct GroupFigures {
     var extraction: Double?
     /// (topic name, mean share) per extraction target.
     var targets: [(String, Double?)] = []
+    /// Mean of the members' completion ranks (`PopulationIndex.completionRank`); nil when no
+    /// member has completion tokens.
+    var completionLength: Double? = nil
     var sharedAddresses: Double
     var sharedCredentials: Double
     var createdTogether: Double?
@@ -530,7 +556,11 @@ struct GroupFigures {
         // target on its own as well (a synthetic-data campaign hides inside the population's
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
+        // Completion length: a distiller takes the model's answers, and asks for long ones
+        // (whole implementations, worked reasoning); it is the one capability test of logs
+        // without prompt text.
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
+            + [(PopulationIndex.completionLabel, completionLength)]
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
@@ -556,7 +586,9 @@ struct GroupFigures {
     func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
         switch family {
         case .content: return templateSharing
-        case .capability: return k == 0 ? extraction : targets[k - 1].1
+        case .capability:
+            if k == 0 { return extraction }
+            return formation != .content && k <= targets.count ? targets[k - 1].1 : completionLength
         case .infrastructure:
             return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
         case .timing:
@@ -658,6 +690,12 @@ struct GroupFigures {
         let targets = index.targetLabels.enumerated().map { k, label -> (String, Double?) in
             (label, prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
         }
+        var answered = 0
+        var rankSum = 0.0
+        for m in group where index.completionRank[m] >= 0 {
+            answered += 1
+            rankSum += Double(index.completionRank[m])
+        }
         // Timing: creation within the window of another member; synchrony along sampled pairs.
         let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
         var createdTogether: Double?
@@ -681,6 +719,7 @@ struct GroupFigures {
         }
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction, targets: targets,
+            completionLength: answered == 0 ? nil : rankSum / Double(answered),
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
             pivot: index.pivot.releases.isEmpty ? nil : index.pivot.figure(group), pivotTested: !index.pivot.releases.isEmpty,
