@@ -79,38 +79,6 @@ struct CalibratedDetectionTests {
         }
     }
 
-    /// Completion length, the capability test of logs without prompt text: each account's mean
-    /// completion tokens per exchange as a rank among the accounts that have any (ties counted
-    /// half), none for an account whose records carry no token counts; a group's figure is its
-    /// members' mean rank.
-    @Test("completion ranks: mean completion tokens per exchange ranked, ties halved, none without token counts")
-    func completionRanks() throws {
-        func line(_ account: String, _ k: Int, _ tokens: Int?) -> String {
-            let usage = tokens.map { #","output_tokens":\#($0)"# } ?? ""
-            return #"{"timestamp":\#(1_776_643_200_000 + k * 60_000),"account_id":"\#(account)","model":"m","ip":"198.51.100.7","status":200\#(usage)}"#
-        }
-        // Means: a 100, b 100, c 300 (two exchanges of 200 and 400), d 50, e none.
-        let lines = [line("a", 0, 100), line("b", 1, 100), line("c", 2, 200), line("c", 3, 400), line("d", 4, 50), line("e", 5, nil)]
-        let dir = try TemporaryDirectory()
-        let path = try dir.writeGzip("logs.jsonl.gz", members: [Array((lines.joined(separator: "\n") + "\n").utf8)])
-        var options = ScanOptions()
-        options.threads = 1
-        let accounts = FeatureRun.run(inputs: try InputDiscovery.expand([path]), options: options, taxonomy: .builtIn).accounts
-        let index = PopulationIndex(accounts, taxonomy: .builtIn, rarity: VocabularyRarity(accounts))
-        func rank(_ id: String) throws -> Float { index.completionRank[try #require(accounts.firstIndex { $0.accountID == id })] }
-        #expect(try rank("d") == 0)
-        #expect(try rank("a") == 0.375)
-        #expect(try rank("b") == 0.375)
-        #expect(try rank("c") == 0.75)
-        #expect(try rank("e") == -1)
-        var rng = SeededRandom(seed: 1)
-        var counts = [Int32](repeating: 0, count: index.users.count)
-        let group = try ["c", "d", "e"].map { id in try #require(accounts.firstIndex { $0.accountID == id }) }
-        let figures = GroupFigures.measure(group, index: index, config: DetectionConfig(), rng: &rng, counts: &counts)
-        #expect(figures.completionLength == 0.375)
-        #expect(figures.tests(.capability, formation: .networks).last?.0 == PopulationIndex.completionLabel)
-    }
-
     /// The index keeps synchrony sketches densified (a sketch of one filled bin as its value
     /// alone) and compares them 16 bins at a time: the counts must be those of the densified
     /// sketches compared bin by bin.

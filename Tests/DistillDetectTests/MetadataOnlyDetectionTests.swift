@@ -96,30 +96,26 @@ struct MetadataOnlyDetectionTests {
 
     /// The careful campaign without content (rotating residential proxies, no shared cards, aged
     /// accounts, own diurnal hours, unequal volumes): what remains is the proxy pool its accounts
-    /// share, their pivot to the model released during the run (timing) and the length of the
-    /// answers they take (capability: completion tokens per exchange, a rank among the run's
-    /// accounts). Before the completion-length test it was one family where two are needed, and
-    /// F1 0 at full size.
-    @Test("adversary no-content-careful: found by its pivot and its answers' length; no false positive")
+    /// share, their synchrony in it and their pivot to the model released during the run
+    /// (`ModelPivot`), all timing: one family where two are needed (the model is part of every
+    /// action item, so the pivot is no second family). Its recall is measured and printed, not
+    /// required; nothing else may be flagged.
+    @Test("adversary no-content-careful: measured recall, no false positive; its pool block shows its synchrony and pivot")
     func adversaryCareful() throws {
         let dir = try TemporaryDirectory()
         let logs = try AdversarySuiteTests.build("no-content-careful", seed: 16, scale: 0.5, into: dir)
         let (result, candidates, _) = try Self.analyze(logs, in: dir)
-        print("adversary no-content-careful: \(Evaluation.render(result))")
-        #expect(result.f1 >= 0.9)
+        print("adversary no-content-careful (recall measured, not required): \(Evaluation.render(result))")
         #expect(result.falsePositives == 0)
         #expect(result.lookAlikesFlagged.isEmpty)
-        for campaign in result.campaigns { #expect(campaign.largestClusterShare >= 0.9, "\(campaign.campaign)") }
         let pool = try Self.candidates(of: "campaign", candidates, labels: (logs as NSString).appendingPathComponent("labels.csv"))
-        #expect(pool.contains {
-            $0["reported"] == "yes" && ($0["significant_families"] ?? "").split(separator: " ").sorted() == ["capability", "timing"]
-                && ($0["reasons"] ?? "").contains("completion length")
-        }, "the campaign's proxy pool should be reported on its timing and its answers' length")
+        #expect(pool.contains { ($0["significant_families"] ?? "").contains("timing") && Int($0["accounts"] ?? "0")! >= 50 },
+                "the campaign's proxy pool should be a candidate whose timing stands out")
     }
 
     /// The benign population without content, with a quarter of its users and every coding-agent
-    /// user moving to a released model within 12 hours: long answers are common (coding agents),
-    /// and so is the pivot, but no group carries both apart from a site or one customer.
+    /// user moving to a released model within 12 hours: the pivot is common, and no group of
+    /// early adopters carries a second family apart from a site or one customer.
     @Test("metadata-only benign population with early adopters: nothing reported")
     func benignEarlyAdopters() throws {
         let dir = try TemporaryDirectory()

@@ -12,7 +12,7 @@ enum Bystanders {
     ///   agent or action item that another member holds and that is the group's (members are at
     ///   least half of its holders in the run: a popular prompt or browser is no one's);
     /// - capability: the member's own share (of prompts on the extraction targets, or on the
-    ///   one target tested) or completion rank is nearer the cluster's figure than the random groups' mean;
+    ///   one target tested) is nearer the cluster's figure than the random groups' mean;
     /// - timing by creation: created within `creationWindowHours` of another member; by
     ///   prompt synchrony: agrees with another member in a bin of the synchrony sketch; by the
     ///   pivot: its share of traffic moved to a release is nearer the cluster's figure than the
@@ -46,9 +46,7 @@ enum Bystanders {
                 ownKeys(index.templates)
             case .capability:
                 let figure: (Int) -> Double
-                if evidence.label == PopulationIndex.completionLabel {
-                    figure = { Double(index.completionRank[$0]) }
-                } else if let k = index.targetLabels.firstIndex(of: evidence.label) {
+                if let k = index.targetLabels.firstIndex(of: evidence.label) {
                     figure = { index.withPrompt[$0] ? index.targetShares[k][$0] : 0 }
                 } else {
                     figure = { index.withPrompt[$0] ? index.extractionShare[$0] : 0 }

@@ -12,8 +12,7 @@ import Foundation
 public enum EvidenceFamily: Int, CaseIterable, Sendable {
     /// Shared prompt templates, each weighted by the share of its users inside the group.
     case content
-    /// Concentration on the taxonomy's extraction targets, together and one by one, and the
-    /// length of the answers taken (completion tokens per exchange).
+    /// Concentration on the taxonomy's extraction targets, together and one by one.
     case capability
     /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
     /// the cluster, each weighted by the share of its users that are members.
@@ -128,6 +127,9 @@ struct PopulationIndex: @unchecked Sendable {
     let actions: FlatKeys
     /// Accounts holding each identifier or template (by dense id).
     let users: [Int32]
+    /// Whether each dense id is a user agent's (the rest of `credentials` are payment
+    /// fingerprints and API keys).
+    let isAgent: [Bool]
     let vocabulary: VocabularyRarity
     /// Densified synchrony sketches, `synchronyBins` values each, of the accounts whose sketch
     /// fills two bins or more. A sketch of one filled bin densifies to that value in every
@@ -184,14 +186,9 @@ struct PopulationIndex: @unchecked Sendable {
     let dayProfiles: [Float]
     static let dayBlocks = 6
     /// Releases of the run and each account's share of traffic moved to them (`ModelPivot`),
-    /// and the label of the capability test that reads them.
+    /// and the label of the timing test that reads them.
     let pivot: ModelPivot
     let pivotLabel: String
-    /// Per account, its mean completion tokens per exchange as a rank among the accounts that
-    /// have completion tokens (the share of them with a lower mean, ties counted half: 0–1);
-    /// -1 for an account with none, and for every account when the logs carry no token counts.
-    let completionRank: [Float]
-    static let completionLabel = "completion length: mean completion tokens per exchange, as a rank among the run's accounts (0–1)"
 
 
     /// What the index keeps of each account apart from its keys (`keyTables`).
@@ -204,7 +201,6 @@ struct PopulationIndex: @unchecked Sendable {
         var synchrony: [UInt16]
         var synchronyRow: [UInt32]
         var dayProfiles: [Float]
-        var completionRank: [Float]
         var stratum: [Int]
         var strata: [[Int]]
     }
@@ -255,20 +251,6 @@ struct PopulationIndex: @unchecked Sendable {
                 }
             }
         }
-        // Completion length as a rank: answers' token counts are heavy-tailed, and a rank reads
-        // the same whatever the model's verbosity or the run's mix.
-        var completionRank = [Float](repeating: -1, count: accounts.count)
-        let answered = accounts.indices.filter { accounts[$0].outputTokens > 0 && accounts[$0].exchanges > 0 }
-            .map { (mean: Double(accounts[$0].outputTokens) / Double(accounts[$0].exchanges), i: $0) }
-            .sorted { ($0.mean, $0.i) < ($1.mean, $1.i) }
-        var lower = 0
-        while lower < answered.count {
-            var upper = lower
-            while upper + 1 < answered.count && answered[upper + 1].mean == answered[lower].mean { upper += 1 }
-            let rank = Float((Double(lower) + Double(upper - lower) / 2) / Double(answered.count))
-            for k in lower...upper { completionRank[answered[k].i] = rank }
-            lower = upper + 1
-        }
         // Volume strata: octaves of exchanges (1, 2–3, 4–7, ...), so accounts of one stratum
         // differ in volume by less than a factor of two at every volume.
         var stratum = [Int](repeating: 0, count: accounts.count)
@@ -280,14 +262,14 @@ struct PopulationIndex: @unchecked Sendable {
         }
         return AccountFigures(
             exchanges: exchanges, withPrompt: withPrompt, extraction: extraction, perTarget: perTarget, created: created,
-            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, completionRank: completionRank,
-            stratum: stratum, strata: strata)
+            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, stratum: stratum, strata: strata)
     }
 
     /// Each kind of key of every account as dense ids, and each id's holders.
     private struct KeyTables {
         var addresses, credentials, identities, templates, actions: FlatKeys
         var users: [Int32]
+        var isAgent: [Bool]
     }
 
     /// One space of dense ids: a group's counts go into a flat table instead of a dictionary
@@ -296,15 +278,18 @@ struct PopulationIndex: @unchecked Sendable {
         var ids = DenseIDTable()
         /// Accounts holding each id.
         var users: [Int32] = []
+        /// Whether each id is a user agent's.
+        var isAgent: [Bool] = []
 
         /// Appends the id of `key` to `flat`; `counting: false` for a second view of keys
         /// already counted (their holders once).
         @inline(__always)
-        mutating func add(_ key: UInt64, to flat: inout FlatKeys, counting: Bool = true) {
+        mutating func add(_ key: UInt64, to flat: inout FlatKeys, counting: Bool = true, agent: Bool = false) {
             let next = Int32(users.count)
             let id = ids.id(for: key, next: next)
             if id == next {
                 users.append(1)
+                isAgent.append(agent)
             } else if counting {
                 users[Int(id)] += 1
             }
@@ -331,7 +316,7 @@ struct PopulationIndex: @unchecked Sendable {
             let payments = accounts[i].payments.values
             let keys = accounts[i].apiKeys
             payments.forEach { space.add(tagged(2, $0), to: &credentials) }
-            accounts[i].userAgents.values.forEach { space.add(tagged(3, $0), to: &credentials) }
+            accounts[i].userAgents.values.forEach { space.add(tagged(3, $0), to: &credentials, agent: true) }
             keys.forEach { space.add(tagged(4, $0), to: &credentials) }
             payments.forEach { space.add(tagged(2, $0), to: &identities, counting: false) }
             keys.forEach { space.add(tagged(4, $0), to: &identities, counting: false) }
@@ -372,7 +357,8 @@ struct PopulationIndex: @unchecked Sendable {
         for k in actions.values.indices { actions.values[k] += offset }
         return KeyTables(
             addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities,
-            templates: templates, actions: actions, users: identifiers.0.users + text.0.users)
+            templates: templates, actions: actions, users: identifiers.0.users + text.0.users,
+            isAgent: identifiers.0.isAgent + [Bool](repeating: false, count: text.0.users.count))
     }
 
     /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
@@ -416,6 +402,7 @@ struct PopulationIndex: @unchecked Sendable {
         templates = keys.templates
         actions = keys.actions
         self.users = keys.users
+        isAgent = keys.isAgent
         self.exchanges = figures.exchanges
         self.withPrompt = figures.withPrompt
         self.extractionShare = figures.extraction
@@ -429,7 +416,6 @@ struct PopulationIndex: @unchecked Sendable {
         self.synchrony = figures.synchrony
         self.synchronyRow = figures.synchronyRow
         self.dayProfiles = figures.dayProfiles
-        self.completionRank = figures.completionRank
     }
 }
 
@@ -514,9 +500,6 @@ struct GroupFigures {
     var extraction: Double?
     /// (topic name, mean share) per extraction target.
     var targets: [(String, Double?)] = []
-    /// Mean of the members' completion ranks (`PopulationIndex.completionRank`); nil when no
-    /// member has completion tokens.
-    var completionLength: Double? = nil
     var sharedAddresses: Double
     var sharedCredentials: Double
     var createdTogether: Double?
@@ -556,11 +539,7 @@ struct GroupFigures {
         // target on its own as well (a synthetic-data campaign hides inside the population's
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
-        // Completion length: a distiller takes the model's answers, and asks for long ones
-        // (whole implementations, worked reasoning); it is the one capability test of logs
-        // without prompt text.
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
-            + [(PopulationIndex.completionLabel, completionLength)]
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
@@ -586,9 +565,7 @@ struct GroupFigures {
     func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
         switch family {
         case .content: return templateSharing
-        case .capability:
-            if k == 0 { return extraction }
-            return formation != .content && k <= targets.count ? targets[k - 1].1 : completionLength
+        case .capability: return k == 0 ? extraction : targets[k - 1].1
         case .infrastructure:
             return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
         case .timing:
@@ -621,7 +598,7 @@ struct GroupFigures {
         var sharedAddresses = 0.0
         var sharedCredentials = 0.0
         counts.withUnsafeMutableBufferPointer { c in
-            index.users.withUnsafeBufferPointer { u in
+            index.users.withUnsafeBufferPointer { u in index.isAgent.withUnsafeBufferPointer { agent in
                 index.templates.withView { templates in
                     var uses = 0
                     for m in group {
@@ -644,7 +621,11 @@ struct GroupFigures {
                     for m in group { for j in templates.range(m) { c[Int(templates.values[j])] = 0 } }
                 }
                 // Infrastructure: per member, the strongest identifier it shares with another
-                // member, weighted by the share of that identifier's users who are members.
+                // member, weighted by the share of that identifier's users who are members. A
+                // user agent counts only when it is the group's own (members are at least half
+                // of its senders): many members on one or two popular browsers is what an
+                // office's standard desktop looks like, not a shared identity (the candidates'
+                // rule too: `credentialAgentMaxShare`, `Bystanders`).
                 func shared(_ keys: FlatKeys.View) -> Double {
                     for m in group { for j in keys.range(m) { c[Int(keys.values[j])] += 1 } }
                     var total = 0.0
@@ -652,7 +633,7 @@ struct GroupFigures {
                         var best = 0.0
                         for j in keys.range(m) {
                             let h = Int(keys.values[j])
-                            if c[h] > 1 { best = max(best, Double(c[h]) / Double(u[h])) }
+                            if c[h] > 1 && (!agent[h] || 2 * c[h] >= u[h]) { best = max(best, Double(c[h]) / Double(u[h])) }
                         }
                         total += best
                     }
@@ -682,19 +663,13 @@ struct GroupFigures {
                 }
                 sharedAddresses = index.addresses.withView(shared)
                 sharedCredentials = (formation == .content ? index.identities : index.credentials).withView(shared)
-            }
+            } }
         }
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
         let targets = index.targetLabels.enumerated().map { k, label -> (String, Double?) in
             (label, prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.targetShares[k][$1] } / Double(prompted.count))
-        }
-        var answered = 0
-        var rankSum = 0.0
-        for m in group where index.completionRank[m] >= 0 {
-            answered += 1
-            rankSum += Double(index.completionRank[m])
         }
         // Timing: creation within the window of another member; synchrony along sampled pairs.
         let created = group.map { index.createdAt[$0] }.filter { $0 != .min }.sorted()
@@ -719,7 +694,6 @@ struct GroupFigures {
         }
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction, targets: targets,
-            completionLength: answered == 0 ? nil : rankSum / Double(answered),
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
             pivot: index.pivot.releases.isEmpty ? nil : index.pivot.figure(group), pivotTested: !index.pivot.releases.isEmpty,
