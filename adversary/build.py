@@ -250,6 +250,7 @@ class World:
         self.rng = Random(f"adversary:{name}:{seed}")
         self.early_adopters = 0.0  # share of ordinary users who move to the new model on its first day
         self.group_switch = (set(), NEW_MODEL)  # (kinds, model): a product whose default model changed
+        self.verbose = (set(), 1.0)  # (kinds, factor): accounts whose answers are `factor` times longer
         self.end_ms = START_MS + days * DAY
         self.lines = []  # (ts, json line)
         self.accounts = []
@@ -322,6 +323,9 @@ class World:
         if out_tok is None:
             out_tok = int(r.lognormvariate(5.4, 0.8))
         status = status or (200 if r.random() > 0.012 else r.choice([429, 429, 500, 400, 529]))
+        # --verbose: these kinds take longer answers (a reasoning model, whole implementations).
+        if a.kind in self.verbose[0]:
+            out_tok = int(out_tok * self.verbose[1])
         if status != 200:
             out_tok = 0
         model = model or a.model
@@ -657,6 +661,23 @@ def cgnat_users(w, P, n):
         benign_user(w, P, a, volume(w.rng, median=7), ip_fn=lambda r, pool=pool: r.choice(pool))
 
 
+def offices(w, P, n_offices):
+    """--offices: companies whose staff use the service at work on their own accounts (no shared
+    organisation or card), behind a corporate egress pool: 16-64 addresses of one /24, each person
+    leaving through 3 of them; one time zone, working hours, the company's two standard
+    browsers (popular ones), one model."""
+    r = Random(f"{w.seed}:offices")
+    for k in range(n_offices):
+        net = f"{r.choice([38, 52, 64, 104, 146, 192])}.{r.randrange(256)}.{r.randrange(256)}"
+        egress = [f"{net}.{x}" for x in r.sample(range(2, 254), r.choice([16, 32, 64]))]
+        tz, uas, model = r.choice(TZS), r.sample(BENIGN_UAS[:3], 2), r.choice(MODELS[:3])
+        for _ in range(r.randint(20, 60)):
+            a = w.account("office", org=False, ua=r.choice(uas))
+            a.tz, a.model = tz, model
+            mine = r.sample(egress, 3)
+            benign_user(w, P, a, volume(r, median=60, sigma=0.6), hours=WORK_C, ip_fn=lambda rr, mine=mine: rr.choice(mine))
+
+
 def popular_question_users(w, P, n):
     for _ in range(n):
         a = w.account("popular_question")
@@ -958,6 +979,7 @@ def scenario(name, w, P, args):
     benign_population(w, P, nb)
     n_total = nb + sum(int(c.n * s) for c in campaigns) + int(500 * s)
     lookalikes(w, P, n_total)
+    offices(w, P, args.offices)
     for cp in campaigns:
         run_campaign(w, P, cp)
 
@@ -989,12 +1011,20 @@ def main(argv=None):
                     help="comma-separated kinds (e.g. cgnat,classroom) whose every account moves to the new model (or "
                          "--group-switch-model) two hours after its release, together: a product whose default changed")
     ap.add_argument("--group-switch-model", help="the model of --group-switch (default: the released model)")
+    ap.add_argument("--offices", type=int, default=0,
+                    help="add N offices (look-alike kind `office`): 20-60 staff each on their own accounts behind a "
+                         "corporate egress pool of one /24, working hours, two popular browsers, one model (default 0)")
+    ap.add_argument("--verbose", default="",
+                    help="KINDS[:FACTOR]: accounts of these comma-separated kinds take answers FACTOR (default 3) "
+                         "times longer (a reasoning model, whole implementations)")
     args = ap.parse_args(argv)
     days, shape, content = SCENARIOS[args.scenario]
     w = World(args.scenario, args.seed, args.days or days, args.scale, args.shape or shape,
               args.no_content or not content, Corpus())
     w.early_adopters = args.early_adopters
     w.group_switch = (set(k for k in args.group_switch.split(",") if k), args.group_switch_model or NEW_MODEL)
+    kinds, _, factor = args.verbose.partition(":")
+    w.verbose = (set(k for k in kinds.split(",") if k), float(factor or 3))
     P = Prompts(w.c)
     scenario(args.scenario, w, P, args)
     lines, accounts = w.write(args.out)

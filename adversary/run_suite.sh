@@ -8,6 +8,7 @@
 # Environment: DISTILL_DETECT (binary; default .build/release/distill-detect of this
 # checkout), SCALE (accounts multiplier, default 1), THREADS (analyze --threads; default:
 # the tool's own default), WORK (where runs go; default a new /tmp/adversary-suite.*),
+# BUILD_ARGS (extra build.py options for every scenario, e.g. "--offices 2 --verbose office:3"),
 # KEEP=1 keeps the generated logs (otherwise only outputs and labels stay), WAIT_MINUTES
 # (how long to wait for a missing binary, default 10).
 set -u
@@ -44,7 +45,7 @@ for item in $SCENARIOS; do
     rm -rf "$run"
     mkdir -p "$run"
     t0=$(now)
-    if ! python3 "$HERE/build.py" --scenario "$name" --seed "$seed" --scale "$SCALE" --out "$run/logs" 2> "$run/build.txt"; then
+    if ! python3 "$HERE/build.py" --scenario "$name" --seed "$seed" --scale "$SCALE" ${BUILD_ARGS:-} --out "$run/logs" 2> "$run/build.txt"; then
         echo "build failed: $name $seed (see $run/build.txt)" >&2
         continue
     fi

@@ -17,16 +17,17 @@ struct AdversarySuiteTests {
     /// Builds one scenario with the suite's own script (python3, standard library only).
     static func build(
         _ scenario: String, seed: Int, scale: Double = 0.3, earlyAdopters: Double = 0, groupSwitch: String = "",
-        noContent: Bool = false, into dir: TemporaryDirectory
+        noContent: Bool = false, options: [String] = [], into dir: TemporaryDirectory
     ) throws -> String {
-        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : "") + (groupSwitch.isEmpty ? "" : "-switch") + (noContent ? "-no-content" : ""))
+        let out = dir.file(scenario + (earlyAdopters > 0 ? "-early" : "") + (groupSwitch.isEmpty ? "" : "-switch") + (noContent ? "-no-content" : "")
+            + options.joined().filter { $0.isLetter || $0.isNumber })
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.repository.appendingPathComponent("adversary/build.py").path, "--scenario", scenario,
             "--seed", String(seed), "--scale", String(scale), "--out", out,
         ] + (earlyAdopters > 0 ? ["--early-adopters", String(earlyAdopters)] : [])
-            + (groupSwitch.isEmpty ? [] : ["--group-switch", groupSwitch]) + (noContent ? ["--no-content"] : [])
+            + (groupSwitch.isEmpty ? [] : ["--group-switch", groupSwitch]) + (noContent ? ["--no-content"] : []) + options
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()

@@ -124,4 +124,27 @@ struct MetadataOnlyDetectionTests {
         print("metadata-only benign with early adopters: \(Evaluation.render(result))")
         #expect(result.flagged == 0)
     }
+
+    /// Offices behind corporate egress pools (`build.py --offices`): staff on their own accounts,
+    /// three addresses each of one /24, working hours in one time zone, two popular browsers, one
+    /// model, and here answers three times the usual length (a reasoning model). Each office is a
+    /// block of shared networks whose members act in the same buckets on it (timing), and which
+    /// an earlier build also reported on the members' concentration on two popular browsers (a
+    /// user agent now counts only when it is the group's own) or on the length of their answers
+    /// (completion length, withdrawn): 64 to 97 accounts flagged in such runs.
+    @Test("offices behind egress pools, on popular browsers, with long answers: candidates, not reported", arguments: [false, true])
+    func offices(withText: Bool) throws {
+        let dir = try TemporaryDirectory()
+        let logs = try AdversarySuiteTests.build(
+            "benign-only", seed: 1, scale: 0.5, noContent: !withText, options: ["--offices", "2", "--verbose", "office:3"], into: dir)
+        let out = dir.file("out")
+        _ = try AnalyzeRun.run(paths: [logs], outputDirectory: out, config: AnalyzeConfig())
+        let labels = (logs as NSString).appendingPathComponent("labels.csv")
+        let result = try Evaluation.run(labelsPath: labels, accountsPath: out + "/accounts.csv")
+        print("offices (text: \(withText)): \(Evaluation.render(result))")
+        #expect(result.flagged == 0)
+        let blocks = try Self.candidates(of: "office", try CSVReader.records(path: out + "/candidates.csv"), labels: labels)
+        #expect(blocks.contains { Int($0["accounts"] ?? "0")! >= 20 && ($0["significant_families"] ?? "").contains("timing") },
+                "an office should be a candidate whose timing stands out")
+    }
 }
