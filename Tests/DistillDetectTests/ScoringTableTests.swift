@@ -27,7 +27,7 @@ struct ScoringTableTests {
     @Test("a group's figures read one by one are the figures of its labelled tests")
     func figuresMatchTests() {
         var figures = GroupFigures(
-            templateSharing: 0.1, extraction: 0.2, targets: [("a", 0.3), ("b", nil)], sharedAddresses: 0.4, sharedCredentials: 0.5,
+            templateSharing: 0.1, extraction: 0.2, targets: [("a", 0.3), ("b", nil)], sharedAddresses: 0.4, sharedCredentials: 0.5, sharedAgents: 0.55,
             createdTogether: 0.6, synchrony: 0.7, actionSynchrony: 0.8, uniformity: 0.9, roundTheClock: nil)
         for round in 0..<2 {
             if round == 1 { figures.roundTheClock = 0.95; figures.templateSharing = nil }

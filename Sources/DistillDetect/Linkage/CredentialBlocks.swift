@@ -1,5 +1,5 @@
 // The second half of the infrastructure graph: what accounts share besides addresses. Payment
-// fingerprints, API keys, user agents few accounts send, and creation bursts (accounts
+// fingerprints, API keys, user agents few accounts send (browsers' excepted), and creation bursts (accounts
 // registered in the same sitting, `CreationBursts`) are the identifiers of an account ×
 // identifier graph, peeled for its densest blocks by `DenseBlocks` exactly as the networks are:
 // each identifier's edges weigh 1 / ln(holders + 5), so a card a household shares or a client
@@ -22,10 +22,12 @@ public enum CredentialBlocks {
     }
 
     /// The credential identifiers of each account (tagged by kind): its payment fingerprints, its
-    /// API keys, its user agents held by at most `maxAgentHolders` accounts, and its creation
-    /// burst. A user agent many accounts send is a popular client, not a shared identity, and
-    /// would join thousands of unrelated accounts into one component. O(total identifiers).
+    /// API keys, its user agents held by at most `maxAgentHolders` accounts, browsers' excepted
+    /// (`BrowserAgents`), and its creation burst. A user agent many accounts send is a popular
+    /// client, not a shared identity, and would join thousands of unrelated accounts into one
+    /// component. O(total identifiers).
     static func identifiers(_ accounts: [AccountState], bursts: CreationBursts, maxAgentHolders: Int) -> [ArraySlice<UInt64>] {
+        let browsers = BrowserAgents.hashes(accounts)
         var agentHolders: [UInt64: Int] = [:]
         for i in accounts.indices { accounts[i].userAgents.values.forEach { agentHolders[$0, default: 0] += 1 } }
         // One flat list, each account's identifiers a slice of it (no array per account).
@@ -36,7 +38,7 @@ public enum CredentialBlocks {
             accounts[i].payments.values.forEach { flat.append(StableHash.combine(Kind.payment.rawValue, $0)) }
             accounts[i].apiKeys.forEach { flat.append(StableHash.combine(Kind.apiKey.rawValue, $0)) }
             accounts[i].userAgents.values.forEach { h in
-                if agentHolders[h, default: 0] <= maxAgentHolders { flat.append(StableHash.combine(Kind.userAgent.rawValue, h)) }
+                if agentHolders[h, default: 0] <= maxAgentHolders && !browsers.contains(h) { flat.append(StableHash.combine(Kind.userAgent.rawValue, h)) }
             }
             if let b = bursts.burstOf[i] { flat.append(StableHash.combine(Kind.creationBurst.rawValue, UInt64(b))) }
             ends.append(flat.count)

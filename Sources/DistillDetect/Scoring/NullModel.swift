@@ -14,8 +14,9 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
     case content
     /// Concentration on the taxonomy's extraction targets, together and one by one.
     case capability
-    /// IPs, /24 and /48 networks, payment fingerprints, API keys and user agents shared within
-    /// the cluster, each weighted by the share of its users that are members.
+    /// IPs, /24 and /48 networks, payment fingerprints and API keys, and user agents other than
+    /// browsers' shared within the cluster, each weighted by the share of its users that are
+    /// members.
     case infrastructure
     /// Accounts created together, actions in the same 10-minute buckets (synchrony of
     /// near-duplicate prompts, and of metadata actions: network, model, endpoint, user agent),
@@ -117,19 +118,22 @@ struct PopulationIndex: @unchecked Sendable {
     /// addresses (networks and IPs), and the rest (payment fingerprints, user agents, keys).
     let addresses: FlatKeys
     let credentials: FlatKeys
-    /// Payment fingerprints and API keys only (no user agents): the credential test of a content
-    /// cluster. Its members were linked by their text, and a product's text (its system prompt,
-    /// its tool set, its tool output) comes with the product's user agent: users of one coding
-    /// agent share both by using it.
+    /// Payment fingerprints and API keys only (no user agents): the credential test of every
+    /// cluster (ids of `credentials`). A content cluster has no user-agent test: its members
+    /// were linked by their text, and a product's text (its system prompt, its tool set, its
+    /// tool output) comes with the product's user agent: users of one coding agent share both by
+    /// using it.
     let identities: FlatKeys
+    /// User agents other than browsers' (`BrowserAgents`; ids of `credentials`): the user-agent
+    /// test. Apart from the cards and keys, so that a group concentrated on a popular client
+    /// library, which random groups share a little of too, does not blur a handful of shared
+    /// cards, which random groups almost never share.
+    let agents: FlatKeys
     let templates: FlatKeys
     /// Metadata action items per account: the filled (bin, value) entries of its action sketch.
     let actions: FlatKeys
     /// Accounts holding each identifier or template (by dense id).
     let users: [Int32]
-    /// Whether each dense id is a user agent's (the rest of `credentials` are payment
-    /// fingerprints and API keys).
-    let isAgent: [Bool]
     let vocabulary: VocabularyRarity
     /// Densified synchrony sketches, `synchronyBins` values each, of the accounts whose sketch
     /// fills two bins or more. A sketch of one filled bin densifies to that value in every
@@ -267,9 +271,8 @@ struct PopulationIndex: @unchecked Sendable {
 
     /// Each kind of key of every account as dense ids, and each id's holders.
     private struct KeyTables {
-        var addresses, credentials, identities, templates, actions: FlatKeys
+        var addresses, credentials, identities, agents, templates, actions: FlatKeys
         var users: [Int32]
-        var isAgent: [Bool]
     }
 
     /// One space of dense ids: a group's counts go into a flat table instead of a dictionary
@@ -278,18 +281,15 @@ struct PopulationIndex: @unchecked Sendable {
         var ids = DenseIDTable()
         /// Accounts holding each id.
         var users: [Int32] = []
-        /// Whether each id is a user agent's.
-        var isAgent: [Bool] = []
 
         /// Appends the id of `key` to `flat`; `counting: false` for a second view of keys
         /// already counted (their holders once).
         @inline(__always)
-        mutating func add(_ key: UInt64, to flat: inout FlatKeys, counting: Bool = true, agent: Bool = false) {
+        mutating func add(_ key: UInt64, to flat: inout FlatKeys, counting: Bool = true) {
             let next = Int32(users.count)
             let id = ids.id(for: key, next: next)
             if id == next {
                 users.append(1)
-                isAgent.append(agent)
             } else if counting {
                 users[Int(id)] += 1
             }
@@ -301,30 +301,34 @@ struct PopulationIndex: @unchecked Sendable {
     private static func tagged(_ kind: UInt64, _ key: UInt64) -> UInt64 { StableHash.combine(kind &+ 0x1D, key) }
 
     /// Identifiers, tagged by kind: addresses (networks and IPs), credentials (payment
-    /// fingerprints, user agents, API keys) and identities (payment fingerprints and API keys
-    /// again: ids of `credentials`, counted there). One pass over the states, each kind into
-    /// its own flat list (no per-account arrays: with a million small accounts those were the
-    /// peak).
-    private static func identifierKeys(_ accounts: [AccountState]) -> (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys) {
+    /// fingerprints, user agents other than browsers' (`BrowserAgents`), API keys) and
+    /// identities (payment fingerprints and API keys again: ids of `credentials`, counted
+    /// there). One pass over the states, each kind into its own flat list (no per-account
+    /// arrays: with a million small accounts those were the peak).
+    private static func identifierKeys(_ accounts: [AccountState]) -> (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys) {
+        let browsers = BrowserAgents.hashes(accounts)
         var space = KeySpace()
         var addresses = FlatKeys()
         var credentials = FlatKeys()
         var identities = FlatKeys()
+        var agents = FlatKeys()
         for i in accounts.indices {
             accounts[i].networks.values.forEach { space.add(tagged(0, $0), to: &addresses) }
             accounts[i].ips.values.forEach { space.add(tagged(1, $0), to: &addresses) }
             let payments = accounts[i].payments.values
             let keys = accounts[i].apiKeys
             payments.forEach { space.add(tagged(2, $0), to: &credentials) }
-            accounts[i].userAgents.values.forEach { space.add(tagged(3, $0), to: &credentials, agent: true) }
+            accounts[i].userAgents.values.forEach { if !browsers.contains($0) { space.add(tagged(3, $0), to: &credentials) } }
+            accounts[i].userAgents.values.forEach { if !browsers.contains($0) { space.add(tagged(3, $0), to: &agents, counting: false) } }
             keys.forEach { space.add(tagged(4, $0), to: &credentials) }
             payments.forEach { space.add(tagged(2, $0), to: &identities, counting: false) }
             keys.forEach { space.add(tagged(4, $0), to: &identities, counting: false) }
             addresses.endAccount()
             credentials.endAccount()
             identities.endAccount()
+            agents.endAccount()
         }
-        return (space, addresses, credentials, identities)
+        return (space, addresses, credentials, identities, agents)
     }
 
     /// Template keys and metadata action items (tagged by bin), as `identifierKeys`.
@@ -347,7 +351,7 @@ struct PopulationIndex: @unchecked Sendable {
     /// identifiers hash apart (identifiers are tagged by kind), so the two spaces share no key
     /// and the ids are those one space over both would give.
     private static func keyTables(
-        _ identifiers: (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys),
+        _ identifiers: (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys),
         _ text: (KeySpace, templates: FlatKeys, actions: FlatKeys)
     ) -> KeyTables {
         let offset = Int32(identifiers.0.users.count)
@@ -356,9 +360,8 @@ struct PopulationIndex: @unchecked Sendable {
         for k in templates.values.indices { templates.values[k] += offset }
         for k in actions.values.indices { actions.values[k] += offset }
         return KeyTables(
-            addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities,
-            templates: templates, actions: actions, users: identifiers.0.users + text.0.users,
-            isAgent: identifiers.0.isAgent + [Bool](repeating: false, count: text.0.users.count))
+            addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities, agents: identifiers.agents,
+            templates: templates, actions: actions, users: identifiers.0.users + text.0.users)
     }
 
     /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
@@ -374,7 +377,7 @@ struct PopulationIndex: @unchecked Sendable {
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         let targetList = targets.sorted()
         // Independent passes over the states, claimed by the threads in turn, the longest first.
-        let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys)>>(count: 1)
+        let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys)>>(count: 1)
         let textSlot = ResultSlots<UncheckedSendable<(KeySpace, templates: FlatKeys, actions: FlatKeys)>>(count: 1)
         let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
         let pivotSlot = ResultSlots<ModelPivot>(count: 1)
@@ -399,10 +402,10 @@ struct PopulationIndex: @unchecked Sendable {
         addresses = keys.addresses
         credentials = keys.credentials
         identities = keys.identities
+        agents = keys.agents
         templates = keys.templates
         actions = keys.actions
         self.users = keys.users
-        isAgent = keys.isAgent
         self.exchanges = figures.exchanges
         self.withPrompt = figures.withPrompt
         self.extractionShare = figures.extraction
@@ -501,7 +504,10 @@ struct GroupFigures {
     /// (topic name, mean share) per extraction target.
     var targets: [(String, Double?)] = []
     var sharedAddresses: Double
+    /// Payment fingerprints and API keys.
     var sharedCredentials: Double
+    /// User agents other than browsers'; nil for a content cluster (no such test).
+    var sharedAgents: Double? = nil
     var createdTogether: Double?
     var synchrony: Double?
     /// Members' metadata actions (sketch items) that another member took in the same bucket,
@@ -542,9 +548,9 @@ struct GroupFigures {
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
-             (formation == .content ? "payment fingerprints and keys shared within the group, by share of their users"
-                : "payment fingerprints, keys and user agents shared within the group, by share of their users",
-              formedByCredentials ? nil : sharedCredentials)]
+             ("payment fingerprints and keys shared within the group, by share of their users", formedByCredentials ? nil : sharedCredentials)]
+            + (formation == .content ? [] : [("user agents other than browsers shared within the group, by share of their senders",
+                                              formedByCredentials ? nil : sharedAgents)])
         case .timing:
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
              ("actions (network, model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers",
@@ -567,7 +573,11 @@ struct GroupFigures {
         case .content: return templateSharing
         case .capability: return k == 0 ? extraction : targets[k - 1].1
         case .infrastructure:
-            return k == 0 ? (formation == .networks ? nil : sharedAddresses) : (formation == .credentials ? nil : sharedCredentials)
+            switch k {
+            case 0: return formation == .networks ? nil : sharedAddresses
+            case 1: return formation == .credentials ? nil : sharedCredentials
+            default: return formation == .credentials ? nil : sharedAgents
+            }
         case .timing:
             switch k {
             case 0: return formation == .credentials ? nil : createdTogether
@@ -597,8 +607,9 @@ struct GroupFigures {
         var actionSynchrony: Double?
         var sharedAddresses = 0.0
         var sharedCredentials = 0.0
+        var sharedAgents: Double?
         counts.withUnsafeMutableBufferPointer { c in
-            index.users.withUnsafeBufferPointer { u in index.isAgent.withUnsafeBufferPointer { agent in
+            index.users.withUnsafeBufferPointer { u in
                 index.templates.withView { templates in
                     var uses = 0
                     for m in group {
@@ -621,11 +632,7 @@ struct GroupFigures {
                     for m in group { for j in templates.range(m) { c[Int(templates.values[j])] = 0 } }
                 }
                 // Infrastructure: per member, the strongest identifier it shares with another
-                // member, weighted by the share of that identifier's users who are members. A
-                // user agent counts only when it is the group's own (members are at least half
-                // of its senders): many members on one or two popular browsers is what an
-                // office's standard desktop looks like, not a shared identity (the candidates'
-                // rule too: `credentialAgentMaxShare`, `Bystanders`).
+                // member, weighted by the share of that identifier's users who are members.
                 func shared(_ keys: FlatKeys.View) -> Double {
                     for m in group { for j in keys.range(m) { c[Int(keys.values[j])] += 1 } }
                     var total = 0.0
@@ -633,7 +640,7 @@ struct GroupFigures {
                         var best = 0.0
                         for j in keys.range(m) {
                             let h = Int(keys.values[j])
-                            if c[h] > 1 && (!agent[h] || 2 * c[h] >= u[h]) { best = max(best, Double(c[h]) / Double(u[h])) }
+                            if c[h] > 1 { best = max(best, Double(c[h]) / Double(u[h])) }
                         }
                         total += best
                     }
@@ -662,8 +669,9 @@ struct GroupFigures {
                     if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
                 }
                 sharedAddresses = index.addresses.withView(shared)
-                sharedCredentials = (formation == .content ? index.identities : index.credentials).withView(shared)
-            } }
+                sharedCredentials = index.identities.withView(shared)
+                if formation != .content { sharedAgents = index.agents.withView(shared) }
+            }
         }
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
@@ -694,7 +702,7 @@ struct GroupFigures {
         }
         return GroupFigures(
             templateSharing: templateSharing, extraction: extraction, targets: targets,
-            sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, createdTogether: createdTogether, synchrony: synchrony,
+            sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, sharedAgents: sharedAgents, createdTogether: createdTogether, synchrony: synchrony,
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
             pivot: index.pivot.releases.isEmpty ? nil : index.pivot.figure(group), pivotTested: !index.pivot.releases.isEmpty,
             roundTheClock: roundTheClock(group, index: index))
