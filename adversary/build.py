@@ -251,6 +251,8 @@ class World:
         self.early_adopters = 0.0  # share of ordinary users who move to the new model on its first day
         self.group_switch = (set(), NEW_MODEL)  # (kinds, model): a product whose default model changed
         self.verbose = (set(), 1.0)  # (kinds, factor): accounts whose answers are `factor` times longer
+        self.campaign_cards = None  # --campaign-cards: overrides every campaign's `cards`
+        self.campaign_agent = None  # --campaign-agent: one user agent for every campaign account
         self.end_ms = START_MS + days * DAY
         self.lines = []  # (ts, json line)
         self.accounts = []
@@ -854,6 +856,8 @@ def proxy_pool(w, r, n):
 
 
 def run_campaign(w, P, cp):
+    if w.campaign_cards:
+        cp.cards = w.campaign_cards
     r = Random(f"{w.seed}:campaign:{cp.cid}")
     n = max(3, int(round(cp.n * w.scale)))
     exits = proxy_pool(w, r, 2500)
@@ -873,7 +877,7 @@ def run_campaign(w, P, cp):
             card = card_groups[-1]
         elif cp.cards == "none" and r.random() < 0.75:
             card = "pm_" + w.hexid(14)
-        a = w.account("campaign", campaign=cp.cid, ua=r.choice(CAMPAIGN_UAS), created=created, card=card or False)
+        a = w.account("campaign", campaign=cp.cid, ua=w.campaign_agent or r.choice(CAMPAIGN_UAS), created=created, card=card or False)
         a.model = cp.model
         ra = Random(f"{w.seed}:{a.id}:camp")
         fams = ra.sample(cp.families, min(3, len(cp.families)))
@@ -1014,6 +1018,10 @@ def main(argv=None):
     ap.add_argument("--offices", type=int, default=0,
                     help="add N offices (look-alike kind `office`): 20-60 staff each on their own accounts behind a "
                          "corporate egress pool of one /24, working hours, two popular browsers, one model (default 0)")
+    ap.add_argument("--campaign-cards", choices=["shared", "none"],
+                    help="override every campaign's payment cards: shared (groups of accounts on one card) or none "
+                         "(each account its own card, or none)")
+    ap.add_argument("--campaign-agent", help="every campaign account sends this user agent (e.g. a popular library's)")
     ap.add_argument("--verbose", default="",
                     help="KINDS[:FACTOR]: accounts of these comma-separated kinds take answers FACTOR (default 3) "
                          "times longer (a reasoning model, whole implementations)")
@@ -1025,6 +1033,8 @@ def main(argv=None):
     w.group_switch = (set(k for k in args.group_switch.split(",") if k), args.group_switch_model or NEW_MODEL)
     kinds, _, factor = args.verbose.partition(":")
     w.verbose = (set(k for k in kinds.split(",") if k), float(factor or 3))
+    w.campaign_cards = args.campaign_cards
+    w.campaign_agent = args.campaign_agent
     P = Prompts(w.c)
     scenario(args.scenario, w, P, args)
     lines, accounts = w.write(args.out)

@@ -147,4 +147,24 @@ struct MetadataOnlyDetectionTests {
         #expect(blocks.contains { Int($0["accounts"] ?? "0")! >= 20 && ($0["significant_families"] ?? "").contains("timing") },
                 "an office should be a candidate whose timing stands out")
     }
+
+    /// A campaign without text or cards on its own subnets, created in bursts, firing batches,
+    /// every account sending one popular library's user agent (`python-requests`, which about 300
+    /// ordinary accounts send too): its networks formed it, so its second family is that agent,
+    /// weighted by the members' share of its senders (0.45 against 0.15 for random groups). A
+    /// build that counted a user agent only when members were half of its senders found nothing.
+    @Test("cardless burst campaign on one popular library's user agent: found by its agent and its timing")
+    func cardlessCampaignOnOneLibrary() throws {
+        let dir = try TemporaryDirectory()
+        let logs = try AdversarySuiteTests.build(
+            "no-content-burst", seed: 15, scale: 1, noContent: true,
+            options: ["--campaign-cards", "none", "--campaign-agent", "python-requests/2.32.3"], into: dir)
+        let (result, candidates, _) = try Self.analyze(logs, in: dir)
+        print("cardless burst on python-requests: \(Evaluation.render(result))")
+        #expect(result.f1 >= 0.95)
+        #expect(result.falsePositives == 0)
+        for campaign in result.campaigns { #expect(campaign.largestClusterShare >= 0.9, "\(campaign.campaign)") }
+        let blocks = try Self.candidates(of: "campaign", candidates, labels: (logs as NSString).appendingPathComponent("labels.csv"))
+        #expect(blocks.contains { $0["reported"] == "yes" && ($0["infrastructure_test"] ?? "").hasPrefix("user agents other than browsers") })
+    }
 }
