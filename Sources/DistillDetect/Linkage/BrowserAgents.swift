@@ -7,9 +7,9 @@
 enum BrowserAgents {
     /// The hashes (as `AccountState.userAgents` holds them) of the run's user agents that are
     /// web browsers: their text begins with `Mozilla/`, the compatibility token every major
-    /// browser sends first (MDN, "User-Agent" header; RFC 9110 §10.1.5 for the header). A user agent's text is kept with
-    /// each account's two smallest hashes (`LabelledSet`), so one whose text no account keeps is
-    /// taken for a client. O(accounts).
+    /// browser sends first (MDN, "User-Agent" header; RFC 9110 §10.1.5 for the header). A user
+    /// agent's text is kept with each account's two smallest hashes (`LabelledSet`), so one
+    /// whose text no account keeps is taken for a client. O(accounts).
     static func hashes(_ accounts: [AccountState]) -> Set<UInt64> {
         var browsers = Set<UInt64>()
         for i in accounts.indices {

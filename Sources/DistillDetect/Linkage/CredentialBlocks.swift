@@ -1,9 +1,9 @@
 // The second half of the infrastructure graph: what accounts share besides addresses. Payment
-// fingerprints, API keys, user agents few accounts send (browsers' excepted), and creation bursts (accounts
-// registered in the same sitting, `CreationBursts`) are the identifiers of an account ×
-// identifier graph, peeled for its densest blocks by `DenseBlocks` exactly as the networks are:
-// each identifier's edges weigh 1 / ln(holders + 5), so a card a household shares or a client
-// library a thousand developers use adds little, and an account that shares only one
+// fingerprints, API keys, user agents few accounts send (browsers' excepted), and creation
+// bursts (accounts registered in the same sitting, `CreationBursts`) are the identifiers of an
+// account × identifier graph, peeled for its densest blocks by `DenseBlocks` exactly as the
+// networks are: each identifier's edges weigh 1 / ln(holders + 5), so a card a household shares
+// or a client library a thousand developers use adds little, and an account that shares only one
 // identifier with a block is peeled before the accounts that share several (Fraudar's density:
 // Hooi et al., KDD 2016). Accounts that share a card, a key and a sign-up hour with the same
 // others are what an operator paying for and registering accounts in bulk leaves behind.

@@ -194,7 +194,6 @@ struct PopulationIndex: @unchecked Sendable {
     let pivot: ModelPivot
     let pivotLabel: String
 
-
     /// What the index keeps of each account apart from its keys (`keyTables`).
     private struct AccountFigures {
         var exchanges: [Double]
@@ -318,8 +317,11 @@ struct PopulationIndex: @unchecked Sendable {
             let payments = accounts[i].payments.values
             let keys = accounts[i].apiKeys
             payments.forEach { space.add(tagged(2, $0), to: &credentials) }
-            accounts[i].userAgents.values.forEach { if !browsers.contains($0) { space.add(tagged(3, $0), to: &credentials) } }
-            accounts[i].userAgents.values.forEach { if !browsers.contains($0) { space.add(tagged(3, $0), to: &agents, counting: false) } }
+            accounts[i].userAgents.values.forEach { h in
+                guard !browsers.contains(h) else { return }
+                space.add(tagged(3, h), to: &credentials)
+                space.add(tagged(3, h), to: &agents, counting: false)
+            }
             keys.forEach { space.add(tagged(4, $0), to: &credentials) }
             payments.forEach { space.add(tagged(2, $0), to: &identities, counting: false) }
             keys.forEach { space.add(tagged(4, $0), to: &identities, counting: false) }
