@@ -68,7 +68,8 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "Find suspect account clusters and write clusters.csv, accounts.csv, candidates.csv, summary.json and report.html.",
         discussion: """
             Each cluster of at least --min-cluster-size accounts (linked by rarity-weighted \
-            vocabulary, or a dense block of shared networks) is measured family by \
+            vocabulary, a dense block of shared networks or of shared cards, keys, client user \
+            agents and sign-up bursts, or actions in the same 10-minute buckets) is measured family by \
             family (content, capability, infrastructure, timing, load balancing) against \
             volume-matched random groups of the same run, and is reported when two families are \
             significant at the level that --max-false-clusters sets (what a cluster was formed \
