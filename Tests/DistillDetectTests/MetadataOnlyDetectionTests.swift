@@ -130,8 +130,8 @@ struct MetadataOnlyDetectionTests {
     /// model, and here answers three times the usual length (a reasoning model). Each office is a
     /// block of shared networks whose members act in the same buckets on it (timing), and which
     /// an earlier build also reported on the members' concentration on two popular browsers (a
-    /// user agent now counts only when it is the group's own) or on the length of their answers
-    /// (completion length, withdrawn): 64 to 97 accounts flagged in such runs.
+    /// browser's user agent is now no identifier: `BrowserAgents`) or on the length of their
+    /// answers (completion length, withdrawn): 56 to 97 accounts flagged in such runs.
     @Test("offices behind egress pools, on popular browsers, with long answers: candidates, not reported", arguments: [false, true])
     func offices(withText: Bool) throws {
         let dir = try TemporaryDirectory()
