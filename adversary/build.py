@@ -669,7 +669,7 @@ def offices(w, P, n_offices):
     leaving through 3 of them; one time zone, working hours, the company's two standard
     browsers (popular ones), one model."""
     r = Random(f"{w.seed}:offices")
-    for k in range(n_offices):
+    for _ in range(n_offices):
         net = f"{r.choice([38, 52, 64, 104, 146, 192])}.{r.randrange(256)}.{r.randrange(256)}"
         egress = [f"{net}.{x}" for x in r.sample(range(2, 254), r.choice([16, 32, 64]))]
         tz, uas, model = r.choice(TZS), r.sample(BENIGN_UAS[:3], 2), r.choice(MODELS[:3])
