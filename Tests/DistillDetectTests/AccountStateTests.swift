@@ -190,6 +190,7 @@ private final class ReferenceFold: ExchangeConsumer {
         if p.hasCodeBlock { a.codeBlocks += 1 }
         a.topics.add(UInt16(p.topic))
         a.templates.insert(p.templateKey)
+        a.nearDuplicates.insert(p.nearDuplicateKey)
         a.vocabulary.insert(contentsOf: analyzer.shingles)
         a.synchronySketch.insert(StableHash.combine(UInt64(bitPattern: ts / AccountState.synchronyBucketMs), p.nearDuplicateKey))
         // An exemplar is kept when its template ranks among the three smallest; per template,

@@ -67,6 +67,21 @@ struct AdversarySuiteTests {
         #expect(result.falsePositives == 0)
     }
 
+    /// A campaign of 20 accounts (scale 0.1) among 450 ordinary ones: its paraphrases with
+    /// random slots and prefix or suffix noise rarely repeat a template exactly, so before the
+    /// content family counted near-duplicate prompts its content was no evidence at this size
+    /// and nothing was reported (F1 0 at both seeds). Its members share near-duplicate prompt
+    /// keys that outsiders do not hold.
+    @Test("a small paraphrase campaign is found by the near-duplicate prompts its members share", arguments: [11, 31])
+    func smallParaphraseCampaign(_ seed: Int) throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build("proxy-paraphrase", seed: seed, scale: 0.1, into: dir), in: dir)
+        print("adversary proxy-paraphrase scale 0.1 seed \(seed): \(Evaluation.render(result))")
+        #expect(result.f1 >= 0.95)
+        #expect(result.falsePositives == 0)
+        #expect(result.lookAlikesFlagged.isEmpty)
+    }
+
     /// Three campaigns renting one proxy pool form one network block; their text tells them
     /// apart, and each is reported as a cluster of its own.
     @Test("several campaigns on one proxy pool come out as one cluster each")

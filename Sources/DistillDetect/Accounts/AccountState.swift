@@ -251,6 +251,13 @@ public struct AccountState: Equatable, Sendable {
             yield &box.fields.templates
         }
     }
+    public internal(set) var nearDuplicates: BottomKSet {
+        get { box.fields.nearDuplicates }
+        _modify {
+            makeUnique()
+            yield &box.fields.nearDuplicates
+        }
+    }
     public internal(set) var topics: SparseCounts {
         get { box.fields.topics }
         _modify {
@@ -419,6 +426,10 @@ extension AccountState {
         /// Template keys used (the smallest 48 by hash): exact sharing for most accounts. Prompt
         /// templates and, tagged apart, templates of the tool results the account sent back.
         public internal(set) var templates = BottomKSet(capacity: 48)
+        /// Near-duplicate keys of the account's prompts (`PromptFeatures.nearDuplicateKey`, the
+        /// smallest 48 by hash): paraphrases and slot-filled variants of one template, whose
+        /// skeletons differ, share them (two prompts of Jaccard s with probability about s²).
+        public internal(set) var nearDuplicates = BottomKSet(capacity: 48)
         /// Topic index → exchanges with a prompt classified to it.
         public internal(set) var topics = SparseCounts()
         /// MinHash of every word bigram the account sent: its content vocabulary.
@@ -585,6 +596,9 @@ extension AccountState.Fields {
             "actionSketch", \.actionSketch, since: 3,
             encode: CountedSketch.encode, decode: CountedSketch.decode),
         .summary("modelUse", \.modelUse, since: 5),
+        .summary(
+            "nearDuplicates", \.nearDuplicates, since: 6, content: true,
+            fold: { fields, _, prompt in if let prompt { fields.nearDuplicates.insert(prompt.nearDuplicateKey) } }),
     ]
 
     /// The fields' folds that run beside the hot fold, in schema order.

@@ -130,6 +130,8 @@ struct PopulationIndex: @unchecked Sendable {
     /// cards, which random groups almost never share.
     let agents: FlatKeys
     let templates: FlatKeys
+    /// Near-duplicate prompt keys (`AccountState.nearDuplicates`), tagged apart from templates.
+    let nearDuplicates: FlatKeys
     /// Metadata action items per account: the filled (bin, value) entries of its action sketch.
     let actions: FlatKeys
     /// Accounts holding each identifier or template (by dense id).
@@ -270,7 +272,7 @@ struct PopulationIndex: @unchecked Sendable {
 
     /// Each kind of key of every account as dense ids, and each id's holders.
     private struct KeyTables {
-        var addresses, credentials, identities, agents, templates, actions: FlatKeys
+        var addresses, credentials, identities, agents, templates, nearDuplicates, actions: FlatKeys
         var users: [Int32]
     }
 
@@ -333,37 +335,45 @@ struct PopulationIndex: @unchecked Sendable {
         return (space, addresses, credentials, identities, agents)
     }
 
-    /// Template keys and metadata action items (tagged by bin), as `identifierKeys`.
-    private static func textAndActionKeys(_ accounts: [AccountState]) -> (KeySpace, templates: FlatKeys, actions: FlatKeys) {
+    /// Template keys, near-duplicate keys (tagged apart) and metadata action items (tagged by
+    /// bin), as `identifierKeys`.
+    private static func textAndActionKeys(_ accounts: [AccountState]) -> TextKeys {
         var space = KeySpace()
         var templates = FlatKeys()
+        var nearDuplicates = FlatKeys()
         var actions = FlatKeys()
         for i in accounts.indices {
             accounts[i].templates.forEach { space.add($0, to: &templates) }
+            accounts[i].nearDuplicates.forEach { space.add(StableHash.combine(0x4E45_4152, $0), to: &nearDuplicates) }
+            nearDuplicates.endAccount()
             accounts[i].actionSketch.forEachFilledBin { b, v in
                 space.add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v)), to: &actions)
             }
             templates.endAccount()
             actions.endAccount()
         }
-        return (space, templates, actions)
+        return (space, templates, nearDuplicates, actions)
     }
+
+    private typealias TextKeys = (KeySpace, templates: FlatKeys, nearDuplicates: FlatKeys, actions: FlatKeys)
 
     /// The two spaces of keys as one: the second's ids follow the first's. Templates and
     /// identifiers hash apart (identifiers are tagged by kind), so the two spaces share no key
     /// and the ids are those one space over both would give.
     private static func keyTables(
         _ identifiers: (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys),
-        _ text: (KeySpace, templates: FlatKeys, actions: FlatKeys)
+        _ text: TextKeys
     ) -> KeyTables {
         let offset = Int32(identifiers.0.users.count)
         var templates = text.templates
+        var nearDuplicates = text.nearDuplicates
         var actions = text.actions
         for k in templates.values.indices { templates.values[k] += offset }
+        for k in nearDuplicates.values.indices { nearDuplicates.values[k] += offset }
         for k in actions.values.indices { actions.values[k] += offset }
         return KeyTables(
             addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities, agents: identifiers.agents,
-            templates: templates, actions: actions, users: identifiers.0.users + text.0.users)
+            templates: templates, nearDuplicates: nearDuplicates, actions: actions, users: identifiers.0.users + text.0.users)
     }
 
     /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
@@ -380,7 +390,7 @@ struct PopulationIndex: @unchecked Sendable {
         let targetList = targets.sorted()
         // Independent passes over the states, claimed by the threads in turn, the longest first.
         let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys)>>(count: 1)
-        let textSlot = ResultSlots<UncheckedSendable<(KeySpace, templates: FlatKeys, actions: FlatKeys)>>(count: 1)
+        let textSlot = ResultSlots<UncheckedSendable<TextKeys>>(count: 1)
         let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
         let pivotSlot = ResultSlots<ModelPivot>(count: 1)
         let shared = UncheckedSendable(accounts)
@@ -406,6 +416,7 @@ struct PopulationIndex: @unchecked Sendable {
         identities = keys.identities
         agents = keys.agents
         templates = keys.templates
+        nearDuplicates = keys.nearDuplicates
         actions = keys.actions
         self.users = keys.users
         self.exchanges = figures.exchanges
@@ -502,6 +513,9 @@ struct FlatKeys: Sendable {
 /// The figures of one group of accounts, one per test; `nil` where the group cannot be measured.
 struct GroupFigures {
     var templateSharing: Double?
+    /// As `templateSharing`, over near-duplicate prompt keys (paraphrases and slot fills of one
+    /// template share them where their skeletons differ); nil when no member has one.
+    var nearDuplicateSharing: Double? = nil
     var extraction: Double?
     /// (topic name, mean share) per extraction target.
     var targets: [(String, Double?)] = []
@@ -540,7 +554,8 @@ struct GroupFigures {
         let formedByNetworks = formation == .networks
         let formedByCredentials = formation == .credentials
         return switch family {
-        case .content: [("template uses shared within the group, by share of their users", templateSharing)]
+        case .content: [("template uses shared within the group, by share of their users", templateSharing),
+                        ("near-duplicate prompt uses shared within the group, by share of their users", nearDuplicateSharing)]
         // Chain-of-thought elicitation alone is a habit many ordinary users have (README, "Detection"):
         // it is shown beside the cluster (`cot_share`) but the family tests capability focus.
         // A campaign focuses on a capability. A block of shared networks is tested on each
@@ -572,7 +587,7 @@ struct GroupFigures {
     /// each batch of groups).
     func figure(_ family: EvidenceFamily, _ k: Int, formation: CandidateFormation) -> Double? {
         switch family {
-        case .content: return templateSharing
+        case .content: return k == 0 ? templateSharing : nearDuplicateSharing
         case .capability: return k == 0 ? extraction : targets[k - 1].1
         case .infrastructure:
             switch k {
@@ -606,33 +621,37 @@ struct GroupFigures {
         // every random group, so they read the tables through pointers (no bounds or
         // exclusivity checks, no slice per member); the sums are taken in the same order.
         var templateSharing: Double?
+        var nearDuplicateSharing: Double?
         var actionSynchrony: Double?
         var sharedAddresses = 0.0
         var sharedCredentials = 0.0
         var sharedAgents: Double?
         counts.withUnsafeMutableBufferPointer { c in
             index.users.withUnsafeBufferPointer { u in
-                index.templates.withView { templates in
+                // Per key use of a member, the share of the key's users who are members, where
+                // two or more members use it; over all the members' uses. nil without uses.
+                func sharing(_ keys: FlatKeys.View) -> Double? {
                     var uses = 0
                     for m in group {
-                        for j in templates.range(m) {
-                            c[Int(templates.values[j])] += 1
+                        for j in keys.range(m) {
+                            c[Int(keys.values[j])] += 1
                             uses += 1
                         }
                     }
-                    if uses > 0 {
-                        var shared = 0.0
-                        for m in group {
-                            for j in templates.range(m) {
-                                let t = Int(templates.values[j])
-                                let k = Double(c[t])
-                                if k > 1 { shared += k / Double(u[t]) }
-                            }
+                    guard uses > 0 else { return nil }
+                    var shared = 0.0
+                    for m in group {
+                        for j in keys.range(m) {
+                            let t = Int(keys.values[j])
+                            let k = Double(c[t])
+                            if k > 1 { shared += k / Double(u[t]) }
                         }
-                        templateSharing = shared / Double(uses)
                     }
-                    for m in group { for j in templates.range(m) { c[Int(templates.values[j])] = 0 } }
+                    for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
+                    return shared / Double(uses)
                 }
+                templateSharing = index.templates.withView(sharing)
+                nearDuplicateSharing = index.nearDuplicates.withView(sharing)
                 // Infrastructure: per member, the strongest identifier it shares with another
                 // member, weighted by the share of that identifier's users who are members.
                 func shared(_ keys: FlatKeys.View) -> Double {
@@ -703,7 +722,7 @@ struct GroupFigures {
             synchrony = pairs.isEmpty ? 0 : sum / Double(pairs.count)
         }
         return GroupFigures(
-            templateSharing: templateSharing, extraction: extraction, targets: targets,
+            templateSharing: templateSharing, nearDuplicateSharing: nearDuplicateSharing, extraction: extraction, targets: targets,
             sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, sharedAgents: sharedAgents, createdTogether: createdTogether, synchrony: synchrony,
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
             pivot: index.pivot.releases.isEmpty ? nil : index.pivot.figure(group), pivotTested: !index.pivot.releases.isEmpty,
