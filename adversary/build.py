@@ -680,6 +680,42 @@ def offices(w, P, n_offices):
             benign_user(w, P, a, volume(r, median=60, sigma=0.6), hours=WORK_C, ip_fn=lambda rr, mine=mine: rr.choice(mine))
 
 
+# --tool-users: a command-line helper that turns a description into a shell command (of the
+# shell-gpt / ai-shell kind), wrapping every request in its fixed instruction.
+TOOL_INSTRUCTION = ("Convert this description into a single bash command for {os}. Output only the command, "
+                    "no explanation, no markdown.\nDescription: {req}")
+SHELL_OS = ["Linux", "macOS", "Ubuntu", "Debian", "Fedora", "Windows WSL"]
+SHELL_VERBS = ["find", "list", "delete", "count", "compress", "copy", "rename", "show the size of", "sort", "move",
+               "archive", "search"]
+SHELL_OBJECTS = ["log files", "html files", "empty folders", "duplicate photos", "python files", "csv files",
+                 "hidden files", "pdf files", "backup archives", "large videos", "markdown notes", "docker images"]
+SHELL_WHERE = ["in my home folder", "in my notes folder", "in the current directory", "under the logs directory",
+               "on the external drive", "in my downloads", "in the project repository", "on the shared mount"]
+SHELL_CONDITION = ["older than a week", "bigger than a gigabyte", "modified today", "that are empty", "owned by root",
+                   "that contain the word invoice", "not touched this month", "with spaces in the name"]
+SHELL_TAIL = ["and print the total size", "and sort them by date", "and save the list to a file", "recursively",
+              "without following symlinks", "and ask before each one", "and show the largest first", ""]
+
+
+def tool_users(w, P, n):
+    """--tool-users: people using one command-line tool that wraps every request in its fixed
+    instruction, each on their own aged account at home, at ordinary hours in their own time
+    zones, with their own user agents; every prompt goes through the tool. Each request is a
+    template of its own; the instruction makes them near duplicates."""
+    for _ in range(n):
+        a = w.account("tool_user", org=False)
+        r = Random(f"{w.seed}:tool:{a.id}")
+        system = r.choice(SHELL_OS)
+        for day, k in sessions(r, volume(r, median=25), w.days):
+            t = w.at(r, day, a.tz)
+            for _ in range(k):
+                request = " ".join(x for x in (r.choice(SHELL_VERBS), r.choice(SHELL_OBJECTS), r.choice(SHELL_WHERE),
+                                               r.choice(SHELL_CONDITION), r.choice(SHELL_TAIL)) if x)
+                w.emit(a, t, TOOL_INSTRUCTION.format(os=system, req=request), ip=a.home, r=r,
+                       out_tok=int(r.lognormvariate(3.4, 0.5)))
+                t += r.randint(20, 600) * 1000
+
+
 def popular_question_users(w, P, n):
     for _ in range(n):
         a = w.account("popular_question")
@@ -984,6 +1020,7 @@ def scenario(name, w, P, args):
     n_total = nb + sum(int(c.n * s) for c in campaigns) + int(500 * s)
     lookalikes(w, P, n_total)
     offices(w, P, args.offices)
+    tool_users(w, P, args.tool_users)
     for cp in campaigns:
         run_campaign(w, P, cp)
 
@@ -1018,6 +1055,9 @@ def main(argv=None):
     ap.add_argument("--offices", type=int, default=0,
                     help="add N offices (look-alike kind `office`): 20-60 staff each on their own accounts behind a "
                          "corporate egress pool of one /24, working hours, two popular browsers, one model (default 0)")
+    ap.add_argument("--tool-users", type=int, default=0,
+                    help="add N users (look-alike kind `tool_user`) of one command-line tool that wraps every request "
+                         "in its fixed instruction, each on their own account at home (default 0)")
     ap.add_argument("--campaign-cards", choices=["shared", "none"],
                     help="override every campaign's payment cards: shared (groups of accounts on one card) or none "
                          "(each account its own card, or none)")

@@ -82,6 +82,19 @@ struct AdversarySuiteTests {
         #expect(result.lookAlikesFlagged.isEmpty)
     }
 
+    /// Users of one command-line tool that wraps each request in its fixed instruction (a shell-
+    /// command helper), each on their own account at home: every request is a template of its
+    /// own and the instruction makes them near duplicates, and the tool is about code. Counting
+    /// content and capability as two families reported 33 of 40 of them when near-duplicate
+    /// prompts were first tested; both are read from the same prompts and count once.
+    @Test("users of one tool that wraps every request in its fixed instruction give no cluster")
+    func toolUsers() throws {
+        let dir = try TemporaryDirectory()
+        let result = try Self.analyze(try Self.build("benign-only", seed: 1, options: ["--tool-users", "40"], into: dir), in: dir)
+        #expect(result.flagged == 0)
+        #expect(result.lookAlikesFlagged.isEmpty)
+    }
+
     /// Three campaigns renting one proxy pool form one network block; their text tells them
     /// apart, and each is reported as a cluster of its own.
     @Test("several campaigns on one proxy pool come out as one cluster each")

@@ -21,6 +21,14 @@
 // proxy pool's range) attaches nobody. Under independence of the two, an outsider passes with
 // probability at most the cut; the pool is usually a weak witness (a residential proxy pool
 // rents the addresses of ordinary users), the text a strong one.
+//
+// The creation time is the second witness where the networks are none: a campaign on a proxy
+// pool so large that each account's exits are its own (none in the cluster's pool) still signs
+// its accounts up in a few sittings. Where the cluster's members were created together beyond
+// chance, an outsider created within the creation window of a member has, under the null, the probability of an outsider being so (the share of the tested
+// outsiders that are, the campaign's own missing accounts among them, so the estimate errs
+// high). The witness is the smaller of the two tails: the network tail where it is below the
+// creation share (no other way to get there), else twice the creation share (Bonferroni).
 
 #if canImport(Glibc)
 import Glibc
@@ -165,10 +173,12 @@ public enum EvidenceAttachment {
     }
 
     /// Accounts (indices, ascending) outside `members` and `taken` whose vocabulary falls on the
-    /// cluster's own sketch values and whose networks lie in its pool beyond chance: the
-    /// content tail (beta-binomial, fitted on the outsiders) at most `level`, the network tail
-    /// at most 1/2, and Fisher's combination of the two at most `level` divided by the accounts
-    /// tested (those with a vocabulary and a network). The cluster's own values are (bin, value) pairs of the
+    /// cluster's own sketch values and whose networks lie in its pool, or who were created
+    /// within `creationWindowHours` of a member, beyond chance: the content tail (beta-binomial,
+    /// fitted on the outsiders) at most `level`, the witness below 1 (the network tail, if at
+    /// most 1/2, or, when created within the window and the share of outsiders so created is
+    /// no larger, twice that share), and Fisher's combination of the content tail and the witness at most `level` divided
+    /// by the accounts tested (those with a vocabulary and a network or a creation time). The cluster's own values are (bin, value) pairs of the
     /// vocabulary sketches held by two or more members, members being at least half of their
     /// holders; its pool, networks at least half of whose (estimated) holders are members.
     /// `poolMembers`: the accounts whose pool it is, when not `members` (the cluster a part was
@@ -178,7 +188,7 @@ public enum EvidenceAttachment {
     /// O(accounts × sketch bins).
     static func candidates(
         for members: [Int], poolOf poolMembers: [Int]? = nil, accounts: [AccountState], rarity: VocabularyRarity,
-        tables: HolderTables, taken: Set<Int>, level: Double, threads: Int
+        tables: HolderTables, taken: Set<Int>, level: Double, creationWindowHours: Double = 24, threads: Int
     ) -> [Int] {
         let inCluster = Set(members)
         // The members' values bin by bin, each bin's counted in one table of 65,536 (a
@@ -206,7 +216,27 @@ public enum EvidenceAttachment {
             pool[Int(id)] = true
             poolSize += 1
         }
-        guard !own.isEmpty, poolSize > 0 else { return [] }
+        let memberCreated = members.compactMap { accounts[$0].createdAt }.sorted()
+        let window = Int64(creationWindowHours * 3_600_000)
+        // The members created within the window of another member: the sittings that signed
+        // the campaign up (its other members' times, aged accounts spread over years, witness
+        // nothing).
+        let sittings = memberCreated.indices.filter { k in
+            (k > 0 && memberCreated[k] - memberCreated[k - 1] <= window)
+                || (k + 1 < memberCreated.count && memberCreated[k + 1] - memberCreated[k] <= window)
+        }.map { memberCreated[$0] }
+        /// Whether `c` lies within the window of one of `times` (ascending).
+        func within(_ c: Int64?, _ times: [Int64]) -> Bool {
+            guard let c, !times.isEmpty else { return false }
+            var lo = 0
+            var hi = times.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if times[mid] < c - window { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < times.count && times[lo] <= c + window
+        }
+        guard !own.isEmpty, poolSize > 0 || !sittings.isEmpty else { return [] }
         let reference = Reference(own: own, pool: pool)
         // Every outsider's counts, on all cores in blocks kept in order. Accounts of reported
         // clusters (`taken`) are no outsiders: another campaign's accounts sharing this one's
@@ -217,27 +247,50 @@ public enum EvidenceAttachment {
             let (accounts, outsiders, reference, tables) = shared.value
             return range.map { reference.counts(accounts[outsiders[$0]], networks: tables.networks(outsiders[$0])) }
         }
-        let tested = outsiders.indices.filter { counts[$0].bins > 0 && counts[$0].networks > 0 }
+        let timed = outsiders.map { accounts[$0].createdAt != nil }
+        let tested = outsiders.indices.filter { counts[$0].bins > 0 && (counts[$0].networks > 0 || timed[$0]) }
         guard !tested.isEmpty else { return [] }
         let cut = level / Double(tested.count)
+        let timedTested = tested.indices.filter { timed[tested[$0]] }
+        func share(_ flags: [Bool]) -> Double {
+            timedTested.isEmpty ? 1 : Double(timedTested.filter { flags[$0] }.count) / Double(timedTested.count)
+        }
+        // The creation time witnesses only for a cluster created together: more of its members
+        // created within the window of another member than the outsiders' share within the
+        // window of a member predicts (binomial tail at most `level`). A campaign of aged
+        // accounts spread over years leaves every outsider near one of its members' creation
+        // times, and witnesses nothing.
+        let nearMember = tested.map { within(accounts[outsiders[$0]].createdAt, memberCreated) }
+        let createdTogether = NetworkPoolAttachment.binomialTail(sittings.count, memberCreated.count, share(nearMember)) <= level
+        // Then an outsider created within the window of one of its sittings has, under the
+        // null, the outsiders' share of being so.
+        let together = createdTogether ? tested.map { within(accounts[outsiders[$0]].createdAt, sittings) } : tested.map { _ in false }
+        let creationShare = createdTogether ? share(together) : 1
         let contentNull = BetaBinomialNull.trimmed(counts.filter { $0.bins > 0 }.map { ($0.ownBins, $0.bins) }, cut: cut)
         let networkNull = BetaBinomialNull.trimmed(counts.filter { $0.networks > 0 }.map { ($0.poolNetworks, $0.networks) }, cut: cut)
         var added: [Int] = []
         var contentTails: [Int: Double] = [:]
         var networkTails: [Int: Double] = [:]
-        for k in tested {
+        for (t, k) in tested.enumerated() {
             let c = counts[k]
             // Cheap checks first: most accounts hold none of the cluster's values.
-            guard c.ownBins > 0 && c.poolNetworks > 0 else { continue }
+            guard c.ownBins > 0 && (c.poolNetworks > 0 || together[t]) else { continue }
             let contentP = contentTails[c.ownBins << 16 | c.bins] ?? contentNull.tail(c.ownBins, c.bins)
             contentTails[c.ownBins << 16 | c.bins] = contentP
             guard contentP <= level else { continue }
-            let networkP = networkTails[c.poolNetworks << 16 | c.networks] ?? networkNull.tail(c.poolNetworks, c.networks)
-            networkTails[c.poolNetworks << 16 | c.networks] = networkP
             // The networks must point the same way (no fewer pool networks than an outsider's
             // median share): a benchmark run from a cloud account sends the campaign's public
-            // questions verbatim, but not from its pool.
-            guard networkP <= 0.5, fisher(contentP, networkP) <= cut else { continue }
+            // questions verbatim, but not from its pool (nor was it created with the campaign).
+            var witness = 1.0
+            if c.poolNetworks > 0 {
+                let networkP = networkTails[c.poolNetworks << 16 | c.networks] ?? networkNull.tail(c.poolNetworks, c.networks)
+                networkTails[c.poolNetworks << 16 | c.networks] = networkP
+                if networkP <= 0.5 { witness = networkP }
+            }
+            // The smaller of two tails is a p-value of its own below the creation share (only
+            // the network tail reaches there), and at most twice its value from there up.
+            if together[t] && creationShare <= witness { witness = min(1, 2 * creationShare) }
+            guard witness < 1, fisher(contentP, witness) <= cut else { continue }
             added.append(outsiders[k])
         }
         return added

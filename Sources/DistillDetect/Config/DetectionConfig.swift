@@ -48,13 +48,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
     /// Distinct prompt templates a cluster must use in all to be systematic extraction rather
     /// than many people copying the same few prompts (a class, a popular question).
     public var minDistinctTemplates = 30
-    /// Template diversity (the members' distinct prompt templates per template each keeps, 0–1)
-    /// below which a content cluster's two text families, content and capability, count as
-    /// one: members sending the same prompts again (homework, one agent's tool output, popular
-    /// questions) share text and topics by what they are, not by coordination, so such a cluster
-    /// needs evidence beyond its text. At 0.5 the members keep each of their templates twice on
-    /// average.
-    public var minTemplateDiversity = 0.5
 
     /// Share of members behind one single IP address at and above which a cluster is one
     /// site (a campus or office NAT, a household), provided its members use few addresses in
@@ -225,7 +218,6 @@ public struct DetectionConfig: Codable, Sendable, Equatable {
         case pivotWindowHours = "pivot_window_hours"
         case maxOrgShare = "max_org_share"
         case minDistinctTemplates = "min_distinct_templates"
-        case minTemplateDiversity = "min_template_diversity"
         case maxSiteShare = "max_site_share"
         case siteAddressesPerAccount = "site_addresses_per_account"
         case siteSharedAddressesPerAccount = "site_shared_addresses_per_account"

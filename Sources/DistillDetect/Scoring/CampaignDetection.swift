@@ -232,7 +232,8 @@ public enum CampaignDetection {
                 taken: taken.union(byWindows).union(byPool))
             let byEvidence = EvidenceAttachment.candidates(
                 for: reported[k].cluster.members, poolOf: splitFrom[reported[k].index], accounts: accounts, rarity: rarity, tables: tables!,
-                taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level, threads: options.threads)
+                taken: taken.union(byWindows).union(byPool).union(byCredentials), level: level,
+                creationWindowHours: options.creationWindowHours, threads: options.threads)
             let extra = (byWindows + byPool + byCredentials + byEvidence).sorted()
             guard !extra.isEmpty else { continue }
             var rescored = ClusterScoring.score(
@@ -253,7 +254,7 @@ public enum CampaignDetection {
                 joined[k].append("\(byCredentials.count) accounts joined holding payment fingerprints or API keys that two or more members hold (members being at least half of their holders)")
             }
             if !byEvidence.isEmpty {
-                joined[k].append("\(byEvidence.count) accounts joined whose vocabulary falls on the cluster's own phrasing (beta-binomial p <= \(String(format: "%.2g", level))) from networks in its pool, together beyond chance (Fisher p <= \(String(format: "%.2g", level)) / accounts tested)")
+                joined[k].append("\(byEvidence.count) accounts joined whose vocabulary falls on the cluster's own phrasing (beta-binomial p <= \(String(format: "%.2g", level))) from networks in its pool or created within \(String(format: "%g", options.creationWindowHours)) h of a member, together beyond chance (Fisher p <= \(String(format: "%.2g", level)) / accounts tested)")
             }
             rescored.reasons += joined[k].map { "; " + $0 }.joined()
             reported[k].cluster = rescored

@@ -182,16 +182,17 @@ public enum ClusterScoring {
         let topShare = prompts == 0 ? 0 : Double(topicCounts[topIndex]) / Double(prompts)
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
-        // Template diversity: the members' distinct templates per template each keeps. A content
-        // cluster was linked for similar text with agreeing capability profiles, so its two text
-        // families, content and capability, follow from what selected it. They count as two
-        // only when the members cover many different templates (a campaign's slot-filled and
-        // paraphrased prompts link through shared wording, each prompt a template of its own);
-        // a community whose members send the same prompts again (a class's homework, one agent's
-        // tool output, popular questions and follow-ups) shares its text and topics by what it
-        // is, and needs evidence beyond the text.
-        let templateDiversity = keptTemplates == 0 ? 1 : Double(templates.count) / Double(keptTemplates)
-        let textCountsOnce = formation == .content && templateDiversity < config.minTemplateDiversity
+        // Content and capability are both read from the members' prompts, and count as one
+        // family: a community that shares text by what it is (a class's homework, one agent's
+        // tool output, popular questions and follow-ups, the users of a tool that wraps every
+        // request in its fixed instruction, an office's developers using its prompt library)
+        // shares its phrasing and its topics together, by what it is, not by coordination, and
+        // needs evidence beyond its text. A content cluster was moreover linked for similar text
+        // with agreeing capability profiles. (Counting them as two where the members' templates
+        // were diverse reported the users of such a tool once near-duplicate prompts were tested:
+        // each request a template of its own, the instruction one near duplicate; and an office
+        // of developers behind one egress range sharing a prompt template.)
+        let textCountsOnce = true
         // Evidence, family by family, against random groups of the same size and volumes.
         let evidence = NullModel.evidence(
             for: members, index: index, config: config, level: level, formation: formation, textCountsOnce: textCountsOnce)
@@ -255,7 +256,7 @@ public enum ClusterScoring {
             isReported = independentSignificant >= required && exculpation.isEmpty
         }
         let textOnce = independentSignificant < significant.count
-            ? " (content and capability counted once: linked by their text, the members send the same prompts again, \(templates.count) distinct templates of the \(keptTemplates) they keep)" : ""
+            ? " (content and capability counted once: both are read from the same prompts)" : ""
         var verdict: String
         if isReported {
             verdict = "reported: \(independentSignificant) independent families significant at p <= \(String(format: "%.2g", level))\(textOnce)"

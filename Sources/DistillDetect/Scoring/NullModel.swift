@@ -28,7 +28,7 @@ public enum EvidenceFamily: Int, CaseIterable, Sendable {
 
     /// Of `families` (each significant), how many count as independent evidence: with
     /// `textCountsOnce`, content and capability together count once (a content cluster whose
-    /// members send the same prompts again, `DetectionConfig.minTemplateDiversity`).
+    /// text brings its topics with it: `ClusterScoring.score`).
     public static func independentCount(_ families: some Sequence<EvidenceFamily>, textCountsOnce: Bool) -> Int {
         var count = 0
         var text = false
@@ -134,6 +134,10 @@ struct PopulationIndex: @unchecked Sendable {
     let nearDuplicates: FlatKeys
     /// Metadata action items per account: the filled (bin, value) entries of its action sketch.
     let actions: FlatKeys
+    /// The client half of them (model · endpoint · user agent, bins `SynchronyRarity.half`
+    /// and up; ids of `actions`): the action-synchrony test of a block of shared networks, whose
+    /// members share (bucket, network) items by sharing networks and acting in the same hours.
+    let clientActions: FlatKeys
     /// Accounts holding each identifier or template (by dense id).
     let users: [Int32]
     let vocabulary: VocabularyRarity
@@ -272,7 +276,7 @@ struct PopulationIndex: @unchecked Sendable {
 
     /// Each kind of key of every account as dense ids, and each id's holders.
     private struct KeyTables {
-        var addresses, credentials, identities, agents, templates, nearDuplicates, actions: FlatKeys
+        var addresses, credentials, identities, agents, templates, nearDuplicates, actions, clientActions: FlatKeys
         var users: [Int32]
     }
 
@@ -342,20 +346,24 @@ struct PopulationIndex: @unchecked Sendable {
         var templates = FlatKeys()
         var nearDuplicates = FlatKeys()
         var actions = FlatKeys()
+        var clientActions = FlatKeys()
         for i in accounts.indices {
             accounts[i].templates.forEach { space.add($0, to: &templates) }
             accounts[i].nearDuplicates.forEach { space.add(StableHash.combine(0x4E45_4152, $0), to: &nearDuplicates) }
             nearDuplicates.endAccount()
             accounts[i].actionSketch.forEachFilledBin { b, v in
-                space.add(StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v)), to: &actions)
+                let item = StableHash.combine(0x4143_5449_4F4E &+ UInt64(b), UInt64(v))
+                space.add(item, to: &actions)
+                if b >= SynchronyRarity.half { space.add(item, to: &clientActions, counting: false) }
             }
+            clientActions.endAccount()
             templates.endAccount()
             actions.endAccount()
         }
-        return (space, templates, nearDuplicates, actions)
+        return (space, templates, nearDuplicates, actions, clientActions)
     }
 
-    private typealias TextKeys = (KeySpace, templates: FlatKeys, nearDuplicates: FlatKeys, actions: FlatKeys)
+    private typealias TextKeys = (KeySpace, templates: FlatKeys, nearDuplicates: FlatKeys, actions: FlatKeys, clientActions: FlatKeys)
 
     /// The two spaces of keys as one: the second's ids follow the first's. Templates and
     /// identifiers hash apart (identifiers are tagged by kind), so the two spaces share no key
@@ -368,12 +376,14 @@ struct PopulationIndex: @unchecked Sendable {
         var templates = text.templates
         var nearDuplicates = text.nearDuplicates
         var actions = text.actions
+        var clientActions = text.clientActions
+        for k in clientActions.values.indices { clientActions.values[k] += offset }
         for k in templates.values.indices { templates.values[k] += offset }
         for k in nearDuplicates.values.indices { nearDuplicates.values[k] += offset }
         for k in actions.values.indices { actions.values[k] += offset }
         return KeyTables(
             addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities, agents: identifiers.agents,
-            templates: templates, nearDuplicates: nearDuplicates, actions: actions, users: identifiers.0.users + text.0.users)
+            templates: templates, nearDuplicates: nearDuplicates, actions: actions, clientActions: clientActions, users: identifiers.0.users + text.0.users)
     }
 
     /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
@@ -418,6 +428,7 @@ struct PopulationIndex: @unchecked Sendable {
         templates = keys.templates
         nearDuplicates = keys.nearDuplicates
         actions = keys.actions
+        clientActions = keys.clientActions
         self.users = keys.users
         self.exchanges = figures.exchanges
         self.withPrompt = figures.withPrompt
@@ -527,7 +538,8 @@ struct GroupFigures {
     var createdTogether: Double?
     var synchrony: Double?
     /// Members' metadata actions (sketch items) that another member took in the same bucket,
-    /// each weighted by the share of that item's holders who are members.
+    /// each weighted by the share of that item's holders who are members; for a block of shared
+    /// networks, the client items only (`PopulationIndex.clientActions`).
     var actionSynchrony: Double?
     var uniformity: Double
     /// Mean of the members' shares of traffic moved to a model released in the run within the
@@ -570,7 +582,9 @@ struct GroupFigures {
                                               formedByCredentials ? nil : sharedAgents)])
         case .timing:
             [("created within a day of another member", formedByCredentials ? nil : createdTogether), ("synchrony in 10-minute buckets", synchrony),
-             ("actions (network, model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers",
+             (formedByNetworks
+                ? "actions (model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers"
+                : "actions (network, model, endpoint, user agent) taken by another member in the same 10-minute bucket, by share of their takers",
               formation == .synchrony ? nil : actionSynchrony)]
             // The pivot to a released model is a moment the members share, and the model is part
             // of every action item above: a group that moves to a model together also acts on it
@@ -671,7 +685,7 @@ struct GroupFigures {
                 // Synchrony of metadata actions: per member, the mean over its sampled actions
                 // of the share of that action's takers who are members (0 for one no other
                 // member took).
-                index.actions.withView { actions in
+                (formation == .networks ? index.clientActions : index.actions).withView { actions in
                     var acting = 0
                     for m in group { for j in actions.range(m) { c[Int(actions.values[j])] += 1 } }
                     var actionTotal = 0.0
