@@ -180,13 +180,19 @@ struct SynchronyLinkageTests {
         let file = AccountStateFile(topicNames: CompiledTaxonomy.builtIn.topicNames, accounts: Array(accounts.prefix(50)))
         let back = try AccountStateFile.decode(file.encoded(), path: "x")
         #expect(back.accounts == file.accounts)
-        // A version-2 blob: the account without the trailing action-sketch field (format 3)
-        // and model use (format 5).
+        // A version-2 blob: the account without the trailing action-sketch field (format 3),
+        // model use (format 5) and near-duplicate keys (format 6).
         let blob = AccountStateFile.encodeAccount(accounts[0])
-        var modelUse = ByteWriter()
-        accounts[0].modelUse.encode(to: &modelUse)
-        let v2 = Array(blob.dropLast(4 + 2 * AccountState.actionBins + modelUse.bytes.count))
+        var later = ByteWriter()
+        accounts[0].modelUse.encode(to: &later)
+        accounts[0].nearDuplicates.encode(to: &later)
+        let v2 = Array(blob.dropLast(4 + 2 * AccountState.actionBins + later.bytes.count))
         let old = try AccountStateFile.decodeAccount(v2, context: "v2")
         #expect(old.actionSketch.isEmpty && old.exchanges == accounts[0].exchanges)
+        // A version-5 blob: without the near-duplicate keys; they read empty.
+        var keys = ByteWriter()
+        accounts[0].nearDuplicates.encode(to: &keys)
+        let v5 = try AccountStateFile.decodeAccount(Array(blob.dropLast(keys.bytes.count)), context: "v5")
+        #expect(v5.nearDuplicates.hashes.isEmpty && v5.modelUse == accounts[0].modelUse)
     }
 }
