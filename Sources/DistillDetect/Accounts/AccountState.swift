@@ -596,9 +596,7 @@ extension AccountState.Fields {
             "actionSketch", \.actionSketch, since: 3,
             encode: CountedSketch.encode, decode: CountedSketch.decode),
         .summary("modelUse", \.modelUse, since: 5),
-        .summary(
-            "nearDuplicates", \.nearDuplicates, since: 6, content: true,
-            fold: { fields, _, prompt in if let prompt { fields.nearDuplicates.insert(prompt.nearDuplicateKey) } }),
+        .summary("nearDuplicates", \.nearDuplicates, since: 6, content: true),
     ]
 
     /// The fields' folds that run beside the hot fold, in schema order.

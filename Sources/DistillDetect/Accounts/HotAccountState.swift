@@ -52,6 +52,10 @@ struct HotAccountState {
     var templateCount = 0
     var templatesSaturated = false
     var templates = InlineArray<48, UInt64>(repeating: 0)
+    /// Near-duplicate keys of the prompts (`AccountState.nearDuplicates`), kept as the templates.
+    var nearDuplicateCount = 0
+    var nearDuplicatesSaturated = false
+    var nearDuplicates = InlineArray<48, UInt64>(repeating: 0)
     var vocabularyUsed = false
     var vocabulary = InlineArray<128, UInt16>(repeating: MinHashSketch.emptyBin)
     var synchronyUsed = false
@@ -133,25 +137,37 @@ struct HotAccountState {
     /// `BottomKSet.insert` on the inline template set.
     @inline(__always)
     mutating func insertTemplate(_ h: UInt64) {
-        let n = templateCount
-        if n == Self.templateCapacity && h > templates[n - 1] {
-            templatesSaturated = true
+        Self.insert(h, into: &templates, count: &templateCount, saturated: &templatesSaturated)
+    }
+
+    /// `BottomKSet.insert` on the inline near-duplicate set.
+    @inline(__always)
+    mutating func insertNearDuplicate(_ h: UInt64) {
+        Self.insert(h, into: &nearDuplicates, count: &nearDuplicateCount, saturated: &nearDuplicatesSaturated)
+    }
+
+    /// `BottomKSet.insert` on an inline set of `templateCapacity` ascending hashes.
+    @inline(__always)
+    static func insert(_ h: UInt64, into set: inout InlineArray<48, UInt64>, count: inout Int, saturated: inout Bool) {
+        let n = count
+        if n == Self.templateCapacity && h > set[n - 1] {
+            saturated = true
             return
         }
         var lo = 0
         var hi = n
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if templates[mid] < h { lo = mid + 1 } else { hi = mid }
+            if set[mid] < h { lo = mid + 1 } else { hi = mid }
         }
-        if lo < n && templates[lo] == h { return }
-        if n < Self.templateCapacity { templateCount = n + 1 } else { templatesSaturated = true }
-        var k = templateCount - 1
+        if lo < n && set[lo] == h { return }
+        if n < Self.templateCapacity { count = n + 1 } else { saturated = true }
+        var k = count - 1
         while k > lo {
-            templates[k] = templates[k - 1]
+            set[k] = set[k - 1]
             k -= 1
         }
-        templates[lo] = h
+        set[lo] = h
     }
 
     /// `MinHashSketch.insert(contentsOf:)` on the inline vocabulary sketch (128 bins).
@@ -236,6 +252,12 @@ struct HotAccountState {
         var set = BottomKSet(capacity: Self.templateCapacity, hashes: (0..<templateCount).map { templates[$0] }, saturated: templatesSaturated)
         set.merge(cold.templates)
         cold.templates = set
+        if nearDuplicateCount > 0 {
+            var keys = BottomKSet(
+                capacity: Self.templateCapacity, hashes: (0..<nearDuplicateCount).map { nearDuplicates[$0] }, saturated: nearDuplicatesSaturated)
+            keys.merge(cold.nearDuplicates)
+            cold.nearDuplicates = keys
+        }
         if vocabularyUsed {
             cold.vocabulary.merge(MinHashSketch(bins: (0..<128).map { vocabulary[$0] }))
         }
@@ -317,6 +339,7 @@ extension HotAccountState {
             cold.topics.add(UInt16(prompt.topic))
         }
         insertTemplate(prompt.templateKey)
+        insertNearDuplicate(prompt.nearDuplicateKey)
         let bucket = ts / AccountState.synchronyBucketMs
         insertSynchrony(StableHash.combine(UInt64(bitPattern: bucket), prompt.nearDuplicateKey))
         let rank = StableHash.combine(prompt.templateKey, 0x6578)
