@@ -86,7 +86,7 @@ struct AdversarySuiteTests {
     /// command helper), each on their own account at home: every request is a template of its
     /// own and the instruction makes them near duplicates, and the tool is about code. Counting
     /// content and capability as two families reported 33 of 40 of them when near-duplicate
-    /// prompts were first tested; both are read from the same prompts and count once.
+    /// prompts were first tested; in a cluster linked by its text they count once.
     @Test("users of one tool that wraps every request in its fixed instruction give no cluster")
     func toolUsers() throws {
         let dir = try TemporaryDirectory()

@@ -5,12 +5,13 @@
 import Foundation
 
 enum Bystanders {
-    /// The members of `cluster`, a block of shared networks, that carry at least one of its
-    /// significant families themselves, each by the family's strongest test (the one its
-    /// p-value comes from):
-    /// - content, or a credential or action test: the member holds a template, card, key, user
-    ///   agent or action item that another member holds and that is the group's (members are at
-    ///   least half of its holders in the run: a popular prompt or browser is no one's);
+    /// The members of `cluster`, a block of shared networks or of shared credentials and
+    /// creation bursts, that carry at least one of its significant families themselves, each by
+    /// the family's strongest test (the one its p-value comes from):
+    /// - content, or an address, credential or action test: the member holds a template (or
+    ///   near-duplicate key), network or IP, card, key, user agent or action item that another
+    ///   member holds and that is the group's (members are at least half of its holders in the
+    ///   run: a popular prompt or browser is no one's);
     /// - capability: the member's own share (of prompts on the extraction targets, or on the
     ///   one target tested) is nearer the cluster's figure than the random groups' mean;
     /// - timing by creation: created within `creationWindowHours` of another member; by
@@ -18,11 +19,13 @@ enum Bystanders {
     ///   pivot: its share of traffic moved to a release is nearer the cluster's figure than the
     ///   random groups' mean;
     /// - load balancing is a property of the group, carried by every member.
-    /// Returns nil when every member carries something, when the cluster is not a block of
-    /// networks, or when no family is significant.
+    /// Returns nil when every member carries something, when the cluster is not such a block,
+    /// or when no family is significant. (A block of credentials holds everyone created in its
+    /// creation bursts: the ordinary sign-ups of those hours among them.)
     static func carriers(of cluster: ScoredCluster, accounts: [AccountState], index: PopulationIndex, config: DetectionConfig) -> [Int]? {
         let families = Set(cluster.significantFamilies)
-        guard cluster.formation == .networks, !families.isEmpty, !families.contains(.loadBalancing) else { return nil }
+        guard cluster.formation == .networks || cluster.formation == .credentials, !families.isEmpty, !families.contains(.loadBalancing)
+        else { return nil }
         let members = cluster.members
         var carries = [Bool](repeating: false, count: members.count)
         /// Marks the members holding a key of `keys` that two or more members hold, members
@@ -43,7 +46,7 @@ enum Bystanders {
         for evidence in cluster.evidence where families.contains(evidence.family) {
             switch evidence.family {
             case .content:
-                ownKeys(index.templates)
+                ownKeys(evidence.label.hasPrefix("near-duplicate") ? index.nearDuplicates : index.templates)
             case .capability:
                 let figure: (Int) -> Double
                 if let k = index.targetLabels.firstIndex(of: evidence.label) {
@@ -53,7 +56,7 @@ enum Bystanders {
                 }
                 for (i, m) in members.enumerated() where figure(m) > bar(evidence) { carries[i] = true }
             case .infrastructure:
-                ownKeys(index.credentials)
+                ownKeys(evidence.label.hasPrefix("networks") ? index.addresses : index.credentials)
             case .timing:
                 if evidence.label == index.pivotLabel {
                     for (i, m) in members.enumerated() where Double(index.pivot.share[m]) > bar(evidence) { carries[i] = true }
@@ -74,6 +77,10 @@ enum Bystanders {
                         if sample.contains(where: { $0 != m && index.synchronyAgreement(m, $0) > 0 }) { carries[i] = true }
                     }
                 } else {
+                    // Any of its action items: a member acting in the same bucket on the block's
+                    // own networks takes part, though the block is tested on its client items
+                    // (the test asks whether the group acts together beyond sitting together;
+                    // this, which members act with it).
                     ownKeys(index.actions)
                 }
             case .loadBalancing:

@@ -135,8 +135,9 @@ public enum CampaignDetection {
                     taxonomy: taxonomy, index: index, config: options, level: level, formation: formations[$0], bursts: bursts)
             }
         }
-        // A reported block of shared networks keeps the members that carry its evidence
-        // (`Bystanders`): the others are the people whose home addresses a proxy pool rents.
+        // A reported block of shared networks or credentials keeps the members that carry its
+        // evidence (`Bystanders`): the others are the people whose home addresses a proxy pool
+        // rents, or who signed up in the hours of a creation burst.
         // What is left is scored again, and stays reported only if it is reported on its own.
         for c in scored.indices where scored[c].isReported && options.threshold == nil {
             guard let kept = Bystanders.carriers(of: scored[c], accounts: accounts, index: index, config: options) else { continue }
@@ -145,7 +146,9 @@ public enum CampaignDetection {
                 var pruned = ClusterScoring.score(
                     kept, accounts: accounts, links: [], baseline: baseline, taxonomy: taxonomy, index: index, config: options,
                     level: level, formation: formations[c], bursts: bursts)
-                pruned.reasons += "; \(dropped) of the block's \(scored[c].members.count) accounts left out: they share its networks but carry none of its significant evidence (the users behind rented addresses)"
+                pruned.reasons += formations[c] == .credentials
+                    ? "; \(dropped) of the block's \(scored[c].members.count) accounts left out: they share its credentials or creation hours but carry none of its significant evidence (ordinary sign-ups in a burst's hours)"
+                    : "; \(dropped) of the block's \(scored[c].members.count) accounts left out: they share its networks but carry none of its significant evidence (the users behind rented addresses)"
                 if pruned.isReported {
                     scored[c] = pruned
                     continue

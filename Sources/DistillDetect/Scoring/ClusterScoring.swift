@@ -182,17 +182,19 @@ public enum ClusterScoring {
         let topShare = prompts == 0 ? 0 : Double(topicCounts[topIndex]) / Double(prompts)
         func pct(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
-        // Content and capability are both read from the members' prompts, and count as one
-        // family: a community that shares text by what it is (a class's homework, one agent's
-        // tool output, popular questions and follow-ups, the users of a tool that wraps every
-        // request in its fixed instruction, an office's developers using its prompt library)
-        // shares its phrasing and its topics together, by what it is, not by coordination, and
-        // needs evidence beyond its text. A content cluster was moreover linked for similar text
-        // with agreeing capability profiles. (Counting them as two where the members' templates
-        // were diverse reported the users of such a tool once near-duplicate prompts were tested:
-        // each request a template of its own, the instruction one near duplicate; and an office
-        // of developers behind one egress range sharing a prompt template.)
-        let textCountsOnce = true
+        // A content cluster was linked for similar text with agreeing capability profiles, so its
+        // two text families, content and capability, follow from what selected it, and count as
+        // one: a community that shares text by what it is (a class's homework, one agent's tool
+        // output, popular questions and follow-ups, the users of a tool that wraps every request
+        // in its fixed instruction) shares its text and topics by selection, not coordination,
+        // and needs evidence beyond the text. (Counting them as two where the members' templates
+        // were diverse reported the users of such a tool once near-duplicate prompts were
+        // tested: each request a template of its own, the instruction one near duplicate.) A
+        // cluster formed otherwise (a block of shared networks or credentials, a synchrony
+        // group) was not chosen for its text, and its text families count as two: a campaign
+        // of aged accounts behind a proxy pool, low and slow, has nothing else (counting them
+        // once everywhere lost such campaigns made by other hands, F1 1.000 to 0).
+        let textCountsOnce = formation == .content
         // Evidence, family by family, against random groups of the same size and volumes.
         let evidence = NullModel.evidence(
             for: members, index: index, config: config, level: level, formation: formation, textCountsOnce: textCountsOnce)
@@ -256,7 +258,7 @@ public enum ClusterScoring {
             isReported = independentSignificant >= required && exculpation.isEmpty
         }
         let textOnce = independentSignificant < significant.count
-            ? " (content and capability counted once: both are read from the same prompts)" : ""
+            ? " (content and capability counted once: linked by their text, which brings its topics with it)" : ""
         var verdict: String
         if isReported {
             verdict = "reported: \(independentSignificant) independent families significant at p <= \(String(format: "%.2g", level))\(textOnce)"
