@@ -73,8 +73,9 @@ struct AnalyzeCommand: ParsableCommand {
             family (content, capability, infrastructure, timing, load balancing) against \
             volume-matched random groups of the same run, and is reported when two families are \
             significant at the level that --max-false-clusters sets (what a cluster was formed \
-            by is not tested, and a content cluster whose members send the same prompts again \
-            counts content and capability as one family). accounts.csv lists the accounts of reported clusters: the \
+            by is not tested, and a content cluster, linked by its text, counts content and \
+            capability as one family). Content is tested on shared prompt templates and on \
+            shared near-duplicate prompts (paraphrases and slot fills of one template). accounts.csv lists the accounts of reported clusters: the \
             list a reviewer acts on; candidates.csv lists every cluster with each family's figure, \
             null mean and p-value and why it was or was not reported. Every cluster and account \
             row carries a `reasons` sentence with the numbers behind it. Text from the logs is \
