@@ -25,9 +25,9 @@
 // The creation time is the second witness where the networks are none: a campaign on a proxy
 // pool so large that each account's exits are its own (none in the cluster's pool) still signs
 // its accounts up in a few sittings. Where the cluster's members were created together beyond
-// chance, an outsider created within the creation window of a member has, under the null, the probability of an outsider being so (the share of the tested
-// outsiders that are, the campaign's own missing accounts among them, so the estimate errs
-// high). The witness is the smaller of the two tails: the network tail where it is below the
+// chance, an outsider created within the creation window of one of those sittings has, under
+// the null, the probability of an outsider being so (the share of the tested outsiders that
+// are, the campaign's own missing accounts among them, so the estimate errs high). The witness is the smaller of the two tails: the network tail where it is below the
 // creation share (no other way to get there), else twice the creation share (Bonferroni).
 
 #if canImport(Glibc)
@@ -174,11 +174,13 @@ public enum EvidenceAttachment {
 
     /// Accounts (indices, ascending) outside `members` and `taken` whose vocabulary falls on the
     /// cluster's own sketch values and whose networks lie in its pool, or who were created
-    /// within `creationWindowHours` of a member, beyond chance: the content tail (beta-binomial,
+    /// within `creationWindowHours` of one of its sittings (members created within that window
+    /// of another member, in a cluster created together beyond chance), beyond chance: the content tail (beta-binomial,
     /// fitted on the outsiders) at most `level`, the witness below 1 (the network tail, if at
     /// most 1/2, or, when created within the window and the share of outsiders so created is
-    /// no larger, twice that share), and Fisher's combination of the content tail and the witness at most `level` divided
-    /// by the accounts tested (those with a vocabulary and a network or a creation time). The cluster's own values are (bin, value) pairs of the
+    /// no larger, twice that share), and Fisher's combination of the content tail and the
+    /// witness at most `level` divided by the accounts tested (those with a vocabulary and a
+    /// network or a creation time). The cluster's own values are (bin, value) pairs of the
     /// vocabulary sketches held by two or more members, members being at least half of their
     /// holders; its pool, networks at least half of whose (estimated) holders are members.
     /// `poolMembers`: the accounts whose pool it is, when not `members` (the cluster a part was
