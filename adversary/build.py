@@ -716,6 +716,33 @@ def tool_users(w, P, n):
                 t += r.randint(20, 600) * 1000
 
 
+def vpn_users(w, P, n):
+    """--vpn-users: customers of one commercial VPN, each on their own aged account, connecting
+    through a random server of the provider's pool (200 exits in 50 data-centre /24s of several
+    /16s) for most sessions and from home for the rest; own time zones, user agents and models."""
+    r = Random(f"{w.seed}:vpn")
+    nets = [(r.choice([37, 45, 89, 185, 193, 212]), r.randrange(256), r.randrange(256)) for _ in range(50)]
+    exits = [f"{a}.{b}.{c}.{r.randrange(2, 254)}" for (a, b, c) in nets for _ in range(4)]
+    for _ in range(n):
+        a = w.account("vpn_user")
+        share = Random(f"{w.seed}:vpn:{a.id}").uniform(0.6, 1.0)
+        benign_user(w, P, a, volume(w.rng, median=20), ip_fn=lambda rr, a=a, share=share: rr.choice(exits) if rr.random() < share else a.home)
+
+
+def mobile_users(w, P, n):
+    """--mobile-users: people calling the service from their phones on one mobile carrier, whose
+    carrier-grade NAT gives each session a new public address from a pool of 64 /24s in four
+    /16s; own time zones and models, the carrier's two popular phone user agents."""
+    r = Random(f"{w.seed}:mobile")
+    sixteens = [(r.choice([100, 107, 166, 172, 174]), r.randrange(256)) for _ in range(4)]
+    nets = [(a, b, r.randrange(256)) for (a, b) in sixteens for _ in range(16)]
+    uas = [BENIGN_UAS[2], "okhttp/4.12.0"]
+    for _ in range(n):
+        a = w.account("mobile_user", ua=r.choice(uas))
+        benign_user(w, P, a, volume(w.rng, median=15),
+                    ip_fn=lambda rr: "%d.%d.%d.%d" % (*rr.choice(nets), rr.randrange(2, 254)))
+
+
 def popular_question_users(w, P, n):
     for _ in range(n):
         a = w.account("popular_question")
@@ -1021,6 +1048,8 @@ def scenario(name, w, P, args):
     lookalikes(w, P, n_total)
     offices(w, P, args.offices)
     tool_users(w, P, args.tool_users)
+    vpn_users(w, P, args.vpn_users)
+    mobile_users(w, P, args.mobile_users)
     for cp in campaigns:
         run_campaign(w, P, cp)
 
@@ -1058,6 +1087,12 @@ def main(argv=None):
     ap.add_argument("--tool-users", type=int, default=0,
                     help="add N users (look-alike kind `tool_user`) of one command-line tool that wraps every request "
                          "in its fixed instruction, each on their own account at home (default 0)")
+    ap.add_argument("--vpn-users", type=int, default=0,
+                    help="add N customers (look-alike kind `vpn_user`) of one commercial VPN, each session through a "
+                         "random exit of its pool of data-centre /24s, some from home (default 0)")
+    ap.add_argument("--mobile-users", type=int, default=0,
+                    help="add N phone users (look-alike kind `mobile_user`) of one carrier whose NAT gives each "
+                         "session an address from 64 /24s (default 0)")
     ap.add_argument("--campaign-cards", choices=["shared", "none"],
                     help="override every campaign's payment cards: shared (groups of accounts on one card) or none "
                          "(each account its own card, or none)")

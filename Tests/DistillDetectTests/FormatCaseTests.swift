@@ -646,7 +646,8 @@ struct ToolStateFormatTests {
         let blob = AccountStateFile.encodeAccount(state)
         #expect(try AccountStateFile.decodeAccount(blob, context: "test") == state)
         // A blob of format 1 ends after the exemplars: cut off the tool fields (format 2), the
-        // action sketch (format 3), model use (format 5) and the near-duplicate keys (format 6).
+        // action sketch (format 3), model use (format 5), the near-duplicate keys (format 6) and
+        // the address prefixes (format 7).
         var tail = ByteWriter()
         for v in [state.toolCalls, state.toolResults, state.toolExchanges] { tail.u64(UInt64(v)) }
         state.toolSets.encode(to: &tail)
@@ -654,6 +655,7 @@ struct ToolStateFormatTests {
         for bin in state.actionSketch.bins { tail.u16(bin) }
         state.modelUse.encode(to: &tail)
         state.nearDuplicates.encode(to: &tail)
+        state.prefixes.encode(to: &tail)
         let old = Array(blob.dropLast(tail.bytes.count))
         let read = try AccountStateFile.decodeAccount(old, context: "old")
         #expect(read.toolCalls == 0 && read.toolSets.hashes.isEmpty)

@@ -181,17 +181,25 @@ struct SynchronyLinkageTests {
         let back = try AccountStateFile.decode(file.encoded(), path: "x")
         #expect(back.accounts == file.accounts)
         // A version-2 blob: the account without the trailing action-sketch field (format 3),
-        // model use (format 5) and near-duplicate keys (format 6).
+        // model use (format 5), near-duplicate keys (format 6) and address prefixes (format 7).
         let blob = AccountStateFile.encodeAccount(accounts[0])
         var later = ByteWriter()
         accounts[0].modelUse.encode(to: &later)
         accounts[0].nearDuplicates.encode(to: &later)
+        accounts[0].prefixes.encode(to: &later)
         let v2 = Array(blob.dropLast(4 + 2 * AccountState.actionBins + later.bytes.count))
         let old = try AccountStateFile.decodeAccount(v2, context: "v2")
         #expect(old.actionSketch.isEmpty && old.exchanges == accounts[0].exchanges)
-        // A version-5 blob: without the near-duplicate keys; they read empty.
+        // A version-6 blob: without the address prefixes; they read empty. A version-5 blob:
+        // without the near-duplicate keys as well.
+        #expect(!accounts[0].prefixes.hashes.isEmpty)
+        var prefixes = ByteWriter()
+        accounts[0].prefixes.encode(to: &prefixes)
+        let v6 = try AccountStateFile.decodeAccount(Array(blob.dropLast(prefixes.bytes.count)), context: "v6")
+        #expect(v6.prefixes.hashes.isEmpty && v6.nearDuplicates == accounts[0].nearDuplicates)
         var keys = ByteWriter()
         accounts[0].nearDuplicates.encode(to: &keys)
+        accounts[0].prefixes.encode(to: &keys)
         let v5 = try AccountStateFile.decodeAccount(Array(blob.dropLast(keys.bytes.count)), context: "v5")
         #expect(v5.nearDuplicates.hashes.isEmpty && v5.modelUse == accounts[0].modelUse)
     }

@@ -160,6 +160,13 @@ public struct AccountState: Equatable, Sendable {
             yield &box.fields.networks
         }
     }
+    public internal(set) var prefixes: BottomKSet {
+        get { box.fields.prefixes }
+        _modify {
+            makeUnique()
+            yield &box.fields.prefixes
+        }
+    }
     public internal(set) var userAgents: LabelledSet {
         get { box.fields.userAgents }
         _modify {
@@ -381,6 +388,9 @@ extension AccountState {
         public internal(set) var times = TimestampSample(capacity: 48)
         public internal(set) var ips = LabelledSet(capacity: 32, labelled: 3)
         public internal(set) var networks = LabelledSet(capacity: 32, labelled: 3)
+        /// /16 (IPv4) and /32 (IPv6) prefixes of the addresses (`IPAddress.prefixKey`), the
+        /// smallest 16: how many providers' ranges the account's traffic came from.
+        public internal(set) var prefixes = BottomKSet(capacity: 16)
         public internal(set) var userAgents = LabelledSet(capacity: 16, labelled: 2)
         public internal(set) var apiKeys = BottomKSet(capacity: 32)
         public internal(set) var orgs: LabelledSet {
@@ -597,6 +607,7 @@ extension AccountState.Fields {
             encode: CountedSketch.encode, decode: CountedSketch.decode),
         .summary("modelUse", \.modelUse, since: 5),
         .summary("nearDuplicates", \.nearDuplicates, since: 6, content: true),
+        .summary("prefixes", \.prefixes, since: 7),
     ]
 
     /// The fields' folds that run beside the hot fold, in schema order.

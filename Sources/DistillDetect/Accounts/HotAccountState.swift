@@ -415,6 +415,11 @@ extension HotAccountState {
                     if !known(address.networkKey, .networks) {
                         cold.networks.insert(address.networkKey) { address.networkLabel }
                         inserted(.networks, cold.networks.values)
+                        cold.prefixes.insert(address.prefixKey)
+                    } else if cold.networks.values.saturated {
+                        // Networks beyond the 32 kept are skipped by the filter; their prefixes
+                        // still count.
+                        cold.prefixes.insert(address.prefixKey)
                     }
                 }
             }

@@ -41,6 +41,12 @@ public struct IPAddress: Equatable, Sendable {
         return hex[..<best.start].joined(separator: ":") + "::" + hex[(best.start + best.length)...].joined(separator: ":")
     }
 
+    /// Hash of the /16 (IPv4) or /32 (IPv6) prefix: the scale of one provider's ranges (an
+    /// ISP's region, a mobile carrier's NAT pool), not of one site.
+    public var prefixKey: UInt64 {
+        isIPv6 ? StableHash.combine(0x3236, high >> 32) : StableHash.combine(0x1634, low >> 16)
+    }
+
     public var networkLabel: String {
         if !isIPv6 {
             let v = low

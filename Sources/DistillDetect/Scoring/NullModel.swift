@@ -129,6 +129,8 @@ struct PopulationIndex: @unchecked Sendable {
     /// library, which random groups share a little of too, does not blur a handful of shared
     /// cards, which random groups almost never share.
     let agents: FlatKeys
+    /// /16 and /32 prefixes (`AccountState.prefixes`, the kept hashes): network rotation.
+    let prefixes: FlatKeys
     let templates: FlatKeys
     /// Near-duplicate prompt keys (`AccountState.nearDuplicates`), tagged apart from templates.
     let nearDuplicates: FlatKeys
@@ -194,6 +196,16 @@ struct PopulationIndex: @unchecked Sendable {
     /// Per account, its exchanges' share in each of the `dayBlocks` 4-hour blocks of the UTC day
     /// (all zero for an account with no timed exchange).
     let dayProfiles: [Float]
+    /// Per account: distinct prefixes (`AccountState.prefixes`, estimated beyond the 16 kept;
+    /// 0 without an address) and active days, for network rotation (`GroupFigures.rotations`).
+    let prefixCount: [Float]
+    let activeDays: [Float]
+    /// Per account, its client: the model it sent most exchanges to (the smaller hash on ties)
+    /// with its first user agent (the smallest hash), as an index into `clients`; and per client
+    /// its accounts, ascending. The reference of the action-synchrony test
+    /// (`NullModel.clientMatchedGroup`).
+    let client: [Int32]
+    let clients: [[Int]]
     static let dayBlocks = 6
     /// Releases of the run and each account's share of traffic moved to them (`ModelPivot`),
     /// and the label of the timing test that reads them.
@@ -210,6 +222,10 @@ struct PopulationIndex: @unchecked Sendable {
         var synchrony: [UInt16]
         var synchronyRow: [UInt32]
         var dayProfiles: [Float]
+        var prefixCount: [Float]
+        var activeDays: [Float]
+        var client: [Int32]
+        var clients: [[Int]]
         var stratum: [Int]
         var strata: [[Int]]
     }
@@ -226,7 +242,25 @@ struct PopulationIndex: @unchecked Sendable {
         var synchronyRow = [UInt32](repeating: Self.noSynchrony, count: accounts.count)
         let blocks = Self.dayBlocks
         var dayProfiles = [Float](repeating: 0, count: accounts.count * blocks)
+        var prefixCount = [Float](repeating: 0, count: accounts.count)
+        var activeDays = [Float](repeating: 0, count: accounts.count)
+        var client = [Int32](repeating: 0, count: accounts.count)
+        var clients: [[Int]] = []
+        var clientID: [UInt64: Int32] = [:]
         for i in accounts.indices {
+            var model: (hash: UInt64, count: UInt32) = (0, 0)
+            for e in accounts[i].modelUse.entries where e.count > model.count { model = (e.model, e.count) }
+            let signature = StableHash.combine(model.hash, accounts[i].userAgents.values.hashes.first ?? 0)
+            if let id = clientID[signature] {
+                client[i] = id
+                clients[Int(id)].append(i)
+            } else {
+                client[i] = Int32(clients.count)
+                clientID[signature] = client[i]
+                clients.append([i])
+            }
+            prefixCount[i] = Float(accounts[i].prefixes.distinctCount)
+            activeDays[i] = Float(accounts[i].activeDayCount)
             let total = accounts[i].hourOfWeek.total
             if total > 0 {
                 for e in accounts[i].hourOfWeek.entries {
@@ -271,12 +305,14 @@ struct PopulationIndex: @unchecked Sendable {
         }
         return AccountFigures(
             exchanges: exchanges, withPrompt: withPrompt, extraction: extraction, perTarget: perTarget, created: created,
-            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, stratum: stratum, strata: strata)
+            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, prefixCount: prefixCount, activeDays: activeDays, client: client,
+            clients: clients, stratum: stratum,
+            strata: strata)
     }
 
     /// Each kind of key of every account as dense ids, and each id's holders.
     private struct KeyTables {
-        var addresses, credentials, identities, agents, templates, nearDuplicates, actions, clientActions: FlatKeys
+        var addresses, credentials, identities, agents, prefixes, templates, nearDuplicates, actions, clientActions: FlatKeys
         var users: [Int32]
     }
 
@@ -310,15 +346,17 @@ struct PopulationIndex: @unchecked Sendable {
     /// identities (payment fingerprints and API keys again: ids of `credentials`, counted
     /// there). One pass over the states, each kind into its own flat list (no per-account
     /// arrays: with a million small accounts those were the peak).
-    private static func identifierKeys(_ accounts: [AccountState]) -> (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys) {
+    private static func identifierKeys(_ accounts: [AccountState]) -> (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys, prefixes: FlatKeys) {
         let browsers = BrowserAgents.hashes(accounts)
         var space = KeySpace()
         var addresses = FlatKeys()
         var credentials = FlatKeys()
         var identities = FlatKeys()
         var agents = FlatKeys()
+        var prefixes = FlatKeys()
         for i in accounts.indices {
             accounts[i].networks.values.forEach { space.add(tagged(0, $0), to: &addresses) }
+            accounts[i].prefixes.hashes.forEach { space.add(tagged(5, $0), to: &prefixes) }
             accounts[i].ips.values.forEach { space.add(tagged(1, $0), to: &addresses) }
             let payments = accounts[i].payments.values
             let keys = accounts[i].apiKeys
@@ -335,8 +373,9 @@ struct PopulationIndex: @unchecked Sendable {
             credentials.endAccount()
             identities.endAccount()
             agents.endAccount()
+            prefixes.endAccount()
         }
-        return (space, addresses, credentials, identities, agents)
+        return (space, addresses, credentials, identities, agents, prefixes)
     }
 
     /// Template keys, near-duplicate keys (tagged apart) and metadata action items (tagged by
@@ -369,7 +408,7 @@ struct PopulationIndex: @unchecked Sendable {
     /// identifiers hash apart (identifiers are tagged by kind), so the two spaces share no key
     /// and the ids are those one space over both would give.
     private static func keyTables(
-        _ identifiers: (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys),
+        _ identifiers: (KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys, prefixes: FlatKeys),
         _ text: TextKeys
     ) -> KeyTables {
         let offset = Int32(identifiers.0.users.count)
@@ -383,7 +422,7 @@ struct PopulationIndex: @unchecked Sendable {
         for k in actions.values.indices { actions.values[k] += offset }
         return KeyTables(
             addresses: identifiers.addresses, credentials: identifiers.credentials, identities: identifiers.identities, agents: identifiers.agents,
-            templates: templates, nearDuplicates: nearDuplicates, actions: actions, clientActions: clientActions, users: identifiers.0.users + text.0.users)
+            prefixes: identifiers.prefixes, templates: templates, nearDuplicates: nearDuplicates, actions: actions, clientActions: clientActions, users: identifiers.0.users + text.0.users)
     }
 
     /// `threads`: with two or more, the identifiers' keys, the text and action keys and the other
@@ -399,7 +438,7 @@ struct PopulationIndex: @unchecked Sendable {
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
         let targetList = targets.sorted()
         // Independent passes over the states, claimed by the threads in turn, the longest first.
-        let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys)>>(count: 1)
+        let identifierSlot = ResultSlots<UncheckedSendable<(KeySpace, addresses: FlatKeys, credentials: FlatKeys, identities: FlatKeys, agents: FlatKeys, prefixes: FlatKeys)>>(count: 1)
         let textSlot = ResultSlots<UncheckedSendable<TextKeys>>(count: 1)
         let figureSlot = ResultSlots<UncheckedSendable<AccountFigures>>(count: 1)
         let pivotSlot = ResultSlots<ModelPivot>(count: 1)
@@ -425,6 +464,7 @@ struct PopulationIndex: @unchecked Sendable {
         credentials = keys.credentials
         identities = keys.identities
         agents = keys.agents
+        prefixes = keys.prefixes
         templates = keys.templates
         nearDuplicates = keys.nearDuplicates
         actions = keys.actions
@@ -443,6 +483,10 @@ struct PopulationIndex: @unchecked Sendable {
         self.synchrony = figures.synchrony
         self.synchronyRow = figures.synchronyRow
         self.dayProfiles = figures.dayProfiles
+        self.prefixCount = figures.prefixCount
+        self.activeDays = figures.activeDays
+        self.client = figures.client
+        self.clients = figures.clients
     }
 }
 
@@ -535,6 +579,9 @@ struct GroupFigures {
     var sharedCredentials: Double
     /// User agents other than browsers'; nil for a content cluster (no such test).
     var sharedAgents: Double? = nil
+    /// Mean of the members' network rotation (`rotations`), over members with an address; nil
+    /// for fewer than two.
+    var networkRotation: Double? = nil
     var createdTogether: Double?
     var synchrony: Double?
     /// Members' metadata actions (sketch items) that another member took in the same bucket,
@@ -575,9 +622,13 @@ struct GroupFigures {
         // overall coding and maths share); a content cluster is not, since its members were
         // chosen for similar text and so share a topic by construction.
         case .capability: [("extraction-topic share", extraction)] + (formation != .content ? targets : [])
+        // Network rotation is not what a block of shared networks is formed on: people behind
+        // one egress share it without rotating, and a rotating account shares only where its
+        // exits happen to meet another member's.
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
-             ("payment fingerprints and keys shared within the group, by share of their users", formedByCredentials ? nil : sharedCredentials)]
+             ("payment fingerprints and keys shared within the group, by share of their users", formedByCredentials ? nil : sharedCredentials),
+             ("network rotation: /16 or /32 prefixes beyond the first per active day (at most 1), mean over members", networkRotation)]
             + (formation == .content ? [] : [("user agents other than browsers shared within the group, by share of their senders",
                                               formedByCredentials ? nil : sharedAgents)])
         case .timing:
@@ -607,6 +658,7 @@ struct GroupFigures {
             switch k {
             case 0: return formation == .networks ? nil : sharedAddresses
             case 1: return formation == .credentials ? nil : sharedCredentials
+            case 2: return networkRotation
             default: return formation == .credentials ? nil : sharedAgents
             }
         case .timing:
@@ -623,7 +675,7 @@ struct GroupFigures {
     /// `counts` is a scratch table of `index.users.count` zeros, left as it was found.
     static func measure(
         _ group: [Int], index: PopulationIndex, config: DetectionConfig, rng: inout SeededRandom, counts: inout [Int32],
-        formation: CandidateFormation = .networks
+        formation: CandidateFormation = .networks, actions: Bool = true
     ) -> GroupFigures {
         let n = group.count
         // Content: the members' template uses that fall on templates two or more members
@@ -636,7 +688,7 @@ struct GroupFigures {
         // exclusivity checks, no slice per member); the sums are taken in the same order.
         var templateSharing: Double?
         var nearDuplicateSharing: Double?
-        var actionSynchrony: Double?
+        let actionSynchrony = actions ? Self.actionSynchrony(group, index: index, formation: formation, counts: &counts) : nil
         var sharedAddresses = 0.0
         var sharedCredentials = 0.0
         var sharedAgents: Double?
@@ -682,32 +734,14 @@ struct GroupFigures {
                     for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
                     return total / Double(n)
                 }
-                // Synchrony of metadata actions: per member, the mean over its sampled actions
-                // of the share of that action's takers who are members (0 for one no other
-                // member took).
-                (formation == .networks ? index.clientActions : index.actions).withView { actions in
-                    var acting = 0
-                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] += 1 } }
-                    var actionTotal = 0.0
-                    for m in group {
-                        let keys = actions.range(m)
-                        guard !keys.isEmpty else { continue }
-                        acting += 1
-                        var sum = 0.0
-                        for j in keys {
-                            let h = Int(actions.values[j])
-                            if c[h] > 1 { sum += Double(c[h]) / Double(u[h]) }
-                        }
-                        actionTotal += sum / Double(keys.count)
-                    }
-                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] = 0 } }
-                    if acting >= 2 { actionSynchrony = actionTotal / Double(acting) }
-                }
                 sharedAddresses = index.addresses.withView(shared)
                 sharedCredentials = index.identities.withView(shared)
                 if formation != .content { sharedAgents = index.agents.withView(shared) }
             }
         }
+        // Network rotation: mean over the members with an address.
+        let memberRotations = rotations(group, index: index, counts: &counts).filter { $0 >= 0 }
+        let networkRotation = memberRotations.count >= 2 ? memberRotations.reduce(0, +) / Double(memberRotations.count) : nil
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -737,10 +771,72 @@ struct GroupFigures {
         }
         return GroupFigures(
             templateSharing: templateSharing, nearDuplicateSharing: nearDuplicateSharing, extraction: extraction, targets: targets,
-            sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, sharedAgents: sharedAgents, createdTogether: createdTogether, synchrony: synchrony,
+            sharedAddresses: sharedAddresses, sharedCredentials: sharedCredentials, sharedAgents: sharedAgents,
+            networkRotation: networkRotation, createdTogether: createdTogether, synchrony: synchrony,
             actionSynchrony: actionSynchrony, uniformity: uniformity(group, index: index),
             pivot: index.pivot.releases.isEmpty ? nil : index.pivot.figure(group), pivotTested: !index.pivot.releases.isEmpty,
             roundTheClock: roundTheClock(group, index: index))
+    }
+
+    /// Network rotation of each member (in `group`'s order): the /16 (IPv4) or /32 (IPv6)
+    /// prefixes of its addresses beyond the first, per active day and one (a pseudo-count: two
+    /// addresses on one day are no rotation yet), at most 1; -1 without an address. Prefixes
+    /// that more than half of the members hold do not count: a range most of a group shares is
+    /// where its people sit (a mobile carrier's NAT pool, which hands a phone a new address in
+    /// one of a few prefixes every session; an office's egress), not where they rotate. A
+    /// person reuses a few providers' ranges (home, work, a phone's carrier) whatever the days,
+    /// so the figure falls as days accumulate; an account on rotating residential proxies
+    /// leaves through another ISP most sessions, and stays at 1. Beyond the 16 kept hashes the
+    /// count is the estimate scaled by the kept hashes' share that counts. `counts`: as
+    /// `measure`'s.
+    static func rotations(_ group: [Int], index: PopulationIndex, counts: inout [Int32]) -> [Double] {
+        var out = [Double](repeating: -1, count: group.count)
+        counts.withUnsafeMutableBufferPointer { c in
+            index.prefixes.withView { keys in
+                for m in group { for j in keys.range(m) { c[Int(keys.values[j])] += 1 } }
+                for (k, m) in group.enumerated() {
+                    let held = keys.range(m)
+                    guard !held.isEmpty else { continue }
+                    var own = 0
+                    for j in held where 2 * Int(c[Int(keys.values[j])]) <= group.count { own += 1 }
+                    let prefixes = Double(index.prefixCount[m]) * Double(own) / Double(held.count)
+                    out[k] = min(1, max(0, prefixes - 1) / (Double(max(1, index.activeDays[m])) + 1))
+                }
+                for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
+            }
+        }
+        return out
+    }
+
+    /// Synchrony of metadata actions: per member, the mean over its sampled actions of the share
+    /// of that action's takers who are members (0 for one no other member took); nil for fewer
+    /// than two acting members. A block of shared networks reads the client items only
+    /// (`PopulationIndex.clientActions`). `counts`: as `measure`'s.
+    static func actionSynchrony(_ group: [Int], index: PopulationIndex, formation: CandidateFormation, counts: inout [Int32]) -> Double? {
+        var result: Double?
+        counts.withUnsafeMutableBufferPointer { c in
+            index.users.withUnsafeBufferPointer { u in
+                (formation == .networks ? index.clientActions : index.actions).withView { actions in
+                    var acting = 0
+                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] += 1 } }
+                    var actionTotal = 0.0
+                    for m in group {
+                        let keys = actions.range(m)
+                        guard !keys.isEmpty else { continue }
+                        acting += 1
+                        var sum = 0.0
+                        for j in keys {
+                            let h = Int(actions.values[j])
+                            if c[h] > 1 { sum += Double(c[h]) / Double(u[h]) }
+                        }
+                        actionTotal += sum / Double(keys.count)
+                    }
+                    for m in group { for j in actions.range(m) { c[Int(actions.values[j])] = 0 } }
+                    if acting >= 2 { result = actionTotal / Double(acting) }
+                }
+            }
+        }
+        return result
     }
 
     /// Load round the clock: the members' day profiles summed (each account's exchanges as
@@ -844,6 +940,39 @@ enum NullModel {
         typicalGroup(count: group.count, pool: typicalPool(like: group, index: index), excluding: excluded, rng: &rng)
     }
 
+    /// A random group matched to `group` on client and volume, the reference of the
+    /// action-synchrony test: for each member, an account of the same client
+    /// (`PopulationIndex.client`: main model and user agent) in its volume stratum, else in a
+    /// neighbouring one, not a member; else a member of that client (a client only the cluster
+    /// uses is its own reference: the user-agent test, not this one, asks whether that is
+    /// rare); else as `randomGroup`. People of one workplace or users of one app share their
+    /// client and their hours, so they meet on (bucket, client) items by chance more often than
+    /// random accounts do; the test asks whether members act together beyond that.
+    static func clientMatchedGroup(like group: [Int], members: Set<Int>, index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
+        var used = Set<Int>()
+        used.reserveCapacity(group.count)
+        var out: [Int] = []
+        out.reserveCapacity(group.count)
+        for m in group {
+            let pool = index.clients[Int(index.client[m])]
+            let stratum = index.stratum[m]
+            func draw(_ accept: (Int) -> Bool) -> Int? {
+                for _ in 0..<8 {
+                    let c = pool[rng.int(0..<pool.count)]
+                    if !used.contains(c) && accept(c) { return c }
+                }
+                return nil
+            }
+            let pick = draw { !members.contains($0) && index.stratum[$0] == stratum }
+                ?? draw { !members.contains($0) && abs(index.stratum[$0] - stratum) <= 1 }
+                ?? draw { abs(index.stratum[$0] - stratum) <= 1 }
+                ?? randomGroup(like: [m], excluding: members.union(used), index: index, rng: &rng)[0]
+            used.insert(pick)
+            out.append(pick)
+        }
+        return out
+    }
+
     /// The volume stratum of the group's median member, which `typicalGroup` draws from.
     static func typicalPool(like group: [Int], index: PopulationIndex) -> [Int] {
         let volumes = group.map { index.exchanges[$0] }.sorted()
@@ -888,6 +1017,7 @@ enum NullModel {
             return index.strata[s].count - inStratum[s]!.all >= 2 * inStratum[s]!.measured
         })
         var counts = [Int32](repeating: 0, count: index.users.count)
+        let memberSet = Set(members)
         var observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
         observed.pivotLabel = index.pivotLabel
         var nulls: [GroupFigures] = []
@@ -902,7 +1032,12 @@ enum NullModel {
         while nulls.count < config.nullSamples {
             for _ in 0..<min(batch, config.nullSamples - nulls.count) {
                 let random = randomGroup(like: group, excluding: excluded, index: index, rng: &rng)
-                var figures = GroupFigures.measure(random, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
+                var figures = GroupFigures.measure(
+                    random, index: index, config: config, rng: &rng, counts: &counts, formation: formation, actions: false)
+                // Action synchrony against groups of the members' own clients (`clientMatchedGroup`).
+                figures.actionSynchrony = GroupFigures.actionSynchrony(
+                    NullModel.clientMatchedGroup(like: group, members: memberSet, index: index, rng: &rng), index: index,
+                    formation: formation, counts: &counts)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
                 // cluster of similar accounts is more uniform than that by selection): its
