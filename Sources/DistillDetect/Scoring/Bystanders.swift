@@ -14,8 +14,7 @@ enum Bystanders {
     ///   run: a popular prompt or browser is no one's);
     /// - capability: the member's own share (of prompts on the extraction targets, or on the
     ///   one target tested) is nearer the cluster's figure than the random groups' mean;
-    /// - network rotation: the member rotates at least daily (its own figure at the cap, 1:
-    ///   `GroupFigures.rotations`);
+    /// - network rotation: the member rotates (`GroupFigures.rotating`);
     /// - timing by creation: created within `creationWindowHours` of another member; by
     ///   prompt synchrony: agrees with another member in a bin of the synchrony sketch; by the
     ///   pivot: its share of traffic moved to a release is nearer the cluster's figure than the
@@ -59,10 +58,8 @@ enum Bystanders {
                 for (i, m) in members.enumerated() where figure(m) > bar(evidence) { carries[i] = true }
             case .infrastructure:
                 if evidence.label.hasPrefix("network rotation") {
-                    // At the cap only: one account's rotation is a small count over a few days,
-                    // which ordinary users behind the rented addresses reach part of the way.
                     var counts = [Int32](repeating: 0, count: index.users.count)
-                    for (i, r) in GroupFigures.rotations(members, index: index, counts: &counts).enumerated() where r >= 1 { carries[i] = true }
+                    for (i, r) in GroupFigures.rotating(members, index: index, counts: &counts).enumerated() where r == true { carries[i] = true }
                 } else {
                     ownKeys(evidence.label.hasPrefix("networks") ? index.addresses : index.credentials)
                 }

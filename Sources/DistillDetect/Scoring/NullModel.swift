@@ -197,7 +197,7 @@ struct PopulationIndex: @unchecked Sendable {
     /// (all zero for an account with no timed exchange).
     let dayProfiles: [Float]
     /// Per account: distinct prefixes (`AccountState.prefixes`, estimated beyond the 16 kept;
-    /// 0 without an address) and active days, for network rotation (`GroupFigures.rotations`).
+    /// 0 without an address) and active days, for network rotation (`GroupFigures.rotating`).
     let prefixCount: [Float]
     let activeDays: [Float]
     /// Per account, its client: the model it sent most exchanges to (the smaller hash on ties)
@@ -579,8 +579,8 @@ struct GroupFigures {
     var sharedCredentials: Double
     /// User agents other than browsers'; nil for a content cluster (no such test).
     var sharedAgents: Double? = nil
-    /// Mean of the members' network rotation (`rotations`), over members with an address; nil
-    /// for fewer than two.
+    /// Share of the members with an address that rotate across providers' ranges
+    /// (`rotating`); nil for fewer than two.
     var networkRotation: Double? = nil
     var createdTogether: Double?
     var synchrony: Double?
@@ -628,7 +628,7 @@ struct GroupFigures {
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              ("payment fingerprints and keys shared within the group, by share of their users", formedByCredentials ? nil : sharedCredentials),
-             ("network rotation: /16 or /32 prefixes beyond the first per active day (at most 1), mean over members", networkRotation)]
+             ("network rotation: members with more /16 or /32 prefixes beyond their first than active days", networkRotation)]
             + (formation == .content ? [] : [("user agents other than browsers shared within the group, by share of their senders",
                                               formedByCredentials ? nil : sharedAgents)])
         case .timing:
@@ -739,9 +739,10 @@ struct GroupFigures {
                 if formation != .content { sharedAgents = index.agents.withView(shared) }
             }
         }
-        // Network rotation: mean over the members with an address.
-        let memberRotations = rotations(group, index: index, counts: &counts).filter { $0 >= 0 }
-        let networkRotation = memberRotations.count >= 2 ? memberRotations.reduce(0, +) / Double(memberRotations.count) : nil
+        // Network rotation: share of the members with an address that rotate.
+        let memberRotations = rotating(group, index: index, counts: &counts).compactMap { $0 }
+        let networkRotation = memberRotations.count >= 2
+            ? Double(memberRotations.filter { $0 }.count) / Double(memberRotations.count) : nil
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -778,19 +779,18 @@ struct GroupFigures {
             roundTheClock: roundTheClock(group, index: index))
     }
 
-    /// Network rotation of each member (in `group`'s order): the /16 (IPv4) or /32 (IPv6)
-    /// prefixes of its addresses beyond the first, per active day and one (a pseudo-count: two
-    /// addresses on one day are no rotation yet), at most 1; -1 without an address. Prefixes
-    /// that more than half of the members hold do not count: a range most of a group shares is
-    /// where its people sit (a mobile carrier's NAT pool, which hands a phone a new address in
-    /// one of a few prefixes every session; an office's egress), not where they rotate. A
-    /// person reuses a few providers' ranges (home, work, a phone's carrier) whatever the days,
-    /// so the figure falls as days accumulate; an account on rotating residential proxies
-    /// leaves through another ISP most sessions, and stays at 1. Beyond the 16 kept hashes the
-    /// count is the estimate scaled by the kept hashes' share that counts. `counts`: as
-    /// `measure`'s.
-    static func rotations(_ group: [Int], index: PopulationIndex, counts: inout [Int32]) -> [Double] {
-        var out = [Double](repeating: -1, count: group.count)
+    /// Whether each member (in `group`'s order) rotates across providers' ranges: more /16
+    /// (IPv4) or /32 (IPv6) prefixes beyond its first than it has active days, so a new range
+    /// for every day and one more; nil without an address. Prefixes that more than half of the
+    /// members hold do not count: a range most of a group shares is where its people sit (a
+    /// mobile carrier's NAT pool, which hands a phone a new address in one of a few prefixes
+    /// every session; an office's egress), not where they rotate. A person reuses a few
+    /// providers' ranges (home, work, a phone's carrier) whatever the days, so falls behind as
+    /// days accumulate; an account on rotating residential proxies leaves through another ISP
+    /// most sessions. Beyond the 16 kept hashes the count is the estimate scaled by the kept
+    /// hashes' share that counts. `counts`: as `measure`'s.
+    static func rotating(_ group: [Int], index: PopulationIndex, counts: inout [Int32]) -> [Bool?] {
+        var out = [Bool?](repeating: nil, count: group.count)
         counts.withUnsafeMutableBufferPointer { c in
             index.prefixes.withView { keys in
                 for m in group { for j in keys.range(m) { c[Int(keys.values[j])] += 1 } }
@@ -800,7 +800,7 @@ struct GroupFigures {
                     var own = 0
                     for j in held where 2 * Int(c[Int(keys.values[j])]) <= group.count { own += 1 }
                     let prefixes = Double(index.prefixCount[m]) * Double(own) / Double(held.count)
-                    out[k] = min(1, max(0, prefixes - 1) / (Double(max(1, index.activeDays[m])) + 1))
+                    out[k] = prefixes - 1 > Double(max(1, index.activeDays[m]))
                 }
                 for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
             }
