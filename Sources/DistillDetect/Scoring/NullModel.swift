@@ -628,7 +628,7 @@ struct GroupFigures {
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              ("payment fingerprints and keys shared within the group, by share of their users", formedByCredentials ? nil : sharedCredentials),
-             ("network rotation: members with more /16 or /32 prefixes beyond their first than active days", networkRotation)]
+             ("network rotation: members active on two days or more with more /16 or /32 prefixes beyond their first than active days", networkRotation)]
             + (formation == .content ? [] : [("user agents other than browsers shared within the group, by share of their senders",
                                               formedByCredentials ? nil : sharedAgents)])
         case .timing:
@@ -779,9 +779,10 @@ struct GroupFigures {
             roundTheClock: roundTheClock(group, index: index))
     }
 
-    /// Whether each member (in `group`'s order) rotates across providers' ranges: more /16
-    /// (IPv4) or /32 (IPv6) prefixes beyond its first than it has active days, so a new range
-    /// for every day and one more; nil without an address. Prefixes that more than half of the
+    /// Whether each member (in `group`'s order) rotates across providers' ranges: active on two
+    /// days or more (one busy day can bring home, work and a phone), with more /16 (IPv4) or
+    /// /32 (IPv6) prefixes beyond its first than active days, so a new range for every day and
+    /// one more; nil without an address. Prefixes that more than half of the
     /// members hold do not count: a range most of a group shares is where its people sit (a
     /// mobile carrier's NAT pool, which hands a phone a new address in one of a few prefixes
     /// every session; an office's egress), not where they rotate. A person reuses a few
@@ -800,7 +801,7 @@ struct GroupFigures {
                     var own = 0
                     for j in held where 2 * Int(c[Int(keys.values[j])]) <= group.count { own += 1 }
                     let prefixes = Double(index.prefixCount[m]) * Double(own) / Double(held.count)
-                    out[k] = prefixes - 1 > Double(max(1, index.activeDays[m]))
+                    out[k] = index.activeDays[m] >= 2 && prefixes - 1 > Double(index.activeDays[m])
                 }
                 for m in group { for j in keys.range(m) { c[Int(keys.values[j])] = 0 } }
             }
