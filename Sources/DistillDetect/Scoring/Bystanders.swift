@@ -14,7 +14,8 @@ enum Bystanders {
     ///   run: a popular prompt or browser is no one's);
     /// - capability: the member's own share (of prompts on the extraction targets, or on the
     ///   one target tested) is nearer the cluster's figure than the random groups' mean;
-    /// - network rotation: the member rotates (`GroupFigures.rotating`);
+    /// - network rotation: the member rotates (`GroupFigures.rotating`), or holds a credential
+    ///   as above;
     /// - timing by creation: created within `creationWindowHours` of another member; by
     ///   prompt synchrony: agrees with another member in a bin of the synchrony sketch; by the
     ///   pivot: its share of traffic moved to a release is nearer the cluster's figure than the
@@ -60,6 +61,9 @@ enum Bystanders {
                 if evidence.label.hasPrefix("network rotation") {
                     var counts = [Int32](repeating: 0, count: index.users.count)
                     for (i, r) in GroupFigures.rotating(members, index: index, counts: &counts).enumerated() where r == true { carries[i] = true }
+                    // The block's own cards, keys and agents are infrastructure evidence too,
+                    // whichever test is the strongest.
+                    ownKeys(index.credentials)
                 } else {
                     ownKeys(evidence.label.hasPrefix("networks") ? index.addresses : index.credentials)
                 }

@@ -113,7 +113,7 @@ public enum CampaignDetection {
         let states = UncheckedSendable(accounts)
         let index = PopulationIndex(
             groups.isEmpty ? [] : accounts, taxonomy: taxonomy, rarity: rarity, pivotWindowHours: options.pivotWindowHours,
-            threads: options.threads
+            candidates: groups, threads: options.threads
         ) {
             baselineSlot.set(0, PopulationBaseline.measure(states.value, taxonomy: taxonomy, options: options))
         }
@@ -274,8 +274,15 @@ public enum CampaignDetection {
         // what each member asks for on its own, and a residential range that two campaigns'
         // proxies rotate through asks for what both campaigns do. (Content clusters already link accounts
         // that share a card and some vocabulary.)
+        // Largest first: a campaign's main block takes in the smaller blocks holding its
+        // credentials, not a small block (a few of its accounts among another campaign's on one
+        // proxy range) the main block.
         var merged = Set<Int>()
-        for k in reported.indices where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
+        // Clusters that took partners in: no later cluster takes them in as its partner (their
+        // union would be lost with them).
+        var hosts = Set<Int>()
+        let bySize = reported.indices.sorted { (reported[$1].cluster.members.count, $0) < (reported[$0].cluster.members.count, $1) }
+        for k in bySize where !merged.contains(reported[k].index) && linkedBy[reported[k].index].contains(.infrastructure) {
             var cards = Set<UInt64>()
             var keys = Set<UInt64>()
             for m in reported[k].cluster.members {
@@ -286,7 +293,7 @@ public enum CampaignDetection {
             var joining: [Int] = []
             let inside = Set(reported[k].cluster.members)
             for c in scored.indices {
-                guard c != reported[k].index, !merged.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
+                guard c != reported[k].index, !merged.contains(c), !hosts.contains(c), linkedBy[c].contains(.infrastructure) else { continue }
                 // One organisation's accounts are one customer: they join nobody's campaign.
                 guard scored[c].orgShare < options.maxOrgShare else { continue }
                 // Accounts that joined the cluster above hold its credentials by definition: the
@@ -311,6 +318,7 @@ public enum CampaignDetection {
             union.reasons += "; \(partners.count) more candidate clusters joined for sharing payment fingerprints or API keys with it (\(members.count - reported[k].cluster.members.count) accounts: every account of those with evidence of their own, those holding them of the others)"
             reported[k].cluster = union
             merged.formUnion(partners)
+            hosts.insert(reported[k].index)
         }
         let tAttached = monotonicSeconds()
         reported.removeAll { merged.contains($0.index) }

@@ -202,8 +202,8 @@ struct PopulationIndex: @unchecked Sendable {
     let activeDays: [Float]
     /// Per account, its client: the model it sent most exchanges to (the smaller hash on ties)
     /// with its first user agent (the smallest hash), as an index into `clients`; and per client
-    /// its accounts, ascending. The reference of the action-synchrony test
-    /// (`NullModel.clientMatchedGroup`).
+    /// its accounts outside every candidate cluster, ascending. The reference of the
+    /// action-synchrony test (`NullModel.clientMatchedGroup`).
     let client: [Int32]
     let clients: [[Int]]
     static let dayBlocks = 6
@@ -432,7 +432,7 @@ struct PopulationIndex: @unchecked Sendable {
     /// `DetectionConfig.pivotWindowHours`.
     init(
         _ accounts: [AccountState], taxonomy: CompiledTaxonomy, rarity: VocabularyRarity, pivotWindowHours: Double = 24,
-        threads: Int = 1, alongside: (@Sendable () -> Void)? = nil
+        candidates: [[Int]] = [], threads: Int = 1, alongside: (@Sendable () -> Void)? = nil
     ) {
         count = accounts.count
         let targets = Set(taxonomy.taxonomy.topics.enumerated().filter { $0.element.extractionTarget }.map { UInt16($0.offset) })
@@ -486,7 +486,11 @@ struct PopulationIndex: @unchecked Sendable {
         self.prefixCount = figures.prefixCount
         self.activeDays = figures.activeDays
         self.client = figures.client
-        self.clients = figures.clients
+        // The references of the action-synchrony test are ordinary accounts: none of any
+        // candidate cluster (another campaign on the same client acts in its own batches).
+        var inCandidate = [Bool](repeating: false, count: accounts.count)
+        for group in candidates { for m in group { inCandidate[m] = true } }
+        self.clients = figures.clients.map { $0.filter { !inCandidate[$0] } }
     }
 }
 
@@ -944,11 +948,11 @@ enum NullModel {
     /// A random group matched to `group` on client and volume, the reference of the
     /// action-synchrony test: for each member, an account of the same client
     /// (`PopulationIndex.client`: main model and user agent) in its volume stratum, else in a
-    /// neighbouring one, not a member; else a member of that client (a client only the cluster
-    /// uses is its own reference: the user-agent test, not this one, asks whether that is
-    /// rare); else as `randomGroup`. People of one workplace or users of one app share their
-    /// client and their hours, so they meet on (bucket, client) items by chance more often than
-    /// random accounts do; the test asks whether members act together beyond that.
+    /// neighbouring one, outside every candidate cluster; where eight draws find none (a
+    /// client the cluster has to itself, whose rarity the user-agent test weighs), an account
+    /// as `randomGroup` draws it. People of one workplace or users of one app share their client and their hours, so
+    /// they meet on (bucket, client) items by chance more often than random accounts do; the
+    /// test asks whether members act together beyond that.
     static func clientMatchedGroup(like group: [Int], members: Set<Int>, index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
         var used = Set<Int>()
         used.reserveCapacity(group.count)
@@ -958,6 +962,7 @@ enum NullModel {
             let pool = index.clients[Int(index.client[m])]
             let stratum = index.stratum[m]
             func draw(_ accept: (Int) -> Bool) -> Int? {
+                guard !pool.isEmpty else { return nil }
                 for _ in 0..<8 {
                     let c = pool[rng.int(0..<pool.count)]
                     if !used.contains(c) && accept(c) { return c }
@@ -966,7 +971,6 @@ enum NullModel {
             }
             let pick = draw { !members.contains($0) && index.stratum[$0] == stratum }
                 ?? draw { !members.contains($0) && abs(index.stratum[$0] - stratum) <= 1 }
-                ?? draw { abs(index.stratum[$0] - stratum) <= 1 }
                 ?? randomGroup(like: [m], excluding: members.union(used), index: index, rng: &rng)[0]
             used.insert(pick)
             out.append(pick)
