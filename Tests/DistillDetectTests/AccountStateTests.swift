@@ -161,6 +161,7 @@ private final class ReferenceFold: ExchangeConsumer {
         if let text = record.string(.ip), let address = IPAddress.parse(text) {
             if !address.isMasked { a.ips.insert(address.addressKey) { text.contains(",") ? address.text : text } }
             a.networks.insert(address.networkKey) { address.networkLabel }
+            a.prefixes.insert(address.prefixKey)
         }
         let network = record.string(.ip).flatMap { IPAddress.parse($0) }?.networkKey ?? 0
         let items = AccountState.actionItems(ts: ts, network: network, model: hash(.model), endpoint: hash(.endpoint), userAgent: hash(.userAgent))
