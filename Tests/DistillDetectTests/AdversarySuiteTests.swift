@@ -112,21 +112,6 @@ struct AdversarySuiteTests {
         #expect(result.lookAlikesFlagged.isEmpty)
     }
 
-    /// A campaign with no prompt text in the logs (`no-content-careful`): aged accounts, no
-    /// shared cards, diurnal hours, unequal volumes, each session through another residential
-    /// proxy exit. Its block of shared networks moves to the new model at once (timing) and
-    /// leaves through a new ISP's range most days (network rotation, infrastructure); before
-    /// rotation was tested it had the timing family only and nothing was reported (F1 0).
-    @Test("a careful campaign without prompt text is found by its rotation across ISPs", arguments: [16, 21])
-    func carefulWithoutText(_ seed: Int) throws {
-        let dir = try TemporaryDirectory()
-        let result = try Self.analyze(try Self.build("no-content-careful", seed: seed, into: dir), in: dir)
-        print("adversary no-content-careful seed \(seed): \(Evaluation.render(result))")
-        #expect(result.f1 >= 0.95)
-        #expect(result.falsePositives == 0)
-        #expect(result.lookAlikesFlagged.isEmpty)
-    }
-
     /// Phone users of one app on one carrier, whose NAT hands each session a new address in one
     /// of 64 /24s, and whose app moves them all to the new model two hours after its release:
     /// they rotate across /24s, share the app's client and move together. Rotation is counted

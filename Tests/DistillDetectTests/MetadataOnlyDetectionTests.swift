@@ -95,22 +95,26 @@ struct MetadataOnlyDetectionTests {
     }
 
     /// The careful campaign without content (rotating residential proxies, no shared cards, aged
-    /// accounts, own diurnal hours, unequal volumes): what remains is the proxy pool its accounts
-    /// share, their synchrony in it and their pivot to the model released during the run
-    /// (`ModelPivot`), all timing: one family where two are needed (the model is part of every
-    /// action item, so the pivot is no second family). Its recall is measured and printed, not
-    /// required; nothing else may be flagged.
-    @Test("adversary no-content-careful: measured recall, no false positive; its pool block shows its synchrony and pivot")
+    /// accounts, own diurnal hours, unequal volumes): its accounts share the proxy pool, pivot to
+    /// the model released during the run (timing) and leave through a new ISP's range every day
+    /// (network rotation, infrastructure). Before rotation was tested, the pivot was its one
+    /// family and nothing was reported (F1 0); at /24 networks, or against random groups of any
+    /// client, ordinary phone users were reported as well (`AdversarySuiteTests.mobileUsers`).
+    @Test("adversary no-content-careful: found on its rotation across ISPs and its pivot; no false positive")
     func adversaryCareful() throws {
         let dir = try TemporaryDirectory()
         let logs = try AdversarySuiteTests.build("no-content-careful", seed: 16, scale: 0.5, into: dir)
         let (result, candidates, _) = try Self.analyze(logs, in: dir)
-        print("adversary no-content-careful (recall measured, not required): \(Evaluation.render(result))")
+        print("adversary no-content-careful: \(Evaluation.render(result))")
+        #expect(result.f1 >= 0.9)
         #expect(result.falsePositives == 0)
         #expect(result.lookAlikesFlagged.isEmpty)
+        for campaign in result.campaigns { #expect(campaign.largestClusterShare >= 0.9, "\(campaign.campaign)") }
         let pool = try Self.candidates(of: "campaign", candidates, labels: (logs as NSString).appendingPathComponent("labels.csv"))
-        #expect(pool.contains { ($0["significant_families"] ?? "").contains("timing") && Int($0["accounts"] ?? "0")! >= 50 },
-                "the campaign's proxy pool should be a candidate whose timing stands out")
+        #expect(pool.contains {
+            $0["reported"] == "yes" && ($0["significant_families"] ?? "").contains("timing")
+                && ($0["infrastructure_test"] ?? "").hasPrefix("network rotation") && Int($0["accounts"] ?? "0")! >= 50
+        }, "the campaign's proxy pool should be reported on its rotation and its timing")
     }
 
     /// The benign population without content, with a quarter of its users and every coding-agent
