@@ -1081,18 +1081,18 @@ def main(argv=None):
                     help="comma-separated kinds (e.g. cgnat,classroom) whose every account moves to the new model (or "
                          "--group-switch-model) two hours after its release, together: a product whose default changed")
     ap.add_argument("--group-switch-model", help="the model of --group-switch (default: the released model)")
-    ap.add_argument("--offices", type=int, default=0,
-                    help="add N offices (look-alike kind `office`): 20-60 staff each on their own accounts behind a "
-                         "corporate egress pool of one /24, working hours, two popular browsers, one model (default 0)")
-    ap.add_argument("--tool-users", type=int, default=0,
-                    help="add N users (look-alike kind `tool_user`) of one command-line tool that wraps every request "
-                         "in its fixed instruction, each on their own account at home (default 0)")
-    ap.add_argument("--vpn-users", type=int, default=0,
-                    help="add N customers (look-alike kind `vpn_user`) of one commercial VPN, each session through a "
-                         "random exit of its pool of data-centre /24s, some from home (default 0)")
-    ap.add_argument("--mobile-users", type=int, default=0,
-                    help="add N phone users (look-alike kind `mobile_user`) of one carrier whose NAT gives each "
-                         "session an address from 64 /24s (default 0)")
+    # Look-alike groups added on request, N of each (default 0: the scenario is unchanged).
+    for flag, text in [
+        ("--offices", "N offices (look-alike kind `office`): 20-60 staff each on their own accounts behind a "
+                      "corporate egress pool of one /24, working hours, two popular browsers, one model"),
+        ("--tool-users", "N users (look-alike kind `tool_user`) of one command-line tool that wraps every request in "
+                         "its fixed instruction, each on their own account at home"),
+        ("--vpn-users", "N customers (look-alike kind `vpn_user`) of one commercial VPN, each session through a random "
+                        "exit of its pool of data-centre /24s, some from home"),
+        ("--mobile-users", "N phone users (look-alike kind `mobile_user`) of one carrier whose NAT gives each session "
+                           "an address from 64 /24s"),
+    ]:
+        ap.add_argument(flag, type=int, default=0, help=f"add {text} (default 0)")
     ap.add_argument("--campaign-cards", choices=["shared", "none"],
                     help="override every campaign's payment cards: shared (groups of accounts on one card) or none "
                          "(each account its own card, or none)")
