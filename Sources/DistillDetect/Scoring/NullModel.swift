@@ -950,28 +950,33 @@ enum NullModel {
     /// (`PopulationIndex.client`: main model and user agent) in its volume stratum, else in a
     /// neighbouring one, outside every candidate cluster; where eight draws find none (a
     /// client the cluster has to itself, whose rarity the user-agent test weighs), an account
-    /// as `randomGroup` draws it. People of one workplace or users of one app share their client and their hours, so
-    /// they meet on (bucket, client) items by chance more often than random accounts do; the
-    /// test asks whether members act together beyond that.
+    /// of its stratum as `randomGroup` draws one. People of one workplace or users of one app
+    /// share their client and their hours, so they meet on (bucket, client) items by chance
+    /// more often than random accounts do; the test asks whether members act together beyond
+    /// that.
     static func clientMatchedGroup(like group: [Int], members: Set<Int>, index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
         var used = Set<Int>()
         used.reserveCapacity(group.count)
         var out: [Int] = []
         out.reserveCapacity(group.count)
         for m in group {
-            let pool = index.clients[Int(index.client[m])]
             let stratum = index.stratum[m]
-            func draw(_ accept: (Int) -> Bool) -> Int? {
+            func draw(_ pool: [Int], _ accept: (Int) -> Bool) -> Int? {
                 guard !pool.isEmpty else { return nil }
                 for _ in 0..<8 {
                     let c = pool[rng.int(0..<pool.count)]
-                    if !used.contains(c) && accept(c) { return c }
+                    if !used.contains(c) && !members.contains(c) && accept(c) { return c }
                 }
                 return nil
             }
-            let pick = draw { !members.contains($0) && index.stratum[$0] == stratum }
-                ?? draw { !members.contains($0) && abs(index.stratum[$0] - stratum) <= 1 }
-                ?? randomGroup(like: [m], excluding: members.union(used), index: index, rng: &rng)[0]
+            let clients = index.clients[Int(index.client[m])]
+            var pick = draw(clients) { index.stratum[$0] == stratum }
+                ?? draw(clients) { abs(index.stratum[$0] - stratum) <= 1 }
+                ?? draw(index.strata[stratum]) { _ in true } ?? -1
+            while pick < 0 {
+                let c = rng.int(0..<index.count)
+                if !used.contains(c) && !members.contains(c) { pick = c }
+            }
             used.insert(pick)
             out.append(pick)
         }
