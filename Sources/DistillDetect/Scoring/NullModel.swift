@@ -206,6 +206,8 @@ struct PopulationIndex: @unchecked Sendable {
     /// action-synchrony test (`NullModel.clientMatchedGroup`).
     let client: [Int32]
     let clients: [[Int]]
+    /// Per client, all its accounts (candidates' included), ascending.
+    let clientMembers: [[Int]]
     static let dayBlocks = 6
     /// Releases of the run and each account's share of traffic moved to them (`ModelPivot`),
     /// and the label of the timing test that reads them.
@@ -491,6 +493,7 @@ struct PopulationIndex: @unchecked Sendable {
         var inCandidate = [Bool](repeating: false, count: accounts.count)
         for group in candidates { for m in group { inCandidate[m] = true } }
         self.clients = figures.clients.map { $0.filter { !inCandidate[$0] } }
+        self.clientMembers = figures.clients
     }
 }
 
@@ -584,7 +587,7 @@ struct GroupFigures {
     /// User agents other than browsers'; nil for a content cluster (no such test).
     var sharedAgents: Double? = nil
     /// Share of the members with an address that rotate across providers' ranges
-    /// (`rotating`); nil for fewer than two.
+    /// (`rotating`) when it is more than half, else 0; nil for fewer than two.
     var networkRotation: Double? = nil
     var createdTogether: Double?
     var synchrony: Double?
@@ -632,7 +635,7 @@ struct GroupFigures {
         case .infrastructure:
             [("networks and IPs shared within the group, by share of their users", formedByNetworks ? nil : sharedAddresses),
              ("payment fingerprints and keys shared within the group, by share of their users", formedByCredentials ? nil : sharedCredentials),
-             ("network rotation: members active on two days or more with more /16 or /32 prefixes beyond their first than active days", networkRotation)]
+             ("network rotation: members active on two days or more with more /16 or /32 prefixes beyond their first than active days (counted when most are)", networkRotation)]
             + (formation == .content ? [] : [("user agents other than browsers shared within the group, by share of their senders",
                                               formedByCredentials ? nil : sharedAgents)])
         case .timing:
@@ -743,10 +746,15 @@ struct GroupFigures {
                 if formation != .content { sharedAgents = index.agents.withView(shared) }
             }
         }
-        // Network rotation: share of the members with an address that rotate.
+        // Network rotation: share of the members with an address that rotate, counted when
+        // they are most of them (0 otherwise): rotation is evidence of a group that rotates, not
+        // of a few travellers or tethered phones among people who share something else.
         let memberRotations = rotating(group, index: index, counts: &counts).compactMap { $0 }
-        let networkRotation = memberRotations.count >= 2
-            ? Double(memberRotations.filter { $0 }.count) / Double(memberRotations.count) : nil
+        var networkRotation: Double?
+        if memberRotations.count >= 2 {
+            let share = Double(memberRotations.filter { $0 }.count) / Double(memberRotations.count)
+            networkRotation = share > 0.5 ? share : 0
+        }
         // Capability: mean of the members' own shares (members with prompts).
         let prompted = group.filter { index.withPrompt[$0] }
         let extraction = prompted.isEmpty ? nil : prompted.reduce(0.0) { $0 + index.extractionShare[$1] } / Double(prompted.count)
@@ -948,9 +956,9 @@ enum NullModel {
     /// A random group matched to `group` on client and volume, the reference of the
     /// action-synchrony test: for each member, an account of the same client
     /// (`PopulationIndex.client`: main model and user agent) in its volume stratum, else in a
-    /// neighbouring one, outside every candidate cluster; where eight draws find none (a
-    /// client the cluster has to itself, whose rarity the user-agent test weighs), an account
-    /// of its stratum as `randomGroup` draws one. People of one workplace or users of one app
+    /// neighbouring one, outside every candidate cluster; where eight draws find none (the
+    /// client's outsiders used up: a group that is most of its client's users), a member of the
+    /// same client; else an account of its stratum as `randomGroup` draws one. People of one workplace or users of one app
     /// share their client and their hours, so they meet on (bucket, client) items by chance
     /// more often than random accounts do; the test asks whether members act together beyond
     /// that.
@@ -961,6 +969,16 @@ enum NullModel {
         out.reserveCapacity(group.count)
         for m in group {
             let stratum = index.stratum[m]
+            // A member of the same client (itself included) where outsiders of the client are used
+            // up: a group that is most of its client's users is its own reference, so that how
+            // concentrated it is on the client does not count as synchrony.
+            func ownClient(_ pool: [Int]) -> Int? {
+                for _ in 0..<8 where !pool.isEmpty {
+                    let c = pool[rng.int(0..<pool.count)]
+                    if !used.contains(c) && members.contains(c) { return c }
+                }
+                return nil
+            }
             func draw(_ pool: [Int], _ accept: (Int) -> Bool) -> Int? {
                 guard !pool.isEmpty else { return nil }
                 for _ in 0..<8 {
@@ -972,6 +990,7 @@ enum NullModel {
             let clients = index.clients[Int(index.client[m])]
             var pick = draw(clients) { index.stratum[$0] == stratum }
                 ?? draw(clients) { abs(index.stratum[$0] - stratum) <= 1 }
+                ?? ownClient(index.clientMembers[Int(index.client[m])])
                 ?? draw(index.strata[stratum]) { _ in true } ?? -1
             while pick < 0 {
                 let c = rng.int(0..<index.count)
@@ -981,6 +1000,19 @@ enum NullModel {
             out.append(pick)
         }
         return out
+    }
+
+    /// Whether most of the group's members are most of their client's users (`PopulationIndex
+    /// .client`): users of one app that only they use, moved together to one model, or one
+    /// operator's own client. Their (bucket, client) items meet by the client's concentration
+    /// alone, and there are too few other users of it to tell that from acting together, so the
+    /// action-synchrony test is left out (untested, as for a group formed by synchrony).
+    static func ownsItsClients(_ group: [Int], index: PopulationIndex) -> Bool {
+        var inGroup: [Int32: Int] = [:]
+        for m in group { inGroup[index.client[m], default: 0] += 1 }
+        var owning = 0
+        for (client, n) in inGroup where 2 * n >= index.clientMembers[Int(client)].count { owning += n }
+        return 2 * owning > group.count
     }
 
     /// The volume stratum of the group's median member, which `typicalGroup` draws from.
@@ -1030,6 +1062,7 @@ enum NullModel {
         let memberSet = Set(members)
         var observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
         observed.pivotLabel = index.pivotLabel
+        if ownsItsClients(group, index: index) { observed.actionSynchrony = nil }
         var nulls: [GroupFigures] = []
         nulls.reserveCapacity(config.nullSamples)
         // Sequential Monte Carlo (Besag & Clifford, "Sequential Monte Carlo p-values",
