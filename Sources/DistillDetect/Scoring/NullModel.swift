@@ -1046,6 +1046,9 @@ enum NullModel {
             }
         }
         var rng = SeededRandom(seed: config.seed, UInt64(members[0]), UInt64(members.count))
+        // The client-matched references draw from a stream of their own, so that they leave the
+        // other tests' random groups as they were.
+        var clientRng = SeededRandom(seed: config.seed, UInt64(members[0]), UInt64(members.count), 0x636C_6965_6E74)
         // Random groups are drawn from the other accounts of each member's volume stratum, where
         // the stratum holds at least twice as many others as the group draws from it: a campaign
         // that is most of its stratum must not be its own reference. Where it holds fewer (a
@@ -1079,7 +1082,7 @@ enum NullModel {
                     random, index: index, config: config, rng: &rng, counts: &counts, formation: formation, actions: false)
                 // Action synchrony against groups of the members' own clients (`clientMatchedGroup`).
                 figures.actionSynchrony = GroupFigures.actionSynchrony(
-                    NullModel.clientMatchedGroup(like: group, members: memberSet, index: index, rng: &rng), index: index,
+                    NullModel.clientMatchedGroup(like: group, members: memberSet, index: index, rng: &clientRng), index: index,
                     formation: formation, counts: &counts)
                 // Volume uniformity cannot be tested against groups matched member by member on
                 // volume (they copy the cluster's spread), nor against the whole population (a
