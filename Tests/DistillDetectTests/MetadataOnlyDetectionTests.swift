@@ -132,10 +132,12 @@ struct MetadataOnlyDetectionTests {
     /// Offices behind corporate egress pools (`build.py --offices`): staff on their own accounts,
     /// three addresses each of one /24, working hours in one time zone, two popular browsers, one
     /// model, and here answers three times the usual length (a reasoning model). Each office is a
-    /// block of shared networks whose members act in the same buckets on it (timing), and which
-    /// an earlier build also reported on the members' concentration on two popular browsers (a
-    /// browser's user agent is now no identifier: `BrowserAgents`) or on the length of their
-    /// answers (completion length, withdrawn): 56 to 97 accounts flagged in such runs.
+    /// block of shared networks, which an earlier build reported on the members' concentration on
+    /// two popular browsers (a browser's user agent is now no identifier: `BrowserAgents`) or on
+    /// the length of their answers (completion length, withdrawn): 56 to 97 accounts flagged in
+    /// such runs. Their acting in the same buckets on one client was timing evidence against
+    /// random groups of any client (p 10⁻⁵–10⁻³); against groups of their own client it is not
+    /// (`NullModel.clientMatchedGroup`, `ownsItsClients`).
     @Test("offices behind egress pools, on popular browsers, with long answers: candidates, not reported", arguments: [false, true])
     func offices(withText: Bool) throws {
         let dir = try TemporaryDirectory()
@@ -148,8 +150,8 @@ struct MetadataOnlyDetectionTests {
         print("offices (text: \(withText)): \(Evaluation.render(result))")
         #expect(result.flagged == 0)
         let blocks = try Self.candidates(of: "office", try CSVReader.records(path: out + "/candidates.csv"), labels: labels)
-        #expect(blocks.contains { Int($0["accounts"] ?? "0")! >= 20 && ($0["significant_families"] ?? "").contains("timing") },
-                "an office should be a candidate whose timing stands out")
+        #expect(blocks.filter { Int($0["accounts"] ?? "0")! >= 20 }.count >= 2, "each office should be a candidate")
+        #expect(!blocks.contains { $0["reported"] == "yes" })
     }
 
     /// A campaign without text or cards on its own subnets, created in bursts, firing batches,
