@@ -927,23 +927,24 @@ enum NullModel {
         var out: [Int] = []
         out.reserveCapacity(group.count)
         for m in group {
-            let pool = index.strata[index.stratum[m]]
-            var pick = -1
-            for _ in 0..<8 {
-                let c = pool[rng.int(0..<pool.count)]
-                if !used.contains(c) && !excluded.contains(c) {
-                    pick = c
-                    break
-                }
-            }
-            while pick < 0 {
-                let c = rng.int(0..<index.count)
-                if !used.contains(c) && !excluded.contains(c) { pick = c }
-            }
+            let pick = drawOutside(index.strata[index.stratum[m]], used: used, excluded: excluded, index: index, rng: &rng)
             used.insert(pick)
             out.append(pick)
         }
         return out
+    }
+
+    /// An account of `pool` in neither `used` nor `excluded` (eight draws), else any such
+    /// account of the run.
+    static func drawOutside(_ pool: [Int], used: Set<Int>, excluded: Set<Int>, index: PopulationIndex, rng: inout SeededRandom) -> Int {
+        for _ in 0..<8 {
+            let c = pool[rng.int(0..<pool.count)]
+            if !used.contains(c) && !excluded.contains(c) { return c }
+        }
+        while true {
+            let c = rng.int(0..<index.count)
+            if !used.contains(c) && !excluded.contains(c) { return c }
+        }
     }
 
     /// A random group of the same size from the volume stratum of the group's median member
@@ -958,10 +959,10 @@ enum NullModel {
     /// (`PopulationIndex.client`: main model and user agent) in its volume stratum, else in a
     /// neighbouring one, outside every candidate cluster; where eight draws find none (the
     /// client's outsiders used up: a group that is most of its client's users), a member of the
-    /// same client; else an account of its stratum as `randomGroup` draws one. People of one workplace or users of one app
-    /// share their client and their hours, so they meet on (bucket, client) items by chance
-    /// more often than random accounts do; the test asks whether members act together beyond
-    /// that.
+    /// same client; else an account of its stratum as `randomGroup` draws one. People of one
+    /// workplace or users of one app share their client and their hours, so they meet on
+    /// (bucket, client) items by chance more often than random accounts do; the test asks
+    /// whether members act together beyond that.
     static func clientMatchedGroup(like group: [Int], members: Set<Int>, index: PopulationIndex, rng: inout SeededRandom) -> [Int] {
         var used = Set<Int>()
         used.reserveCapacity(group.count)
@@ -988,14 +989,10 @@ enum NullModel {
                 return nil
             }
             let clients = index.clients[Int(index.client[m])]
-            var pick = draw(clients) { index.stratum[$0] == stratum }
+            let pick = draw(clients) { index.stratum[$0] == stratum }
                 ?? draw(clients) { abs(index.stratum[$0] - stratum) <= 1 }
                 ?? ownClient(index.clientMembers[Int(index.client[m])])
-                ?? draw(index.strata[stratum]) { _ in true } ?? -1
-            while pick < 0 {
-                let c = rng.int(0..<index.count)
-                if !used.contains(c) && !members.contains(c) { pick = c }
-            }
+                ?? drawOutside(index.strata[stratum], used: used, excluded: members, index: index, rng: &rng)
             used.insert(pick)
             out.append(pick)
         }
