@@ -137,7 +137,7 @@ struct MetadataOnlyDetectionTests {
     /// the length of their answers (completion length, withdrawn): 56 to 97 accounts flagged in
     /// such runs. Their acting in the same buckets on one client was timing evidence against
     /// random groups of any client (p 10⁻⁵–10⁻³); against groups of their own client it is not
-    /// (`NullModel.clientMatchedGroup`, `ownsItsClients`).
+    /// (`NullModel.clientMatchedGroup`).
     @Test("offices behind egress pools, on popular browsers, with long answers: candidates, not reported", arguments: [false, true])
     func offices(withText: Bool) throws {
         let dir = try TemporaryDirectory()

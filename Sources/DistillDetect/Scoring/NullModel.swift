@@ -206,8 +206,6 @@ struct PopulationIndex: @unchecked Sendable {
     /// action-synchrony test (`NullModel.clientMatchedGroup`).
     let client: [Int32]
     let clients: [[Int]]
-    /// Per client, all its accounts (candidates' included), ascending.
-    let clientMembers: [[Int]]
     static let dayBlocks = 6
     /// Releases of the run and each account's share of traffic moved to them (`ModelPivot`),
     /// and the label of the timing test that reads them.
@@ -493,7 +491,6 @@ struct PopulationIndex: @unchecked Sendable {
         var inCandidate = [Bool](repeating: false, count: accounts.count)
         for group in candidates { for m in group { inCandidate[m] = true } }
         self.clients = figures.clients.map { $0.filter { !inCandidate[$0] } }
-        self.clientMembers = figures.clients
     }
 }
 
@@ -957,9 +954,9 @@ enum NullModel {
     /// A random group matched to `group` on client and volume, the reference of the
     /// action-synchrony test: for each member, an account of the same client
     /// (`PopulationIndex.client`: main model and user agent) in its volume stratum, else in a
-    /// neighbouring one, outside every candidate cluster; where eight draws find none (the
-    /// client's outsiders used up: a group that is most of its client's users), a member of the
-    /// same client; else an account of its stratum as `randomGroup` draws one. People of one
+    /// neighbouring one, outside every candidate cluster; where eight draws find none (a
+    /// client the cluster has to itself, whose rarity the user-agent test weighs), an account of
+    /// its stratum as `randomGroup` draws one. People of one
     /// workplace or users of one app share their client and their hours, so they meet on
     /// (bucket, client) items by chance more often than random accounts do; the test asks
     /// whether members act together beyond that.
@@ -970,16 +967,6 @@ enum NullModel {
         out.reserveCapacity(group.count)
         for m in group {
             let stratum = index.stratum[m]
-            // A member of the same client (itself included) where outsiders of the client are used
-            // up: a group that is most of its client's users is its own reference, so that how
-            // concentrated it is on the client does not count as synchrony.
-            func ownClient(_ pool: [Int]) -> Int? {
-                for _ in 0..<8 where !pool.isEmpty {
-                    let c = pool[rng.int(0..<pool.count)]
-                    if !used.contains(c) && members.contains(c) { return c }
-                }
-                return nil
-            }
             func draw(_ pool: [Int], _ accept: (Int) -> Bool) -> Int? {
                 guard !pool.isEmpty else { return nil }
                 for _ in 0..<8 {
@@ -991,25 +978,11 @@ enum NullModel {
             let clients = index.clients[Int(index.client[m])]
             let pick = draw(clients) { index.stratum[$0] == stratum }
                 ?? draw(clients) { abs(index.stratum[$0] - stratum) <= 1 }
-                ?? ownClient(index.clientMembers[Int(index.client[m])])
                 ?? drawOutside(index.strata[stratum], used: used, excluded: members, index: index, rng: &rng)
             used.insert(pick)
             out.append(pick)
         }
         return out
-    }
-
-    /// Whether most of the group's members are most of their client's users (`PopulationIndex
-    /// .client`): users of one app that only they use, moved together to one model, or one
-    /// operator's own client. Their (bucket, client) items meet by the client's concentration
-    /// alone, and there are too few other users of it to tell that from acting together, so the
-    /// action-synchrony test is left out (untested, as for a group formed by synchrony).
-    static func ownsItsClients(_ group: [Int], index: PopulationIndex) -> Bool {
-        var inGroup: [Int32: Int] = [:]
-        for m in group { inGroup[index.client[m], default: 0] += 1 }
-        var owning = 0
-        for (client, n) in inGroup where 2 * n >= index.clientMembers[Int(client)].count { owning += n }
-        return 2 * owning > group.count
     }
 
     /// The volume stratum of the group's median member, which `typicalGroup` draws from.
@@ -1062,7 +1035,6 @@ enum NullModel {
         let memberSet = Set(members)
         var observed = GroupFigures.measure(group, index: index, config: config, rng: &rng, counts: &counts, formation: formation)
         observed.pivotLabel = index.pivotLabel
-        if ownsItsClients(group, index: index) { observed.actionSynchrony = nil }
         var nulls: [GroupFigures] = []
         nulls.reserveCapacity(config.nullSamples)
         // Sequential Monte Carlo (Besag & Clifford, "Sequential Monte Carlo p-values",
