@@ -305,9 +305,8 @@ struct PopulationIndex: @unchecked Sendable {
         }
         return AccountFigures(
             exchanges: exchanges, withPrompt: withPrompt, extraction: extraction, perTarget: perTarget, created: created,
-            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, prefixCount: prefixCount, activeDays: activeDays, client: client,
-            clients: clients, stratum: stratum,
-            strata: strata)
+            synchrony: synchrony, synchronyRow: synchronyRow, dayProfiles: dayProfiles, prefixCount: prefixCount,
+            activeDays: activeDays, client: client, clients: clients, stratum: stratum, strata: strata)
     }
 
     /// Each kind of key of every account as dense ids, and each id's holders.
